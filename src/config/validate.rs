@@ -1,0 +1,194 @@
+//! Validation: config file structs → the runtime ([`Runtime`]). Every failure names its key.
+
+use super::file::{ConfigFile, TenantFile};
+use super::{ConfigError, secret};
+use crate::auth::TokenHash;
+use crate::gateway::{Gateway, Settings};
+use crate::mapping::{self, Mapping};
+use crate::ratelimit::RateLimit;
+use crate::scim::filter::Limits;
+use crate::server::tls;
+use crate::tenant::{Tenant, TenantId};
+use crate::upstream::{self, Upstream};
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A validated config, ready to serve.
+#[derive(Debug)]
+pub struct Runtime {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// TLS, unless the config asks for plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The gateway.
+    pub gateway: Gateway,
+}
+
+/// Validate a loaded config into a runtime. Reads the files it references (certificates, secrets, CA bundles).
+pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
+    let s = &file.server;
+    let listen: SocketAddr = s.listen.parse().map_err(|_| {
+        ConfigError::invalid(
+            "server.listen",
+            format!("{:?} is not an address like 0.0.0.0:8443", s.listen),
+        )
+    })?;
+    let tls = match (&s.tls, s.plaintext) {
+        (Some(_), true) => {
+            return Err(ConfigError::invalid(
+                "server.plaintext",
+                "set either server.tls or server.plaintext = true, not both",
+            ));
+        }
+        (None, false) => {
+            return Err(ConfigError::invalid(
+                "server.tls",
+                "TLS is required: give cert and key, or set server.plaintext = true behind a TLS-terminating proxy",
+            ));
+        }
+        (None, true) => None,
+        (Some(t), false) => Some(
+            tls::server_config(Path::new(&t.cert), Path::new(&t.key))
+                .map_err(|m| ConfigError::invalid("server.tls", m))?,
+        ),
+    };
+    let base_path = s.base_path.trim_end_matches('/').to_owned();
+    if !base_path.starts_with('/') || base_path.contains(['?', '#', ' ', '%']) {
+        return Err(ConfigError::invalid(
+            "server.base_path",
+            "must be a path starting with '/', like /scim/v2",
+        ));
+    }
+    let public_url = match &s.public_url {
+        None => None,
+        Some(u) if (u.starts_with("https://") || u.starts_with("http://")) && u.parse::<http::Uri>().is_ok() => {
+            Some(u.trim_end_matches('/').to_owned())
+        }
+        Some(_) => {
+            return Err(ConfigError::invalid(
+                "server.public_url",
+                "must be an absolute http(s) URL",
+            ));
+        }
+    };
+    let l = &file.limits;
+    for (key, value) in [
+        ("limits.max_body_bytes", l.max_body_bytes),
+        ("limits.max_page_size", u64::from(l.max_page_size)),
+        ("limits.scan_limit", u64::from(l.scan_limit)),
+        ("limits.request_timeout_ms", l.request_timeout_ms),
+    ] {
+        if value == 0 {
+            return Err(ConfigError::invalid(key, "must be greater than 0"));
+        }
+    }
+    let settings = Settings {
+        base_path,
+        public_url,
+        scheme: if tls.is_some() { "https" } else { "http" },
+        max_body_bytes: l.max_body_bytes,
+        max_page_size: l.max_page_size,
+        scan_limit: l.scan_limit,
+        request_timeout: Duration::from_millis(l.request_timeout_ms),
+        filter_limits: Limits::default(),
+        max_patch_operations: 1000,
+    };
+    let mut mappings = BTreeMap::new();
+    for (name, m) in &file.mappings {
+        mappings.insert(
+            name.clone(),
+            Arc::new(mapping::compile(m, &format!("mappings.{name}"))?),
+        );
+    }
+    let tenants = tenants(&file.tenants, &mappings)?;
+    Ok(Runtime {
+        listen,
+        tls,
+        gateway: Gateway::new(settings, tenants),
+    })
+}
+
+fn tenants(files: &[TenantFile], mappings: &BTreeMap<String, Arc<Mapping>>) -> Result<Vec<Arc<Tenant>>, ConfigError> {
+    let mut ids = HashSet::new();
+    let mut digests = HashSet::new();
+    let mut out = Vec::new();
+    for (i, t) in files.iter().enumerate() {
+        let at = |k: &str| format!("tenants[{i}].{k}");
+        let id = TenantId::parse(&t.id).map_err(|m| ConfigError::invalid(at("id"), m))?;
+        if !ids.insert(id.clone()) {
+            return Err(ConfigError::invalid(at("id"), format!("tenant {id} is defined twice")));
+        }
+        if t.tokens.is_empty() {
+            return Err(ConfigError::invalid(
+                at("tokens"),
+                "at least one token digest is required (scimgate token new)",
+            ));
+        }
+        let mut tokens = Vec::new();
+        for (j, text) in t.tokens.iter().enumerate() {
+            let hash = TokenHash::parse(text).map_err(|m| ConfigError::invalid(at(&format!("tokens[{j}]")), m))?;
+            if !digests.insert(hash.to_config()) {
+                return Err(ConfigError::invalid(
+                    at(&format!("tokens[{j}]")),
+                    "this token is already used by a tenant",
+                ));
+            }
+            tokens.push(hash);
+        }
+        let per_second = NonZeroU32::new(t.rate_limit.per_second)
+            .ok_or_else(|| ConfigError::invalid(at("rate_limit.per_second"), "must be at least 1"))?;
+        let burst = NonZeroU32::new(t.rate_limit.burst)
+            .ok_or_else(|| ConfigError::invalid(at("rate_limit.burst"), "must be at least 1"))?;
+        let mapping = mappings.get(&t.mapping).cloned().ok_or_else(|| {
+            ConfigError::invalid(
+                at("mapping"),
+                format!("no mapping named {:?} under [mappings]", t.mapping),
+            )
+        })?;
+        let upstream = upstream_of(t, &at)?;
+        out.push(Arc::new(Tenant {
+            id,
+            tokens,
+            rate_limit: RateLimit::new(per_second, burst),
+            upstream,
+            mapping,
+        }));
+    }
+    Ok(out)
+}
+
+fn upstream_of(t: &TenantFile, at: &dyn Fn(&str) -> String) -> Result<Upstream, ConfigError> {
+    let u = &t.upstream;
+    if u.timeout_ms == 0 {
+        return Err(ConfigError::invalid(
+            at("upstream.timeout_ms"),
+            "must be greater than 0",
+        ));
+    }
+    let auth = match &u.auth {
+        None => None,
+        Some(a) => {
+            let name = http::HeaderName::try_from(a.header.as_str())
+                .map_err(|_| ConfigError::invalid(at("upstream.auth.header"), "not a valid header name"))?;
+            let secret = secret::resolve(&a.secret).map_err(|m| ConfigError::invalid(at("upstream.auth.secret"), m))?;
+            Some((name, a.scheme.clone(), secret))
+        }
+    };
+    let ca = match &u.ca {
+        None => None,
+        Some(path) => Some(
+            std::fs::read(path)
+                .map_err(|e| ConfigError::invalid(at("upstream.ca"), format!("cannot read {path}: {e}")))?,
+        ),
+    };
+    let tls = upstream::tls_config(ca.as_deref()).map_err(|m| ConfigError::invalid(at("upstream.ca"), m))?;
+    Upstream::new(&u.base_url, auth, Duration::from_millis(u.timeout_ms), tls)
+        .map_err(|m| ConfigError::invalid(at("upstream.base_url"), m))
+}
+
+#[cfg(test)]
+mod tests;

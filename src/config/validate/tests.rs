@@ -1,0 +1,56 @@
+use super::*;
+use crate::config::from_toml;
+
+const MAPPING: &str = include_str!("../../../config/mappings/sample-product.toml");
+
+fn config(tenants: &str) -> String {
+    format!("[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n{tenants}\n{MAPPING}")
+}
+
+fn tenant(id: &str, token: &str) -> String {
+    format!(
+        "[[tenants]]\nid = {id:?}\ntokens = [{token:?}]\nmapping = \"sample-product\"\n\
+         upstream = {{ base_url = \"http://127.0.0.1:9/api\" }}\n"
+    )
+}
+
+fn digest(token: &str) -> String {
+    TokenHash::of(token).to_config()
+}
+
+fn error_of(text: &str) -> String {
+    validate(&from_toml(text).unwrap()).unwrap_err().to_string()
+}
+
+#[test]
+fn a_valid_config_builds_tenants() {
+    let rt = validate(&from_toml(&config(&tenant("a", &digest("t1")))).unwrap()).unwrap();
+    assert_eq!(rt.gateway.tenants.len(), 1);
+    assert!(rt.tls.is_none());
+    assert_eq!(rt.gateway.settings.base_path, "/scim/v2");
+}
+
+#[test]
+fn duplicate_tenants_and_shared_tokens_are_refused() {
+    let t = digest("t1");
+    let err = error_of(&config(&format!("{}{}", tenant("a", &t), tenant("a", &digest("t2")))));
+    assert!(err.starts_with("tenants[1].id"), "{err}");
+    let err = error_of(&config(&format!("{}{}", tenant("a", &t), tenant("b", &t))));
+    assert!(err.starts_with("tenants[1].tokens[0]"), "{err}");
+}
+
+#[test]
+fn bad_values_name_their_keys() {
+    let err = error_of(&config(&tenant("a b", &digest("t"))));
+    assert!(err.starts_with("tenants[0].id"), "{err}");
+    let err = error_of(&config(
+        &tenant("a", &digest("t")).replace("http://127.0.0.1:9/api", "ftp://x"),
+    ));
+    assert!(err.starts_with("tenants[0].upstream.base_url"), "{err}");
+    let err = error_of(&config(&tenant("a", &digest("t"))).replace("listen = \"127.0.0.1:0\"", "listen = \"nowhere\""));
+    assert!(err.starts_with("server.listen"), "{err}");
+    let err = error_of(&config(&tenant("a", &digest("t"))).replace("\"GET /users/{id}\"", "\"GET /users/{uid}\""));
+    assert!(err.starts_with("mappings.sample-product.users.endpoints.get"), "{err}");
+    let err = error_of(&config(&tenant("a", &digest("t"))).replace("userName = \"/email\"\n", ""));
+    assert!(err.contains("userName must be mapped"), "{err}");
+}

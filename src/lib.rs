@@ -1,0 +1,19 @@
+//! scimgate: a SCIM 2.0 gateway that provisions users and groups into products that only have their own REST API.
+//!
+//! A request travels `server` → `router` (auth, rate limit) → `ops` → `scim` (pure protocol) and `mapping` →
+//! `upstream` → the product, and back. `config` builds the runtime; `sample` is the bundled sample product.
+#![deny(unsafe_code)]
+
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod gateway;
+pub mod mapping;
+pub mod ops;
+pub mod ratelimit;
+pub mod router;
+pub mod sample;
+pub mod scim;
+pub mod server;
+pub mod tenant;
+pub mod upstream;

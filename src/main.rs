@@ -1,0 +1,186 @@
+//! The `scimgate` command: serve, check a config, make tokens, run the demo or the sample product.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use scimgate::{auth, config, demo, sample, server};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// A SCIM 2.0 gateway in front of a product's own user and team API.
+#[derive(Parser)]
+#[command(name = "scimgate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Config file(s), merged in order (for the default `run`).
+    #[arg(long, short, global = true, env = "SCIMGATE_CONFIG", value_delimiter = ',')]
+    config: Vec<PathBuf>,
+    /// Log format: json or text.
+    #[arg(long, global = true, default_value = "json", env = "SCIMGATE_LOG_FORMAT")]
+    log_format: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve SCIM (the default).
+    Run,
+    /// Validate the config and print the tenants and mappings it defines.
+    Check,
+    /// Tokens for the IdPs.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The gateway and the bundled sample product in one process, with a generated certificate and token.
+    Demo {
+        /// Address of the gateway.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        /// Where to write the certificate, key and config (default: a new folder under the temp dir).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Run only the bundled sample product API.
+    SampleProduct {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9000")]
+        listen: SocketAddr,
+        /// The API key clients must send in X-Api-Key.
+        #[arg(long, env = "SAMPLE_PRODUCT_API_KEY", default_value = "sample-key")]
+        api_key: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a fresh token and the digest line to paste into the tenant's `tokens`.
+    New {
+        /// The tenant the token is for.
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log_format);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => serve(&cli.config),
+        Command::Check => check(&cli.config),
+        Command::Token {
+            command: TokenCommand::New { tenant },
+        } => {
+            scimgate::tenant::TenantId::parse(&tenant).map_err(|m| anyhow::anyhow!("--tenant: {m}"))?;
+            let token = auth::new_token();
+            println!("Token for tenant {tenant} (give it to the IdP as its Secret Token; it is not stored anywhere):");
+            println!("{token}");
+            println!("Add this line to the tenant's tokens in the config:");
+            println!("\"{}\"", auth::TokenHash::of(&token).to_config());
+            Ok(())
+        }
+        Command::Demo { listen, dir } => {
+            let dir = dir.unwrap_or_else(|| std::env::temp_dir().join(format!("scimgate-demo-{}", std::process::id())));
+            tokio_runtime()?.block_on(demo::run(listen, dir))?;
+            Ok(())
+        }
+        Command::SampleProduct { listen, api_key } => tokio_runtime()?.block_on(async {
+            let listener = server::bind(listen).await?;
+            println!(
+                "sample product API on http://{}/api/v1 (X-Api-Key required)",
+                listener.local_addr()?
+            );
+            tokio::select! {
+                r = sample::serve(listener, sample::SampleOptions { api_key, ..Default::default() }) => r?,
+                () = demo::shutdown_signal() => {},
+            }
+            Ok(())
+        }),
+    }
+}
+
+fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn config_paths(paths: &[PathBuf]) -> anyhow::Result<&[PathBuf]> {
+    anyhow::ensure!(
+        !paths.is_empty(),
+        "no config file: pass --config PATH (or set SCIMGATE_CONFIG)"
+    );
+    Ok(paths)
+}
+
+fn serve(paths: &[PathBuf]) -> anyhow::Result<()> {
+    let gateway = config::validate(&config::load(config_paths(paths)?)?)?;
+    if gateway.tls.is_none() {
+        tracing::warn!(
+            "serving plain HTTP (server.plaintext = true): bearer tokens cross the network unencrypted unless a TLS proxy is in front"
+        );
+    }
+    tokio_runtime()?.block_on(async {
+        let listener = server::bind(gateway.listen).await?;
+        tracing::info!(addr = %listener.local_addr()?, tenants = gateway.gateway.tenants.len(), "serving SCIM");
+        server::serve(
+            listener,
+            gateway.tls,
+            Arc::new(gateway.gateway),
+            demo::shutdown_signal(),
+        )
+        .await;
+        Ok(())
+    })
+}
+
+fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
+    let file = config::load(config_paths(paths)?)?;
+    let runtime = config::validate(&file)?;
+    println!("config OK");
+    println!(
+        "listen: {} ({})",
+        runtime.listen,
+        if runtime.tls.is_some() { "TLS" } else { "plain HTTP" }
+    );
+    for (tenant, t) in runtime.gateway.tenants.iter().zip(&file.tenants) {
+        println!(
+            "tenant {}: {} token(s), {} req/s (burst {}), mapping {:?}, product {}",
+            tenant.id,
+            tenant.tokens.len(),
+            t.rate_limit.per_second,
+            t.rate_limit.burst,
+            t.mapping,
+            tenant.upstream.base_url()
+        );
+    }
+    for (name, m) in &file.mappings {
+        println!("mapping {name}: Users → {} attribute(s)", m.users.attributes.len());
+    }
+    Ok(())
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCIMGATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "text" {
+        builder.init();
+    } else {
+        builder.json().flatten_event(true).init();
+    }
+}

@@ -1,0 +1,198 @@
+//! Calls to the product for one resource type, through its endpoints, with the product's answers turned into
+//! objects or SCIM errors. A product status means what the operation makes it mean: a 404 on a read is "no such
+//! resource", a 409 on a write is a uniqueness conflict, a 401 is the gateway's own credential problem.
+
+use super::{Mapping, ResourceMapping};
+use crate::scim::{self, ScimType};
+use crate::upstream::{ProductRequest, ProductResponse, Upstream, UpstreamError};
+use http::StatusCode;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Longest product message passed on to the IdP.
+const MAX_MESSAGE: usize = 300;
+
+/// One resource type's product API, for one tenant.
+pub struct Api<'a> {
+    upstream: &'a Upstream,
+    mapping: &'a Mapping,
+    resource: &'a ResourceMapping,
+}
+
+/// A product id that passed the mapping's id check; it is still percent-encoded into every path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductId(String);
+
+impl ProductId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'a> Api<'a> {
+    /// The API of `resource` under `mapping`, reached through `upstream`.
+    pub fn new(upstream: &'a Upstream, mapping: &'a Mapping, resource: &'a ResourceMapping) -> Self {
+        Api {
+            upstream,
+            mapping,
+            resource,
+        }
+    }
+
+    /// Check a SCIM id against the mapping's id type: `None` means no product object can have it.
+    pub fn product_id(&self, scim_id: &str) -> Option<ProductId> {
+        self.resource
+            .id_type
+            .accepts(scim_id)
+            .then(|| ProductId(scim_id.to_owned()))
+    }
+
+    /// The product id of a product object, as the SCIM `id`.
+    pub fn id_of(&self, object: &Value) -> Result<String, scim::Error> {
+        match self.resource.id.get(object) {
+            Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+            Some(Value::Number(n)) => Ok(n.to_string()),
+            _ => Err(super::MappingError::ProductShape(format!(
+                "an object has no id at {:?}",
+                self.resource.id.as_str()
+            ))
+            .into()),
+        }
+    }
+
+    /// Read one object; `Ok(None)` when the product has none with that id.
+    pub async fn get(&self, id: &ProductId) -> Result<Option<Value>, scim::Error> {
+        let e = &self.resource.endpoints.get;
+        let resp = self
+            .call(e.method.clone(), e.render(Some(id.as_str()), &[]), None)
+            .await?;
+        match resp.status {
+            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
+            s if s.is_success() => Ok(Some(resp.json()?)),
+            _ => Err(self.error(&resp)),
+        }
+    }
+
+    /// One page of the listing, with these query parameters.
+    pub async fn list(&self, query: &[(String, String)]) -> Result<Value, scim::Error> {
+        let e = &self.resource.endpoints.list;
+        let resp = self.call(e.method.clone(), e.render(None, query), None).await?;
+        if resp.status.is_success() {
+            Ok(resp.json()?)
+        } else {
+            Err(self.error(&resp))
+        }
+    }
+
+    /// Create an object; the product's answer is the created object.
+    pub async fn create(&self, body: Value) -> Result<Value, scim::Error> {
+        let e = &self.resource.endpoints.create;
+        let resp = self.call(e.method.clone(), e.render(None, &[]), Some(body)).await?;
+        if resp.status.is_success() {
+            Ok(resp.json()?)
+        } else {
+            Err(self.error(&resp))
+        }
+    }
+
+    /// Update an object; `Ok(None)` when it does not exist.
+    pub async fn update(&self, id: &ProductId, body: Value) -> Result<Option<Value>, scim::Error> {
+        let e = &self.resource.endpoints.update;
+        let resp = self
+            .call(e.method.clone(), e.render(Some(id.as_str()), &[]), Some(body))
+            .await?;
+        match resp.status {
+            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
+            s if s.is_success() && resp.body.is_empty() => Ok(Some(Value::Null)),
+            s if s.is_success() => Ok(Some(resp.json()?)),
+            _ => Err(self.error(&resp)),
+        }
+    }
+
+    /// Whether the update endpoint replaces the whole object (PUT) rather than the fields sent (PATCH).
+    pub fn update_replaces(&self) -> bool {
+        self.resource.endpoints.update.method == http::Method::PUT
+    }
+
+    /// Delete an object; `Ok(false)` when it did not exist.
+    pub async fn delete(&self, id: &ProductId) -> Result<bool, scim::Error> {
+        let e = &self.resource.endpoints.delete;
+        let resp = self
+            .call(e.method.clone(), e.render(Some(id.as_str()), &[]), None)
+            .await?;
+        match resp.status {
+            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(false),
+            s if s.is_success() => Ok(true),
+            _ => Err(self.error(&resp)),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: http::Method,
+        path_and_query: String,
+        body: Option<Value>,
+    ) -> Result<ProductResponse, UpstreamError> {
+        self.upstream
+            .call(ProductRequest {
+                method,
+                path_and_query,
+                body,
+            })
+            .await
+    }
+
+    /// The SCIM error for a product answer that is not a success.
+    fn error(&self, resp: &ProductResponse) -> scim::Error {
+        let message = self.message(resp);
+        let with_message = |base: &str| match &message {
+            Some(m) => format!("{base}: {m}"),
+            None => base.to_owned(),
+        };
+        match resp.status {
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+                scim::Error::bad_request(ScimType::InvalidValue, with_message("the product rejected the values"))
+            }
+            StatusCode::CONFLICT => scim::Error::conflict(with_message("the product already has such a resource")),
+            StatusCode::NOT_FOUND | StatusCode::GONE => scim::Error::not_found("resource not found"),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => scim::Error::new(
+                StatusCode::BAD_GATEWAY,
+                "the product API refused the gateway's credentials; the operator must check the tenant's upstream auth",
+            ),
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+                let after = retry_after(resp).unwrap_or(Duration::from_secs(1));
+                scim::Error::new(resp.status, "the product API is busy; retry later").with_retry_after(after)
+            }
+            s => scim::Error::new(
+                StatusCode::BAD_GATEWAY,
+                format!("the product API failed with status {}", s.as_u16()),
+            ),
+        }
+    }
+
+    fn message(&self, resp: &ProductResponse) -> Option<String> {
+        let pointer = self.mapping.error_message.as_ref()?;
+        let body: Value = serde_json::from_slice(&resp.body).ok()?;
+        let text = pointer.get(&body)?.as_str()?;
+        let mut text: String = text.chars().filter(|c| !c.is_control()).take(MAX_MESSAGE).collect();
+        if text.is_empty() {
+            return None;
+        }
+        text.shrink_to_fit();
+        Some(text)
+    }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is answered with the default).
+fn retry_after(resp: &ProductResponse) -> Option<Duration> {
+    let secs: u64 = resp
+        .headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs.clamp(1, 3600)))
+}

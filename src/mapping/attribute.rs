@@ -1,0 +1,415 @@
+//! The attribute map: SCIM attribute paths ⇄ JSON pointers into the product's objects, with value maps.
+//!
+//! Reads build a SCIM resource from a product object; writes build the product fields from a SCIM resource and
+//! refuse what the product cannot hold (unless the mapping says to ignore it), so nothing an IdP sends is lost
+//! without a word.
+
+use super::MappingError;
+use super::pointer::Pointer;
+use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::path::PatchPath;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Core schema URNs; attributes qualified with them live at the top level of a resource.
+const CORE_SCHEMAS: [&str; 2] = [
+    "urn:ietf:params:scim:schemas:core:2.0:User",
+    "urn:ietf:params:scim:schemas:core:2.0:Group",
+];
+
+/// Top-level members of a SCIM resource that are never written to the product: `schemas` is protocol,
+/// `id` and `meta` are readOnly (RFC 7643 §3.1: values sent by a client are ignored).
+const PROTOCOL_MEMBERS: [&str; 3] = ["schemas", "id", "meta"];
+
+/// Sub-attributes of a multi-valued element that qualify it rather than carry data.
+const QUALIFIERS: [&str; 3] = ["type", "primary", "display"];
+
+/// Where a rule puts its value in the SCIM resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `userName`, `name.givenName`, `urn:…:enterprise:2.0:User:employeeNumber`.
+    Plain {
+        /// Extension schema URN; `None` for the core schema.
+        schema: Option<String>,
+        /// Attribute name.
+        name: String,
+        /// Sub-attribute name.
+        sub: Option<String>,
+    },
+    /// `emails[type eq "work"].value`: one element of a multi-valued attribute, selected by its `type`.
+    Typed {
+        /// Extension schema URN; `None` for the core schema.
+        schema: Option<String>,
+        /// Attribute name.
+        name: String,
+        /// The element's `type`.
+        type_value: String,
+        /// Sub-attribute carrying the value.
+        sub: String,
+    },
+}
+
+/// How values change on the way.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transform {
+    /// Passed through unchanged.
+    Identity,
+    /// One to one: SCIM value ⇄ product value.
+    Map(Vec<(Value, Value)>),
+}
+
+/// One `attributes` entry.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The key as written in the config, for messages.
+    pub key: String,
+    /// SCIM side.
+    pub target: Target,
+    /// Product side.
+    pub pointer: Pointer,
+    /// Value transform.
+    pub transform: Transform,
+    /// Read from the product, never written.
+    pub read_only: bool,
+}
+
+/// The compiled `attributes` table.
+#[derive(Debug, Clone, Default)]
+pub struct AttributeMap {
+    rules: Vec<Rule>,
+    /// Refuse writes that carry attributes no rule holds.
+    pub reject_unmapped: bool,
+}
+
+// === impl Target ===
+
+impl Target {
+    /// Parse a SCIM path used as an attribute key.
+    pub fn parse(key: &str) -> Result<Self, String> {
+        let path = PatchPath::parse(key).map_err(|e| e.to_string())?;
+        let schema = path
+            .attr
+            .schema
+            .filter(|s| !CORE_SCHEMAS.iter().any(|c| c.eq_ignore_ascii_case(s)));
+        let name = path.attr.name;
+        match (path.filter, path.attr.sub, path.sub) {
+            (None, sub, None) => Ok(Target::Plain { schema, name, sub }),
+            (Some(filter), None, Some(sub)) => match filter {
+                Filter::Compare(p, CompareOp::Eq, CompValue::Str(type_value))
+                    if p.schema.is_none() && p.sub.is_none() && p.name.eq_ignore_ascii_case("type") =>
+                {
+                    Ok(Target::Typed {
+                        schema,
+                        name,
+                        type_value,
+                        sub,
+                    })
+                }
+                _ => Err("only [type eq \"…\"] selects an element in an attribute key".into()),
+            },
+            _ => Err("expected attr, attr.sub or attr[type eq \"…\"].sub".into()),
+        }
+    }
+
+    fn container<'v>(&self, resource: &'v Value) -> Option<&'v Value> {
+        match self.schema() {
+            None => Some(resource),
+            Some(urn) => get_ci(resource, urn),
+        }
+    }
+
+    fn schema(&self) -> Option<&str> {
+        match self {
+            Target::Plain { schema, .. } | Target::Typed { schema, .. } => schema.as_deref(),
+        }
+    }
+
+    /// The value this target names in a SCIM resource.
+    pub fn read<'v>(&self, resource: &'v Value) -> Option<&'v Value> {
+        let container = self.container(resource)?;
+        match self {
+            Target::Plain { name, sub: None, .. } => get_ci(container, name),
+            Target::Plain {
+                name, sub: Some(sub), ..
+            } => get_ci(get_ci(container, name)?, sub),
+            Target::Typed {
+                name, type_value, sub, ..
+            } => {
+                let element = get_ci(container, name)?
+                    .as_array()?
+                    .iter()
+                    .find(|e| is_type(e, type_value))?;
+                get_ci(element, sub)
+            }
+        }
+        .filter(|v| !v.is_null())
+    }
+
+    /// Put a value where this target names it, creating objects and elements on the way.
+    fn write(&self, resource: &mut Map<String, Value>, value: Value) {
+        let container = match self.schema() {
+            None => resource,
+            Some(urn) => match object_entry(resource, urn) {
+                Some(c) => c,
+                None => return,
+            },
+        };
+        match self {
+            Target::Plain { name, sub: None, .. } => {
+                container.insert(name.clone(), value);
+            }
+            Target::Plain {
+                name, sub: Some(sub), ..
+            } => {
+                if let Some(object) = object_entry(container, name) {
+                    object.insert(sub.clone(), value);
+                }
+            }
+            Target::Typed {
+                name, type_value, sub, ..
+            } => {
+                let list = container
+                    .entry(name.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if !list.is_array() {
+                    *list = Value::Array(Vec::new());
+                }
+                let Value::Array(items) = list else { return };
+                let index = match items.iter().position(|e| is_type(e, type_value)) {
+                    Some(i) => i,
+                    None => {
+                        let mut element = Map::new();
+                        element.insert("type".into(), Value::String(type_value.clone()));
+                        items.push(Value::Object(element));
+                        items.len() - 1
+                    }
+                };
+                if let Some(element) = items[index].as_object_mut() {
+                    element.insert(sub.clone(), value);
+                }
+            }
+        }
+    }
+
+    fn covers(&self, schema: Option<&str>, name: &str, type_value: Option<&str>, sub: Option<&str>) -> bool {
+        let same_schema = match (self.schema(), schema) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        };
+        if !same_schema {
+            return false;
+        }
+        match self {
+            Target::Plain { name: n, sub: None, .. } => n.eq_ignore_ascii_case(name),
+            Target::Plain {
+                name: n, sub: Some(s), ..
+            } => n.eq_ignore_ascii_case(name) && type_value.is_none() && sub.is_some_and(|x| s.eq_ignore_ascii_case(x)),
+            Target::Typed {
+                name: n,
+                type_value: t,
+                sub: s,
+                ..
+            } => {
+                n.eq_ignore_ascii_case(name)
+                    && type_value.is_some_and(|x| t.eq_ignore_ascii_case(x))
+                    && sub.is_some_and(|x| s.eq_ignore_ascii_case(x))
+            }
+        }
+    }
+}
+
+// === impl Transform ===
+
+impl Transform {
+    /// Parse a `map = { true = "active", false = "suspended" }` table; keys are JSON text or bare strings.
+    pub fn from_table(table: &BTreeMap<String, Value>) -> Self {
+        let pairs = table
+            .iter()
+            .map(|(k, v)| {
+                (
+                    serde_json::from_str(k).unwrap_or_else(|_| Value::String(k.clone())),
+                    v.clone(),
+                )
+            })
+            .collect();
+        Transform::Map(pairs)
+    }
+
+    fn to_product(&self, scim: &Value) -> Option<Value> {
+        match self {
+            Transform::Identity => Some(scim.clone()),
+            Transform::Map(pairs) => pairs
+                .iter()
+                .find(|(s, _)| loosely_equal(s, scim))
+                .map(|(_, p)| p.clone()),
+        }
+    }
+
+    fn to_scim(&self, product: &Value) -> Option<Value> {
+        match self {
+            Transform::Identity => Some(product.clone()),
+            Transform::Map(pairs) => pairs.iter().find(|(_, p)| p == product).map(|(s, _)| s.clone()),
+        }
+    }
+}
+
+/// Equal as JSON, or a boolean sent as a string (Entra sends `"True"`/`"False"`).
+fn loosely_equal(expected: &Value, sent: &Value) -> bool {
+    match (expected, sent) {
+        (Value::Bool(b), Value::String(s)) => s.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+        _ => expected == sent,
+    }
+}
+
+// === impl AttributeMap ===
+
+impl AttributeMap {
+    /// A map of these rules.
+    pub fn new(rules: Vec<Rule>, reject_unmapped: bool) -> Self {
+        AttributeMap { rules, reject_unmapped }
+    }
+
+    /// The rules, in config order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The SCIM attributes (without `schemas`, `id`, `meta`) of a product object.
+    pub fn to_scim(&self, product: &Value) -> Map<String, Value> {
+        let mut out = Map::new();
+        for rule in &self.rules {
+            let Some(value) = rule.pointer.get(product).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            if let Some(scim) = rule.transform.to_scim(value) {
+                rule.target.write(&mut out, scim);
+            }
+        }
+        out
+    }
+
+    /// The product fields a SCIM resource asks for: every writable pointer, `null` where the resource has no
+    /// value. Fails on attributes no rule holds (when so configured), on values a value map does not know, and on
+    /// two attributes that write different values to one product field.
+    pub fn to_product(&self, resource: &Value) -> Result<BTreeMap<Pointer, Value>, MappingError> {
+        if self.reject_unmapped {
+            self.check_unmapped(resource)?;
+        }
+        let mut fields: BTreeMap<Pointer, (Value, &str)> = BTreeMap::new();
+        for rule in self.rules.iter().filter(|r| !r.read_only) {
+            let value = match rule.target.read(resource) {
+                None => Value::Null,
+                Some(v) => rule.transform.to_product(v).ok_or_else(|| MappingError::InvalidValue {
+                    attribute: rule.key.clone(),
+                    detail: format!("{v} is not one of the values the product accepts"),
+                })?,
+            };
+            match fields.get(&rule.pointer) {
+                Some((existing, _)) if value.is_null() || *existing == value => {}
+                Some((existing, other)) if !existing.is_null() => {
+                    return Err(MappingError::Conflict {
+                        first: (*other).to_owned(),
+                        second: rule.key.clone(),
+                    });
+                }
+                _ => {
+                    fields.insert(rule.pointer.clone(), (value, &rule.key));
+                }
+            }
+        }
+        Ok(fields.into_iter().map(|(p, (v, _))| (p, v)).collect())
+    }
+
+    /// Refuse attributes that no rule would store.
+    fn check_unmapped(&self, resource: &Value) -> Result<(), MappingError> {
+        let Some(members) = resource.as_object() else {
+            return Err(MappingError::InvalidValue {
+                attribute: "(resource)".into(),
+                detail: "expected an object".into(),
+            });
+        };
+        for (key, value) in members {
+            if PROTOCOL_MEMBERS.iter().any(|m| m.eq_ignore_ascii_case(key)) || value.is_null() {
+                continue;
+            }
+            match (
+                key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")),
+                value.as_object(),
+            ) {
+                (true, Some(extension)) => {
+                    let schema = (!CORE_SCHEMAS.iter().any(|c| c.eq_ignore_ascii_case(key))).then_some(key.as_str());
+                    for (name, v) in extension {
+                        self.check_attribute(schema, name, v)?;
+                    }
+                }
+                _ => self.check_attribute(None, key, value)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn check_attribute(&self, schema: Option<&str>, name: &str, value: &Value) -> Result<(), MappingError> {
+        let covered = |t: Option<&str>, s: Option<&str>| self.rules.iter().any(|r| r.target.covers(schema, name, t, s));
+        if value.is_null() || covered(None, None) {
+            return Ok(());
+        }
+        let display = |s: &str| match schema {
+            Some(urn) => format!("{urn}:{s}"),
+            None => s.to_owned(),
+        };
+        match value {
+            Value::Object(subs) => {
+                for (sub, _) in subs.iter().filter(|(_, v)| !v.is_null()) {
+                    if !covered(None, Some(sub)) {
+                        return Err(MappingError::Unmapped(display(&format!("{name}.{sub}"))));
+                    }
+                }
+                Ok(())
+            }
+            Value::Array(items) => {
+                for item in items {
+                    let Some(element) = item.as_object() else {
+                        return Err(MappingError::Unmapped(display(name)));
+                    };
+                    let type_value = get_ci(item, "type").and_then(Value::as_str);
+                    let data = element
+                        .iter()
+                        .filter(|(k, v)| !v.is_null() && !QUALIFIERS.iter().any(|q| q.eq_ignore_ascii_case(k)));
+                    for (sub, _) in data {
+                        if !covered(type_value, Some(sub)) {
+                            let selector = type_value.map(|t| format!("[type eq \"{t}\"]")).unwrap_or_default();
+                            return Err(MappingError::Unmapped(display(&format!("{name}{selector}.{sub}"))));
+                        }
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(MappingError::Unmapped(display(name))),
+        }
+    }
+}
+
+fn is_type(element: &Value, type_value: &str) -> bool {
+    get_ci(element, "type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case(type_value))
+}
+
+/// A member of a JSON object by case-insensitive name (RFC 7643 §2.1: attribute names are case insensitive).
+pub fn get_ci<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
+    let map = value.as_object()?;
+    map.get(name)
+        .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+}
+
+fn object_entry<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut Map<String, Value>> {
+    let slot = map.entry(key.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+    if !slot.is_object() {
+        *slot = Value::Object(Map::new());
+    }
+    slot.as_object_mut()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,136 @@
+use super::*;
+use serde_json::json;
+
+fn rule(key: &str, pointer: &str) -> Rule {
+    Rule {
+        key: key.into(),
+        target: Target::parse(key).unwrap(),
+        pointer: Pointer::parse(pointer).unwrap(),
+        transform: Transform::Identity,
+        read_only: false,
+    }
+}
+
+fn sample_map() -> AttributeMap {
+    let mut active = rule("active", "/status");
+    active.transform = Transform::from_table(&BTreeMap::from([
+        ("true".to_owned(), json!("active")),
+        ("false".to_owned(), json!("suspended")),
+    ]));
+    let mut created = rule("meta.created", "/created_at");
+    created.read_only = true;
+    AttributeMap::new(
+        vec![
+            rule("userName", "/email"),
+            rule("emails[type eq \"work\"].value", "/email"),
+            rule("name.givenName", "/profile/first"),
+            rule(
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                "/dept",
+            ),
+            active,
+            created,
+        ],
+        true,
+    )
+}
+
+#[test]
+fn product_object_becomes_scim_attributes() {
+    let product = json!({"email": "a@b.c", "profile": {"first": "Ada"}, "dept": "R&D", "status": "suspended",
+        "created_at": "2024-01-01T00:00:00Z"});
+    let scim = Value::Object(sample_map().to_scim(&product));
+    assert_eq!(scim["userName"], "a@b.c");
+    assert_eq!(scim["emails"], json!([{"type": "work", "value": "a@b.c"}]));
+    assert_eq!(scim["name"]["givenName"], "Ada");
+    assert_eq!(
+        scim["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"],
+        "R&D"
+    );
+    assert_eq!(scim["active"], false);
+    assert_eq!(scim["meta"]["created"], "2024-01-01T00:00:00Z");
+}
+
+#[test]
+fn scim_resource_becomes_product_fields_with_nulls_for_absent() {
+    let scim = json!({"userName": "a@b.c", "active": "True", "name": {"givenName": "Ada"},
+        "emails": [{"type": "work", "value": "a@b.c", "primary": true}]});
+    let fields = sample_map().to_product(&scim).unwrap();
+    let get = |p: &str| fields.get(&Pointer::parse(p).unwrap()).cloned();
+    assert_eq!(get("/email"), Some(json!("a@b.c")));
+    assert_eq!(
+        get("/status"),
+        Some(json!("active")),
+        "Entra's string boolean maps like a boolean"
+    );
+    assert_eq!(get("/profile/first"), Some(json!("Ada")));
+    assert_eq!(get("/dept"), Some(Value::Null));
+    assert_eq!(get("/created_at"), None, "read-only attributes are never written");
+}
+
+#[test]
+fn attribute_names_are_case_insensitive() {
+    let fields = sample_map()
+        .to_product(&json!({"USERNAME": "a@b.c", "Name": {"GivenName": "x"}}))
+        .unwrap();
+    assert_eq!(fields[&Pointer::parse("/email").unwrap()], json!("a@b.c"));
+    assert_eq!(fields[&Pointer::parse("/profile/first").unwrap()], json!("x"));
+}
+
+#[test]
+fn unmapped_attributes_are_refused_by_name() {
+    let map = sample_map();
+    let err = map.to_product(&json!({"userName": "a", "nickName": "x"})).unwrap_err();
+    assert!(err.to_string().contains("nickName"), "{err}");
+    let err = map
+        .to_product(&json!({"userName": "a", "name": {"familyName": "x"}}))
+        .unwrap_err();
+    assert!(err.to_string().contains("name.familyName"), "{err}");
+    let err = map
+        .to_product(&json!({"userName": "a", "emails": [{"type": "home", "value": "h@x"}]}))
+        .unwrap_err();
+    assert!(err.to_string().contains("emails[type eq \"home\"].value"), "{err}");
+    let err = map
+        .to_product(&json!({"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"costCenter": "1"}}))
+        .unwrap_err();
+    assert!(err.to_string().contains("costCenter"), "{err}");
+    // Protocol members and nulls are not data to store.
+    map.to_product(&json!({"schemas": [], "id": "1", "meta": {}, "userName": "a", "title": null}))
+        .unwrap();
+}
+
+#[test]
+fn ignore_policy_drops_unmapped_attributes() {
+    let map = AttributeMap::new(sample_map().rules().to_vec(), false);
+    assert!(map.to_product(&json!({"userName": "a", "nickName": "x"})).is_ok());
+}
+
+#[test]
+fn two_attributes_with_different_values_for_one_field_conflict() {
+    let err = sample_map()
+        .to_product(&json!({"userName": "a@b.c", "emails": [{"type": "work", "value": "other@b.c"}]}))
+        .unwrap_err();
+    assert!(matches!(err, MappingError::Conflict { .. }), "{err}");
+}
+
+#[test]
+fn unknown_mapped_values_are_invalid() {
+    let err = sample_map()
+        .to_product(&json!({"userName": "a", "active": "maybe"}))
+        .unwrap_err();
+    assert!(matches!(err, MappingError::InvalidValue { .. }), "{err}");
+}
+
+#[test]
+fn target_keys_are_validated() {
+    assert!(Target::parse("emails[value co \"x\"].value").is_err());
+    assert!(Target::parse("emails[type eq \"work\"]").is_err());
+    assert_eq!(
+        Target::parse("urn:ietf:params:scim:schemas:core:2.0:User:userName").unwrap(),
+        Target::Plain {
+            schema: None,
+            name: "userName".into(),
+            sub: None
+        }
+    );
+}

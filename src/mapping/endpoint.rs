@@ -1,0 +1,149 @@
+//! Endpoint templates: `"PATCH /users/{id}"` → method + path, with the id always percent-encoded as one path
+//! segment, so that no id can change which product path is called.
+
+use http::Method;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Everything but RFC 3986 unreserved characters is encoded in a path segment or a query component.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// One piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Literal(String),
+    Id,
+}
+
+/// A parsed `METHOD /path/{id}` template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The HTTP method.
+    pub method: Method,
+    pieces: Vec<Piece>,
+}
+
+impl Endpoint {
+    /// Parse a template. Literal parts may hold only URL path characters; `{id}` is the only placeholder.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (method, path) = text
+            .trim()
+            .split_once(' ')
+            .ok_or("expected \"METHOD /path\", e.g. \"GET /users/{id}\"")?;
+        let method = match method {
+            "GET" => Method::GET,
+            "POST" => Method::POST,
+            "PUT" => Method::PUT,
+            "PATCH" => Method::PATCH,
+            "DELETE" => Method::DELETE,
+            other => {
+                return Err(format!(
+                    "unsupported method {other:?}; expected GET, POST, PUT, PATCH or DELETE"
+                ));
+            }
+        };
+        let path = path.trim();
+        if !path.starts_with('/') {
+            return Err(format!("path {path:?} must start with '/'"));
+        }
+        let mut pieces = Vec::new();
+        let mut rest = path;
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..].find('}').ok_or("unclosed '{' in path")? + open;
+            let name = &rest[open + 1..close];
+            if name != "id" {
+                return Err(format!(
+                    "unknown placeholder {{{name}}}; the only placeholder is {{id}}"
+                ));
+            }
+            push_literal(&mut pieces, &rest[..open])?;
+            pieces.push(Piece::Id);
+            rest = &rest[close + 1..];
+        }
+        push_literal(&mut pieces, rest)?;
+        Ok(Endpoint { method, pieces })
+    }
+
+    /// Whether the template contains `{id}`.
+    pub fn has_id(&self) -> bool {
+        self.pieces.contains(&Piece::Id)
+    }
+
+    /// The path and query for one call: the id percent-encoded, query pairs encoded.
+    pub fn render(&self, id: Option<&str>, query: &[(String, String)]) -> String {
+        let mut out = String::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Literal(s) => out.push_str(s),
+                Piece::Id => out.extend(utf8_percent_encode(id.unwrap_or_default(), COMPONENT)),
+            }
+        }
+        let mut sep = if out.contains('?') { '&' } else { '?' };
+        for (k, v) in query {
+            out.push(sep);
+            out.extend(utf8_percent_encode(k, COMPONENT));
+            out.push('=');
+            out.extend(utf8_percent_encode(v, COMPONENT));
+            sep = '&';
+        }
+        out
+    }
+}
+
+fn push_literal(pieces: &mut Vec<Piece>, text: &str) -> Result<(), String> {
+    if text.contains('}') {
+        return Err("unmatched '}' in path".into());
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~/!$&'()*+,;=:@%?".contains(c);
+    if let Some(bad) = text.chars().find(|c| !allowed(*c)) {
+        return Err(format!("character {bad:?} is not allowed in an endpoint path"));
+    }
+    if !text.is_empty() {
+        pieces.push(Piece::Literal(text.to_owned()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_id_as_one_encoded_segment() {
+        let e = Endpoint::parse("GET /users/{id}").unwrap();
+        assert_eq!(e.render(Some("17"), &[]), "/users/17");
+        assert_eq!(e.render(Some("../admin?x=1#f"), &[]), "/users/..%2Fadmin%3Fx%3D1%23f");
+        assert_eq!(e.render(Some("a b/\r\n"), &[]), "/users/a%20b%2F%0D%0A");
+    }
+
+    #[test]
+    fn encodes_query_names_and_values() {
+        let e = Endpoint::parse("GET /users").unwrap();
+        let q = [
+            ("filter[email][_eq]".to_owned(), "a+b@x.com".to_owned()),
+            ("page".to_owned(), "2".to_owned()),
+        ];
+        assert_eq!(
+            e.render(None, &q),
+            "/users?filter%5Bemail%5D%5B_eq%5D=a%2Bb%40x.com&page=2"
+        );
+    }
+
+    #[test]
+    fn keeps_fixed_query_in_template() {
+        let e = Endpoint::parse("GET /users?kind=person").unwrap();
+        assert_eq!(
+            e.render(None, &[("page".into(), "1".into())]),
+            "/users?kind=person&page=1"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_templates() {
+        assert!(Endpoint::parse("/users").is_err());
+        assert!(Endpoint::parse("FETCH /users").is_err());
+        assert!(Endpoint::parse("GET users").is_err());
+        assert!(Endpoint::parse("GET /users/{name}").is_err());
+        assert!(Endpoint::parse("GET /users/{id").is_err());
+        assert!(Endpoint::parse("GET /users/<id>").is_err());
+    }
+}

@@ -1,0 +1,129 @@
+//! Building SCIM resources from product objects (`schemas`, `id`, attributes, `meta`) and validating the
+//! resources IdPs send, shared by every resource type.
+
+use crate::mapping::api::Api;
+use crate::mapping::attribute::AttributeMap;
+use crate::scim::{Error, ScimType};
+use serde_json::{Map, Value, json};
+
+/// A SCIM resource type served by the gateway.
+#[derive(Debug, Clone, Copy)]
+pub struct Kind {
+    /// `User`.
+    pub name: &'static str,
+    /// Endpoint segment, `Users`.
+    pub endpoint: &'static str,
+    /// Core schema URN.
+    pub schema: &'static str,
+}
+
+/// SCIM Users (RFC 7643 §4.1).
+pub const USER: Kind = Kind {
+    name: "User",
+    endpoint: "Users",
+    schema: "urn:ietf:params:scim:schemas:core:2.0:User",
+};
+
+/// A rendered resource and what the reply needs of it.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The SCIM JSON.
+    pub json: Value,
+    /// `meta.location`.
+    pub location: String,
+    /// `meta.version`, if the product gives one.
+    pub version: Option<String>,
+}
+
+/// The SCIM resource of a product object.
+pub fn render(
+    kind: Kind,
+    api: &Api<'_>,
+    attributes: &AttributeMap,
+    object: &Value,
+    base_url: &str,
+) -> Result<Rendered, Error> {
+    let id = api.id_of(object)?;
+    let mut attrs = attributes.to_scim(object);
+    let mut schemas = vec![Value::String(kind.schema.to_owned())];
+    schemas.extend(
+        attrs
+            .keys()
+            .filter(|k| k.starts_with("urn:"))
+            .map(|k| Value::String(k.clone())),
+    );
+    let location = format!("{base_url}/{}/{}", kind.endpoint, encode_segment(&id));
+    let mut meta = match attrs.remove("meta") {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    meta.insert("resourceType".into(), json!(kind.name));
+    meta.insert("location".into(), json!(location));
+    let version = meta.get("version").and_then(etag_of);
+    if let Some(v) = &version {
+        meta.insert("version".into(), json!(v));
+    }
+    let mut out = Map::new();
+    out.insert("schemas".into(), Value::Array(schemas));
+    out.insert("id".into(), Value::String(id));
+    out.extend(attrs);
+    out.insert("meta".into(), Value::Object(meta));
+    Ok(Rendered {
+        json: Value::Object(out),
+        location,
+        version,
+    })
+}
+
+/// A weak entity tag (RFC 7232 §2.3) from a product version number or string.
+fn etag_of(v: &Value) -> Option<String> {
+    let text = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if s.starts_with("W/\"") || s.starts_with('"') => return Some(s.clone()),
+        Value::String(s) => s.clone(),
+        _ => return None,
+    };
+    Some(format!("W/\"{}\"", text.replace('"', "")))
+}
+
+fn encode_segment(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Check a resource sent by the IdP: a JSON object whose `schemas` names the core schema of `kind`.
+pub fn check_incoming(kind: Kind, body: &Value) -> Result<(), Error> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| Error::bad_request(ScimType::InvalidSyntax, "the body must be a JSON object"))?;
+    let schemas = obj.get("schemas").and_then(Value::as_array).ok_or_else(|| {
+        Error::bad_request(
+            ScimType::InvalidSyntax,
+            format!("schemas is required and must list {}", kind.schema),
+        )
+    })?;
+    if !schemas
+        .iter()
+        .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(kind.schema)))
+    {
+        return Err(Error::bad_request(
+            ScimType::InvalidSyntax,
+            format!("schemas must contain {}", kind.schema),
+        ));
+    }
+    Ok(())
+}
+
+/// The required attribute `name` as a non-empty string.
+pub fn required_string<'v>(body: &'v Value, name: &str) -> Result<&'v str, Error> {
+    match crate::mapping::attribute::get_ci(body, name) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
+        Some(Value::String(_)) | None | Some(Value::Null) => Err(Error::bad_request(
+            ScimType::InvalidValue,
+            format!("{name} is required"),
+        )),
+        Some(_) => Err(Error::bad_request(
+            ScimType::InvalidValue,
+            format!("{name} must be a string"),
+        )),
+    }
+}

@@ -1,0 +1,226 @@
+//! The SCIM router: strip the base path, authenticate, rate-limit, read the body within its limit, match the
+//! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
+
+use crate::gateway::Gateway;
+use crate::ops::{self, Context, Reply};
+use crate::scim::{self, ScimType};
+use bytes::Bytes;
+use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// Media type of every SCIM answer (RFC 7644 §3.1).
+pub const SCIM_JSON: &str = "application/scim+json";
+
+/// Answer a request; never fails: every error becomes a SCIM error response.
+pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let outcome = match tokio::time::timeout(gw.settings.request_timeout, route(gw, req)).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(scim::Error::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "the request took too long",
+        )),
+    };
+    let (response, tenant) = match outcome {
+        Ok((reply, tenant)) => (render(reply), Some(tenant)),
+        Err(e) => (render_error(&e), None),
+    };
+    tracing::info!(
+        %peer,
+        %method,
+        path = %path,
+        tenant = tenant.as_deref().unwrap_or("-"),
+        status = response.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+async fn route(gw: &Gateway, req: Request<Incoming>) -> Result<(Reply, String), scim::Error> {
+    let rest = strip_base(req.uri().path(), &gw.settings.base_path)
+        .ok_or_else(|| scim::Error::not_found("no such endpoint"))?
+        .to_owned();
+    let tenant = gw.auth.authenticate(req.headers())?;
+    tenant.rate_limit.check()?;
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let ctx = Context {
+        tenant: tenant.clone(),
+        base_url: base_url(gw, &req),
+        settings: &gw.settings,
+    };
+    let method = req.method().clone();
+    let query = req.uri().query().map(str::to_owned);
+    let reply = match (&method, segments.as_slice()) {
+        (&Method::GET, ["Users"]) => ops::users::list(&ctx, query.as_deref()).await?,
+        (&Method::POST, ["Users"]) => ops::users::create(&ctx, read_json(gw, req).await?).await?,
+        (&Method::GET, ["Users", id]) => ops::users::get(&ctx, &decode_id(id)?).await?,
+        (&Method::PUT, ["Users", id]) => {
+            let id = decode_id(id)?;
+            ops::users::replace(&ctx, &id, read_json(gw, req).await?).await?
+        }
+        (&Method::PATCH, ["Users", id]) => {
+            let id = decode_id(id)?;
+            ops::users::patch(&ctx, &id, read_json(gw, req).await?).await?
+        }
+        (&Method::DELETE, ["Users", id]) => ops::users::delete(&ctx, &decode_id(id)?).await?,
+        (_, ["Users"]) => return Err(method_not_allowed("GET, POST")),
+        (_, ["Users", _]) => return Err(method_not_allowed("GET, PUT, PATCH, DELETE")),
+        _ => return Err(scim::Error::not_found("no such endpoint")),
+    };
+    Ok((reply, tenant.id.to_string()))
+}
+
+/// The part of `path` after the base path, if it is under it (on a segment boundary).
+fn strip_base<'p>(path: &'p str, base: &str) -> Option<&'p str> {
+    let rest = path.strip_prefix(base)?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+}
+
+/// Percent-decode an id segment and refuse what cannot be an id: the id is data, never a path.
+fn decode_id(segment: &str) -> Result<String, scim::Error> {
+    let decoded = percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .map_err(|_| scim::Error::not_found("resource not found"))?;
+    if decoded.is_empty() || decoded.len() > 1024 || decoded.chars().any(char::is_control) {
+        return Err(scim::Error::not_found("resource not found"));
+    }
+    Ok(decoded.into_owned())
+}
+
+fn method_not_allowed(allow: &'static str) -> scim::Error {
+    scim::Error::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("method not allowed here; allowed: {allow}"),
+    )
+}
+
+/// Read a JSON body within the size limit, after checking its media type.
+async fn read_json(gw: &Gateway, req: Request<Incoming>) -> Result<serde_json::Value, scim::Error> {
+    let limit = gw.settings.max_body_bytes;
+    let too_large = || {
+        scim::Error::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {limit} bytes"),
+        )
+    };
+    let media = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !(essence == SCIM_JSON || essence == "application/json" || essence.is_empty()) {
+        return Err(scim::Error::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send application/scim+json or application/json",
+        ));
+    }
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let bytes = Limited::new(req.into_body(), limit as usize)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                too_large()
+            } else {
+                scim::Error::bad_request(ScimType::InvalidSyntax, "the request body could not be read")
+            }
+        })?;
+    serde_json::from_slice(&bytes.to_bytes())
+        .map_err(|e| scim::Error::bad_request(ScimType::InvalidSyntax, format!("the body is not valid JSON: {e}")))
+}
+
+/// The SCIM base URL for `meta.location`: configured, or built from the request's authority.
+fn base_url(gw: &Gateway, req: &Request<Incoming>) -> String {
+    if let Some(url) = &gw.settings.public_url {
+        return url.clone();
+    }
+    let authority = req
+        .uri()
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .or_else(|| req.headers().get(HOST).and_then(|h| h.to_str().ok()).map(str::to_owned))
+        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)) && !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{}://{authority}{}", gw.settings.scheme, gw.settings.base_path)
+}
+
+fn render(reply: Reply) -> Response<Full<Bytes>> {
+    let mut builder = Response::builder().status(reply.status);
+    if let Some(location) = reply.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        builder = builder.header(LOCATION, location);
+    }
+    if let Some(etag) = reply.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+        builder = builder.header(ETAG, etag);
+    }
+    let response = match reply.body {
+        Some(body) => builder
+            .header(CONTENT_TYPE, SCIM_JSON)
+            .body(Full::new(Bytes::from(body.to_string()))),
+        None => builder.body(Full::new(Bytes::new())),
+    };
+    response.unwrap_or_else(|_| render_error(&scim::Error::internal("the response could not be built")))
+}
+
+/// The one place a SCIM error becomes a response.
+pub fn render_error(e: &scim::Error) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(e.to_body().to_string())));
+    *response.status_mut() = e.status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+    if e.status == StatusCode::UNAUTHORIZED {
+        headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"scimgate\""));
+    }
+    if let Some(after) = e.retry_after {
+        headers.insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
+    }
+    if e.status == StatusCode::METHOD_NOT_ALLOWED
+        && let Some(allow) = e.detail.split("allowed: ").nth(1)
+        && let Ok(v) = HeaderValue::from_str(allow)
+    {
+        headers.insert(ALLOW, v);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_path_matches_on_segment_boundaries() {
+        assert_eq!(strip_base("/scim/v2/Users", "/scim/v2"), Some("/Users"));
+        assert_eq!(strip_base("/scim/v2", "/scim/v2"), Some(""));
+        assert_eq!(strip_base("/scim/v20/Users", "/scim/v2"), None);
+        assert_eq!(strip_base("/other", "/scim/v2"), None);
+    }
+
+    #[test]
+    fn ids_are_decoded_and_control_characters_refused() {
+        assert_eq!(decode_id("a%2Fb").unwrap(), "a/b");
+        assert!(decode_id("a%0Db").is_err());
+        assert!(decode_id("%00").is_err());
+        assert!(decode_id("%FF").is_err());
+    }
+
+    #[test]
+    fn unauthorized_carries_www_authenticate_and_429_retry_after() {
+        let r = render_error(&scim::Error::unauthorized("no"));
+        assert_eq!(r.headers()[WWW_AUTHENTICATE], "Bearer realm=\"scimgate\"");
+        let r = render_error(&scim::Error::too_many_requests(std::time::Duration::from_secs(3)));
+        assert_eq!(r.headers()[RETRY_AFTER], "3");
+        assert_eq!(r.headers()[CONTENT_TYPE], SCIM_JSON);
+    }
+}

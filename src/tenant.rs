@@ -1,0 +1,54 @@
+//! A tenant: one IdP connection, with its tokens, its rate limit, its product API and its mapping.
+
+use crate::auth::TokenHash;
+use crate::mapping::Mapping;
+use crate::ratelimit::RateLimit;
+use crate::upstream::Upstream;
+use std::fmt;
+use std::sync::Arc;
+
+/// The short name of a tenant, as written in the config; safe to log.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TenantId(String);
+
+impl TenantId {
+    /// Accept `[A-Za-z0-9_.-]{1,64}`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let ok = !text.is_empty()
+            && text.len() <= 64
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if ok {
+            Ok(TenantId(text.to_owned()))
+        } else {
+            Err("expected 1 to 64 of [A-Za-z0-9_.-]".into())
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The validated runtime form of one `[[tenants]]` entry.
+#[derive(Debug)]
+pub struct Tenant {
+    /// Name for logs and metrics.
+    pub id: TenantId,
+    /// Digests of the bearer tokens that authenticate as this tenant.
+    pub tokens: Vec<TokenHash>,
+    /// This tenant's own request limiter.
+    pub rate_limit: RateLimit,
+    /// The product API and the credentials to call it.
+    pub upstream: Upstream,
+    /// How SCIM resources map onto that API.
+    pub mapping: Arc<Mapping>,
+}

@@ -1,0 +1,185 @@
+//! Test harness: a real gateway (TLS listener on 127.0.0.1:0, config written to a file and loaded through the
+//! normal path) in front of real sample product servers, and an HTTPS client that trusts the test CA.
+#![allow(dead_code)]
+
+use scimgate::config;
+use scimgate::demo::{self, SAMPLE_MAPPING};
+use scimgate::sample::{SampleOptions, SampleProduct};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use tokio::sync::oneshot;
+
+/// One tenant of a test gateway.
+pub struct TenantSpec {
+    pub id: &'static str,
+    pub per_second: u32,
+    pub burst: u32,
+    /// Use a product that runs elsewhere (base URL, API key) instead of starting one in-process.
+    pub external: Option<(String, String)>,
+}
+
+impl TenantSpec {
+    pub fn new(id: &'static str) -> Self {
+        TenantSpec {
+            id,
+            per_second: 1000,
+            burst: 1000,
+            external: None,
+        }
+    }
+}
+
+/// A tenant as started: its token and its own sample product (unless it uses an external one).
+pub struct TenantHandle {
+    pub token: String,
+    pub product: Option<SampleProduct>,
+}
+
+pub struct Gateway {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub tenants: Vec<TenantHandle>,
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Start a gateway over TLS with these tenants, each with its own sample product.
+pub async fn start(specs: &[TenantSpec]) -> Gateway {
+    start_with(specs, "").await
+}
+
+/// As `start`, with extra TOML appended to the generated config.
+pub async fn start_with(specs: &[TenantSpec], extra: &str) -> Gateway {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let certs = demo::generate_certs(dir.path()).expect("certificates");
+    let mut text = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\ntls = {{ cert = {:?}, key = {:?} }}\n{extra}\n",
+        certs.cert.display().to_string(),
+        certs.key.display().to_string()
+    );
+    let mut tenants = Vec::new();
+    for spec in specs {
+        let (product, base_url, key) = match &spec.external {
+            Some((base, key)) => (None, base.clone(), key.clone()),
+            None => {
+                let key = format!("product-key-{}", spec.id);
+                let options = SampleOptions {
+                    api_key: key.clone(),
+                    ..SampleOptions::default()
+                };
+                let product = SampleProduct::start(options).await.expect("sample product");
+                let base = product.base_url();
+                (Some(product), base, key)
+            }
+        };
+        let key_file = dir.path().join(format!("{}.key", spec.id));
+        std::fs::write(&key_file, &key).expect("key file");
+        let token = scimgate::auth::new_token();
+        text.push_str(&format!(
+            "[[tenants]]\nid = {id:?}\ntokens = [{digest:?}]\nmapping = \"sample-product\"\n\
+             rate_limit = {{ per_second = {ps}, burst = {burst} }}\n\
+             upstream = {{ base_url = {base:?}, auth = {{ header = \"X-Api-Key\", secret = {secret:?} }} }}\n\n",
+            id = spec.id,
+            digest = scimgate::auth::TokenHash::of(&token).to_config(),
+            ps = spec.per_second,
+            burst = spec.burst,
+            base = base_url.clone(),
+            secret = format!("file:{}", key_file.display()),
+        ));
+        tenants.push(TenantHandle { token, product });
+    }
+    text.push_str(SAMPLE_MAPPING);
+    let path = dir.path().join("scimgate.toml");
+    std::fs::write(&path, text).expect("config file");
+    let runtime = config::validate(&config::load(&[path]).expect("config loads")).expect("config validates");
+    let listener = scimgate::server::bind(runtime.listen).await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(scimgate::server::serve(
+        listener,
+        runtime.tls,
+        std::sync::Arc::new(runtime.gateway),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let ca = std::fs::read(&certs.ca).expect("ca");
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("ca pem"))
+        .build()
+        .expect("client");
+    Gateway {
+        addr,
+        base: format!("https://127.0.0.1:{}/scim/v2", addr.port()),
+        client,
+        tenants,
+        dir,
+        stop: Some(stop),
+    }
+}
+
+impl Gateway {
+    /// A request of tenant `i`.
+    pub fn req(&self, i: usize, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.tenants[i].token)
+    }
+
+    pub fn product(&self, i: usize) -> &SampleProduct {
+        self.tenants[i].product.as_ref().expect("an in-process product")
+    }
+}
+
+/// Send and read a JSON answer (`Value::Null` for an empty body), asserting the SCIM media type on bodies.
+pub async fn send(req: reqwest::RequestBuilder) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Value) {
+    let resp = req.send().await.expect("request");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.expect("body");
+    if bytes.is_empty() {
+        return (status, headers, Value::Null);
+    }
+    assert_eq!(headers["content-type"], "application/scim+json", "status {status}");
+    (status, headers, serde_json::from_slice(&bytes).expect("JSON body"))
+}
+
+/// A SCIM User body.
+pub fn user(user_name: &str, given: &str, family: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": user_name,
+        "name": {"givenName": given, "familyName": family},
+        "emails": [{"type": "work", "value": user_name, "primary": true}],
+        "active": true
+    })
+}
+
+/// A fixture from tests/fixtures.
+pub fn fixture(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Assert an RFC 7644 §3.12 error body.
+pub fn assert_scim_error(body: &Value, status: u16, scim_type: Option<&str>) {
+    assert_eq!(
+        body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error",
+        "{body}"
+    );
+    assert_eq!(body["status"], status.to_string(), "{body}");
+    assert_eq!(body.get("scimType").and_then(Value::as_str), scim_type, "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+}

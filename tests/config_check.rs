@@ -1,0 +1,136 @@
+//! `scimgate check` and startup validation: an invalid config exits non-zero with a message naming the key.
+
+use std::process::Command;
+
+fn check(config: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scimgate.toml");
+    std::fs::write(&path, config).unwrap();
+    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/mappings/sample-product.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
+        .args(["check", "--config"])
+        .arg(&path)
+        .args(["--config", mapping])
+        .env("SCIMGATE_PRODUCT_KEY_FOR_TEST", "k")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+const TENANT: &str = r#"
+[server]
+listen = "127.0.0.1:0"
+plaintext = true
+
+[[tenants]]
+id = "acme"
+tokens = ["sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"]
+mapping = "sample-product"
+upstream = { base_url = "http://127.0.0.1:9/api/v1", auth = { header = "X-Api-Key", secret = "env:SCIMGATE_PRODUCT_KEY_FOR_TEST" } }
+"#;
+
+#[test]
+fn a_valid_config_checks_ok_and_lists_tenants() {
+    let (ok, out) = check(TENANT);
+    assert!(ok, "{out}");
+    assert!(out.contains("config OK") && out.contains("tenant acme"), "{out}");
+}
+
+#[test]
+fn a_bad_token_digest_names_the_key() {
+    let (ok, out) = check(&TENANT.replace("sha256:ba78", "sha1:ba78"));
+    assert!(!ok);
+    assert!(out.contains("tenants[0].tokens[0]"), "{out}");
+}
+
+#[test]
+fn a_wrong_type_names_the_key() {
+    let (ok, out) = check(&TENANT.replace("id = \"acme\"", "id = \"acme\"\nrate_limit = { per_second = \"fast\" }"));
+    assert!(!ok);
+    assert!(out.contains("per_second"), "{out}");
+}
+
+#[test]
+fn an_unknown_key_is_refused() {
+    let (ok, out) = check(&TENANT.replace("plaintext = true", "plaintext = true\nlisten_port = 3"));
+    assert!(!ok);
+    assert!(out.contains("listen_port"), "{out}");
+}
+
+#[test]
+fn an_unknown_mapping_and_a_missing_secret_name_their_keys() {
+    let (ok, out) = check(&TENANT.replace("mapping = \"sample-product\"", "mapping = \"nope\""));
+    assert!(!ok);
+    assert!(out.contains("tenants[0].mapping"), "{out}");
+    let (ok, out) = check(&TENANT.replace("SCIMGATE_PRODUCT_KEY_FOR_TEST", "SCIMGATE_UNSET_KEY_FOR_TEST"));
+    assert!(!ok);
+    assert!(
+        out.contains("tenants[0].upstream.auth.secret") && out.contains("SCIMGATE_UNSET_KEY_FOR_TEST"),
+        "{out}"
+    );
+}
+
+#[test]
+fn tls_is_required_unless_plaintext_is_explicit() {
+    let (ok, out) = check(&TENANT.replace("plaintext = true", ""));
+    assert!(!ok);
+    assert!(out.contains("server.tls"), "{out}");
+}
+
+#[test]
+fn a_mapping_mistake_names_the_attribute_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_mapping = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/mappings/sample-product.toml"
+    ))
+    .unwrap()
+    .replace(
+        "\"name.givenName\" = \"/first_name\"",
+        "\"name.givenName\" = \"first_name\"",
+    );
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, bad_mapping).unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, TENANT).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .arg("--config")
+        .arg(&path)
+        .env("SCIMGATE_PRODUCT_KEY_FOR_TEST", "k")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("mappings.sample-product.users.attributes.\"name.givenName\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn environment_overrides_config_keys_but_not_the_commands_own_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, TENANT).unwrap();
+    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/mappings/sample-product.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
+        .arg("check")
+        .env("SCIMGATE_CONFIG", format!("{},{mapping}", path.display()))
+        .env("SCIMGATE_LOG", "warn")
+        .env("SCIMGATE_SERVER__LISTEN", "127.0.0.1:7443")
+        .env("SCIMGATE_PRODUCT_KEY_FOR_TEST", "k")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("listen: 127.0.0.1:7443"), "{text}");
+}
