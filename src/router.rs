@@ -4,12 +4,14 @@
 use crate::gateway::Gateway;
 use crate::ops::{self, Context, Reply};
 use crate::scim::{self, ScimType};
+use crate::tenant::Tenant;
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Media type of every SCIM answer (RFC 7644 §3.1).
@@ -18,23 +20,41 @@ pub const SCIM_JSON: &str = "application/scim+json";
 /// Answer a request; never fails: every error becomes a SCIM error response.
 pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
     let started = Instant::now();
+    let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-    let outcome = match tokio::time::timeout(gw.settings.request_timeout, route(gw, req)).await {
-        Ok(outcome) => outcome,
-        Err(_) => Err(scim::Error::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            "the request took too long",
-        )),
+    let mut tenant = None;
+    let outcome = admit(gw, &req, &mut tenant);
+    let outcome = match (outcome, &tenant) {
+        (Ok(rest), Some(t)) => {
+            let ctx = Context {
+                tenant: t.clone(),
+                base_url: base_url(gw, &req),
+                settings: &gw.settings,
+            };
+            match tokio::time::timeout(gw.settings.request_timeout, dispatch(gw, &ctx, &rest, req)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(scim::Error::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "the request took too long",
+                )),
+            }
+        }
+        (Ok(_), None) => Err(scim::Error::internal("no tenant")),
+        (Err(e), _) => Err(e),
     };
-    let (response, tenant) = match outcome {
-        Ok((reply, tenant)) => (render(reply), Some(tenant)),
-        Err(e) => (render_error(&e), None),
+    let mut response = match outcome {
+        Ok(reply) => render(reply),
+        Err(e) => render_error(&e),
     };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, v);
+    }
     tracing::info!(
+        request_id = %request_id,
         %peer,
         %method,
         path = %path,
-        tenant = tenant.as_deref().unwrap_or("-"),
+        tenant = tenant.as_ref().map_or("-", |t| t.id.as_str()),
         status = response.status().as_u16(),
         micros = started.elapsed().as_micros() as u64,
         "request"
@@ -42,38 +62,53 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     response
 }
 
-async fn route(gw: &Gateway, req: Request<Incoming>) -> Result<(Reply, String), scim::Error> {
+/// Header carrying the request id, taken from the IdP when it sends one.
+const REQUEST_ID: &str = "x-request-id";
+
+/// The IdP's request id (`client-request-id` from Entra, `X-Request-Id`) when it is short and printable, else a
+/// fresh one.
+fn request_id(headers: &http::HeaderMap) -> String {
+    let sent = ["client-request-id", REQUEST_ID]
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok());
+    match sent {
+        Some(id) if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) => id.to_owned(),
+        _ => format!("{:016x}", rand::random::<u64>()),
+    }
+}
+
+/// Base path, authentication, rate limit: the path below the base, with the tenant set once known.
+fn admit(gw: &Gateway, req: &Request<Incoming>, tenant: &mut Option<Arc<Tenant>>) -> Result<String, scim::Error> {
     let rest = strip_base(req.uri().path(), &gw.settings.base_path)
         .ok_or_else(|| scim::Error::not_found("no such endpoint"))?
         .to_owned();
-    let tenant = gw.auth.authenticate(req.headers())?;
-    tenant.rate_limit.check()?;
+    let t = tenant.insert(gw.auth.authenticate(req.headers())?);
+    t.rate_limit.check()?;
+    Ok(rest)
+}
+
+/// Match the endpoint and run its operation.
+async fn dispatch(gw: &Gateway, ctx: &Context<'_>, rest: &str, req: Request<Incoming>) -> Result<Reply, scim::Error> {
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let ctx = Context {
-        tenant: tenant.clone(),
-        base_url: base_url(gw, &req),
-        settings: &gw.settings,
-    };
     let method = req.method().clone();
     let query = req.uri().query().map(str::to_owned);
-    let reply = match (&method, segments.as_slice()) {
-        (&Method::GET, ["Users"]) => ops::users::list(&ctx, query.as_deref()).await?,
-        (&Method::POST, ["Users"]) => ops::users::create(&ctx, read_json(gw, req).await?).await?,
-        (&Method::GET, ["Users", id]) => ops::users::get(&ctx, &decode_id(id)?).await?,
+    match (&method, segments.as_slice()) {
+        (&Method::GET, ["Users"]) => ops::users::list(ctx, query.as_deref()).await,
+        (&Method::POST, ["Users"]) => ops::users::create(ctx, read_json(gw, req).await?).await,
+        (&Method::GET, ["Users", id]) => ops::users::get(ctx, &decode_id(id)?).await,
         (&Method::PUT, ["Users", id]) => {
             let id = decode_id(id)?;
-            ops::users::replace(&ctx, &id, read_json(gw, req).await?).await?
+            ops::users::replace(ctx, &id, read_json(gw, req).await?).await
         }
         (&Method::PATCH, ["Users", id]) => {
             let id = decode_id(id)?;
-            ops::users::patch(&ctx, &id, read_json(gw, req).await?).await?
+            ops::users::patch(ctx, &id, read_json(gw, req).await?).await
         }
-        (&Method::DELETE, ["Users", id]) => ops::users::delete(&ctx, &decode_id(id)?).await?,
-        (_, ["Users"]) => return Err(method_not_allowed("GET, POST")),
-        (_, ["Users", _]) => return Err(method_not_allowed("GET, PUT, PATCH, DELETE")),
-        _ => return Err(scim::Error::not_found("no such endpoint")),
-    };
-    Ok((reply, tenant.id.to_string()))
+        (&Method::DELETE, ["Users", id]) => ops::users::delete(ctx, &decode_id(id)?).await,
+        (_, ["Users"]) => Err(method_not_allowed("GET, POST")),
+        (_, ["Users", _]) => Err(method_not_allowed("GET, PUT, PATCH, DELETE")),
+        _ => Err(scim::Error::not_found("no such endpoint")),
+    }
 }
 
 /// The part of `path` after the base path, if it is under it (on a segment boundary).

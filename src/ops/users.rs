@@ -55,18 +55,23 @@ pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error
         },
     };
     let offset = q.start_index - 1;
-    let (objects, total) = match (plan.complete, res.paging.total.is_some()) {
-        (true, true) => window(&api, res, &plan.query, offset, q.count).await?,
+    let (resources, total) = match (plan.complete, res.paging.total.is_some()) {
+        (true, true) => {
+            let (objects, total) = window(&api, res, &plan.query, offset, q.count).await?;
+            let rendered = objects.iter().map(|o| render(ctx, &api, res, o).map(|r| r.json));
+            (rendered.collect::<Result<Vec<_>, _>>()?, total)
+        }
         _ => {
             // The gateway filters (or counts) itself: read the whole listing within the scan limit.
             let mut matched = Vec::new();
             for object in scan(ctx, &api, res, &plan.query).await? {
+                let resource = render(ctx, &api, res, &object)?.json;
                 let keep = match (&q.filter, plan.complete) {
-                    (Some(f), false) => f.matches(&render(ctx, &api, res, &object)?.json, &CoreTypes),
+                    (Some(f), false) => f.matches(&resource, &CoreTypes),
                     _ => true,
                 };
                 if keep {
-                    matched.push(object);
+                    matched.push(resource);
                 }
             }
             let total = matched.len() as u64;
@@ -80,10 +85,6 @@ pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error
             )
         }
     };
-    let resources = objects
-        .iter()
-        .map(|o| render(ctx, &api, res, o).map(|r| r.json))
-        .collect::<Result<Vec<_>, _>>()?;
     Ok(Reply::ok(list::response(resources, total, q.start_index)))
 }
 

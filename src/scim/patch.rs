@@ -156,6 +156,16 @@ pub fn apply(resource: &Value, ops: &[Operation], types: &dyn AttrTypes) -> Resu
     let mut doc = resource.clone();
     for op in ops {
         match &op.path {
+            // A whole extension as the path (`urn:…:enterprise:2.0:User`): its value holds that schema's attributes.
+            Some(path) if path.filter.is_none() && is_schema_urn(&path.to_string()) => match (&op.value, op.op) {
+                (Some(value), Op::Add | Op::Replace) => apply_keyed(&mut doc, op.op, &path.to_string(), value, types)?,
+                _ => {
+                    if let Some(root) = doc.as_object_mut() {
+                        let key = key_of(root, &path.to_string());
+                        root.remove(&key);
+                    }
+                }
+            },
             Some(path) => apply_at(&mut doc, op.op, path, op.value.as_ref(), types)?,
             None => {
                 let Some(Value::Object(attrs)) = &op.value else {

@@ -190,3 +190,16 @@ fn single_value_sent_as_array_is_unwrapped() {
     .unwrap();
     assert_eq!(out["displayName"], "Ada L");
 }
+
+#[test]
+fn a_whole_extension_as_the_path_sets_its_attributes() {
+    let urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let out = run(patch(
+        json!([{"op": "add", "path": urn, "value": {"department": "Math", "manager": {"value": "42"}}}]),
+    ))
+    .unwrap();
+    assert_eq!(out[urn]["department"], "Math");
+    assert_eq!(out[urn]["manager"]["value"], "42");
+    let ops = parse(&patch(json!([{"op": "remove", "path": urn}])), 10).unwrap();
+    assert!(apply(&out, &ops, &CoreTypes).unwrap().get(urn).is_none());
+}
