@@ -7,6 +7,7 @@
 use super::MappingError;
 use super::pointer::Pointer;
 use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::json;
 use crate::scim::path::PatchPath;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -114,7 +115,7 @@ impl Target {
     fn container<'v>(&self, resource: &'v Value) -> Option<&'v Value> {
         match self.schema() {
             None => Some(resource),
-            Some(urn) => get_ci(resource, urn),
+            Some(urn) => json::get(resource, urn),
         }
     }
 
@@ -128,18 +129,18 @@ impl Target {
     pub fn read<'v>(&self, resource: &'v Value) -> Option<&'v Value> {
         let container = self.container(resource)?;
         match self {
-            Target::Plain { name, sub: None, .. } => get_ci(container, name),
+            Target::Plain { name, sub: None, .. } => json::get(container, name),
             Target::Plain {
                 name, sub: Some(sub), ..
-            } => get_ci(get_ci(container, name)?, sub),
+            } => json::get(json::get(container, name)?, sub),
             Target::Typed {
                 name, type_value, sub, ..
             } => {
-                let element = get_ci(container, name)?
+                let element = json::get(container, name)?
                     .as_array()?
                     .iter()
                     .find(|e| is_type(e, type_value))?;
-                get_ci(element, sub)
+                json::get(element, sub)
             }
         }
         .filter(|v| !v.is_null())
@@ -372,7 +373,7 @@ impl AttributeMap {
                     let Some(element) = item.as_object() else {
                         return Err(MappingError::Unmapped(display(name)));
                     };
-                    let type_value = get_ci(item, "type").and_then(Value::as_str);
+                    let type_value = json::get(item, "type").and_then(Value::as_str);
                     let data = element
                         .iter()
                         .filter(|(k, v)| !v.is_null() && !QUALIFIERS.iter().any(|q| q.eq_ignore_ascii_case(k)));
@@ -391,16 +392,9 @@ impl AttributeMap {
 }
 
 fn is_type(element: &Value, type_value: &str) -> bool {
-    get_ci(element, "type")
+    json::get(element, "type")
         .and_then(Value::as_str)
         .is_some_and(|t| t.eq_ignore_ascii_case(type_value))
-}
-
-/// A member of a JSON object by case-insensitive name (RFC 7643 §2.1: attribute names are case insensitive).
-pub fn get_ci<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
-    let map = value.as_object()?;
-    map.get(name)
-        .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
 }
 
 fn object_entry<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut Map<String, Value>> {

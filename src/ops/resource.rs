@@ -115,7 +115,7 @@ pub fn check_incoming(kind: Kind, body: &Value) -> Result<(), Error> {
 
 /// The required attribute `name` as a non-empty string.
 pub fn required_string<'v>(body: &'v Value, name: &str) -> Result<&'v str, Error> {
-    match crate::mapping::attribute::get_ci(body, name) {
+    match crate::scim::json::get(body, name) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
         Some(Value::String(_)) | None | Some(Value::Null) => Err(Error::bad_request(
             ScimType::InvalidValue,

@@ -7,6 +7,7 @@
 //! `{"op":"replace","value":{"active":false}}`.
 
 use crate::scim::filter::{AttrKind, AttrTypes, CompValue, CompareOp, Filter};
+use crate::scim::json::{key_of, member};
 use crate::scim::path::{AttrPath, PatchPath};
 use crate::scim::{Error, ScimType};
 use serde_json::{Map, Value};
@@ -511,22 +512,6 @@ fn coerce(path: &PatchPath, value: &Value, types: &dyn AttrTypes) -> Value {
 
 fn is_multi(name: &str) -> bool {
     MULTI_VALUED.iter().any(|m| m.eq_ignore_ascii_case(name))
-}
-
-/// The existing key that matches `name` case-insensitively, or `name` itself.
-fn key_of(map: &Map<String, Value>, name: &str) -> String {
-    if map.contains_key(name) {
-        return name.to_owned();
-    }
-    map.keys()
-        .find(|k| k.eq_ignore_ascii_case(name))
-        .cloned()
-        .unwrap_or_else(|| name.to_owned())
-}
-
-fn member<'v>(obj: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    obj.get(name)
-        .or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 //!   value equals (`members ne "42"`: 42 is not a member).
 
 use super::{AttrKind, AttrMeta, AttrTypes, CompValue, CompareOp, Filter};
+use crate::scim::json;
 use crate::scim::path::AttrPath;
 use serde_json::{Number, Value};
 use std::borrow::Cow;
@@ -76,7 +77,7 @@ fn compare(
     let meta = types.meta(&full);
     let any = found.into_iter().any(|v| match v {
         // A complex value without a sub-attribute in the path: compare its "value" (RFC 7643 §2.4).
-        Value::Object(_) if full.sub.is_none() => get_ci(v, "value").is_some_and(|inner| {
+        Value::Object(_) if full.sub.is_none() => json::get(v, "value").is_some_and(|inner| {
             let sub = AttrPath {
                 sub: Some("value".to_owned()),
                 ..full.clone()
@@ -184,14 +185,17 @@ fn lookup<'v>(base: &'v Value, path: &AttrPath, parent: Option<&AttrPath>) -> Ve
     let root = match (&path.schema, parent) {
         (None, _) | (Some(_), Some(_)) => Some(base),
         (Some(urn), None) if is_core_schema(urn) => Some(base),
-        (Some(urn), None) => get_ci(base, urn),
+        (Some(urn), None) => json::get(base, urn),
     };
-    let Some(top) = root.and_then(|r| get_ci(r, &path.name)) else {
+    let Some(top) = root.and_then(|r| json::get(r, &path.name)) else {
         return Vec::new();
     };
     match &path.sub {
         None => flatten(top).collect(),
-        Some(sub) => flatten(top).filter_map(|e| get_ci(e, sub)).flat_map(flatten).collect(),
+        Some(sub) => flatten(top)
+            .filter_map(|e| json::get(e, sub))
+            .flat_map(flatten)
+            .collect(),
     }
 }
 
@@ -202,13 +206,6 @@ fn flatten(v: &Value) -> Box<dyn Iterator<Item = &Value> + '_> {
             Box::new(std::iter::once(v))
         }
     }
-}
-
-/// A member of an object by case-insensitive name, preferring an exact match.
-fn get_ci<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
-    let obj = v.as_object()?;
-    obj.get(key)
-        .or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
 }
 
 fn is_core_schema(urn: &str) -> bool {
