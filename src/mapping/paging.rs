@@ -97,6 +97,11 @@ impl Paging {
         }
     }
 
+    /// The pointer of the total, as written, for messages.
+    pub fn total_pointer(&self) -> &str {
+        self.total.as_ref().map_or("", Pointer::as_str)
+    }
+
     /// The total the product reports, if it does.
     pub fn total(&self, body: &Value) -> Option<u64> {
         let pointer = self.total.as_ref()?;

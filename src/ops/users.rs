@@ -2,10 +2,10 @@
 
 use super::resource::{self, Rendered, USER};
 use super::{Context, Reply};
-use crate::mapping::ResourceMapping;
 use crate::mapping::api::{Api, ProductId};
 use crate::mapping::pointer::Pointer;
 use crate::mapping::push_down::Plan;
+use crate::mapping::{MappingError, ResourceMapping};
 use crate::scim::filter::CoreTypes;
 use crate::scim::list::{self, ListQuery};
 use crate::scim::{Error, ScimType, patch as scim_patch};
@@ -106,15 +106,21 @@ async fn window(
         let items = res.paging.items(&body)?;
         total = total.or(res.paging.total(&body));
         let served = items.len();
+        let end = at - page.skip as u64 + served as u64;
         let before = out.len();
         out.extend(items.into_iter().skip(page.skip).take(count as usize - before));
         let added = out.len() - before;
-        if out.len() >= count as usize || served < page.size as usize || added == 0 {
+        if out.len() >= count as usize
+            || ends_listing(res.paging.max_size, served, page.size, end, total)?
+            || added == 0
+        {
             break;
         }
         at += added as u64;
     }
-    let total = total.unwrap_or(offset + out.len() as u64);
+    let total = total.ok_or_else(|| {
+        MappingError::ProductShape(format!("the listing has no total at {:?}", res.paging.total_pointer()))
+    })?;
     Ok((out, total))
 }
 
@@ -132,6 +138,8 @@ async fn scan(
         let body = api.list(&[filter_query, &page.query].concat()).await?;
         let items = res.paging.items(&body)?;
         let served = items.len();
+        let end = out.len() as u64 + served as u64;
+        let total = res.paging.total(&body);
         out.extend(items.into_iter().skip(page.skip));
         if out.len() > limit {
             return Err(Error::bad_request(
@@ -139,9 +147,30 @@ async fn scan(
                 format!("the filter needs more than {limit} users to be examined; narrow it (e.g. userName eq)"),
             ));
         }
-        if served < page.size as usize || served == 0 {
+        if ends_listing(res.paging.max_size, served, page.size, end, total)? {
             return Ok(out);
         }
+    }
+}
+
+/// Whether a page ends the listing: it is empty, or shorter than asked for. A short page before the product's own
+/// total means the product pages differently from what the mapping says (a smaller maximum page size); going on
+/// would skip objects, so that is an error, never a silently partial list.
+fn ends_listing(max_size: u32, served: usize, asked: u32, end: u64, total: Option<u64>) -> Result<bool, Error> {
+    if served == 0 {
+        return Ok(true);
+    }
+    if served >= asked as usize {
+        return Ok(false);
+    }
+    match total {
+        Some(t) if end < t => Err(MappingError::ProductShape(format!(
+            "a page held {served} objects where {asked} were asked for, before the total of {t}; \
+             lower paging.max_size to the product's largest page (now {})",
+            max_size
+        ))
+        .into()),
+        _ => Ok(true),
     }
 }
 
@@ -241,4 +270,24 @@ fn set(pointer: &Pointer, doc: &mut Value, value: Value) -> Result<(), Error> {
     pointer
         .set(doc, value)
         .map_err(|m| Error::internal(format!("the mapping cannot build the product body: {m}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_or_empty_pages_end_a_listing() {
+        assert!(ends_listing(100, 0, 100, 0, None).unwrap());
+        assert!(ends_listing(100, 40, 100, 40, None).unwrap());
+        assert!(ends_listing(100, 40, 100, 140, Some(140)).unwrap());
+        assert!(!ends_listing(100, 100, 100, 100, Some(250)).unwrap());
+    }
+
+    #[test]
+    fn a_short_page_before_the_total_is_an_error_not_a_partial_list() {
+        let err = ends_listing(200, 100, 200, 100, Some(250)).unwrap_err();
+        assert_eq!(err.status, StatusCode::BAD_GATEWAY);
+        assert!(err.detail.contains("paging.max_size"), "{}", err.detail);
+    }
 }
