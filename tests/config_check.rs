@@ -134,3 +134,44 @@ fn environment_overrides_config_keys_but_not_the_commands_own_variables() {
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("listen: 127.0.0.1:7443"), "{text}");
 }
+
+#[test]
+fn run_refuses_to_start_on_an_invalid_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, TENANT.replace("sha256:ba78", "sha256:zz78")).unwrap();
+    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/mappings/sample-product.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
+        .args(["run", "--config"])
+        .arg(&path)
+        .args(["--config", mapping])
+        .env("SCIMGATE_PRODUCT_KEY_FOR_TEST", "k")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tenants[0].tokens[0]"));
+}
+
+#[test]
+fn token_new_prints_a_token_and_its_digest_line() {
+    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
+        .args(["token", "new", "--tenant", "acme"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let token = text.lines().find(|l| l.starts_with("scimgate_")).expect("a token line");
+    let digest = text
+        .lines()
+        .find(|l| l.starts_with("\"sha256:"))
+        .expect("a digest line");
+    assert_eq!(
+        digest.trim_matches('"'),
+        scimgate::auth::TokenHash::of(token).to_config()
+    );
+    let bad = Command::new(env!("CARGO_BIN_EXE_scimgate"))
+        .args(["token", "new", "--tenant", "a b"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}

@@ -58,6 +58,7 @@ async fn a_flooding_tenant_gets_429_with_retry_after_while_another_gets_200() {
     flooder.per_second = 1;
     flooder.burst = 3;
     let gw = start(&[flooder, TenantSpec::new("calm")]).await;
+    let started = std::time::Instant::now();
     let mut limited = 0;
     for _ in 0..10 {
         let (status, headers, body) = send(gw.req(0, Method::GET, "/Users")).await;
@@ -73,8 +74,11 @@ async fn a_flooding_tenant_gets_429_with_retry_after_while_another_gets_200() {
         let (status, _, _) = send(gw.req(1, Method::GET, "/Users")).await;
         assert_eq!(status, 200);
     }
+    // A burst of 3, then 1 per second: however slow this machine, no more were admitted than that allows.
+    let admitted = 10 - limited;
+    let allowed = 3 + started.elapsed().as_secs() + 1;
     assert!(
-        limited >= 6,
-        "only {limited} of 10 were limited with a burst of 3 at 1/s"
+        limited > 0 && admitted <= allowed,
+        "{admitted} admitted, {allowed} allowed"
     );
 }

@@ -315,6 +315,38 @@ async fn http2_is_negotiated_by_alpn_and_http1_still_works() {
     );
 }
 
+#[tokio::test]
+async fn a_put_update_endpoint_gets_the_whole_object_and_keeps_what_scim_does_not_map() {
+    let mapping =
+        scimgate::demo::SAMPLE_MAPPING.replace("update = \"PATCH /users/{id}\"", "update = \"PUT /users/{id}\"");
+    assert_ne!(mapping, scimgate::demo::SAMPLE_MAPPING);
+    let gw = common::start_with_mapping(&[TenantSpec::new("put")], "", &mapping).await;
+    let (_, _, created) = send(
+        gw.req(0, Method::POST, "/Users")
+            .json(&user("put@example.com", "P", "Ut")),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (status, _, patched) = send(
+        gw.req(0, Method::PATCH, &format!("/Users/{id}"))
+            .json(&fixture("okta-patch-deactivate.json")),
+    )
+    .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["active"], false);
+    assert_eq!(
+        patched["name"]["givenName"], "P",
+        "attributes the PATCH did not touch survive a full PUT"
+    );
+    let log = gw.product(0).request_log();
+    assert!(
+        log.iter()
+            .any(|(m, p)| m == "PUT" && p == &format!("/api/v1/users/{id}")),
+        "{log:?}"
+    );
+    assert_eq!(gw.product(0).users()[0]["status"], "suspended");
+}
+
 pub fn urlencode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

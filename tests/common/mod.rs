@@ -59,6 +59,11 @@ pub async fn start(specs: &[TenantSpec]) -> Gateway {
 
 /// As `start`, with extra TOML appended to the generated config.
 pub async fn start_with(specs: &[TenantSpec], extra: &str) -> Gateway {
+    start_with_mapping(specs, extra, SAMPLE_MAPPING).await
+}
+
+/// As `start_with`, with the mapping text (which must define `sample-product`) given.
+pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str) -> Gateway {
     let dir = tempfile::tempdir().expect("temp dir");
     let certs = demo::generate_certs(dir.path()).expect("certificates");
     let mut text = format!(
@@ -97,7 +102,7 @@ pub async fn start_with(specs: &[TenantSpec], extra: &str) -> Gateway {
         ));
         tenants.push(TenantHandle { token, product });
     }
-    text.push_str(SAMPLE_MAPPING);
+    text.push_str(mapping);
     let path = dir.path().join("scimgate.toml");
     std::fs::write(&path, text).expect("config file");
     let runtime = config::validate(&config::load(&[path]).expect("config loads")).expect("config validates");
