@@ -3,12 +3,17 @@
 use std::process::Command;
 
 fn check(config: &str) -> (bool, String) {
+    invoke("check", config)
+}
+
+/// Run `scimgate <command>` with this config and the sample mapping; success and stdout + stderr.
+fn invoke(command: &str, config: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("scimgate.toml");
     std::fs::write(&path, config).unwrap();
     let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/mappings/sample-product.toml");
     let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
-        .args(["check", "--config"])
+        .args([command, "--config"])
         .arg(&path)
         .args(["--config", mapping])
         .env("SCIMGATE_PRODUCT_KEY_FOR_TEST", "k")
@@ -137,19 +142,9 @@ fn environment_overrides_config_keys_but_not_the_commands_own_variables() {
 
 #[test]
 fn run_refuses_to_start_on_an_invalid_config() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("c.toml");
-    std::fs::write(&path, TENANT.replace("sha256:ba78", "sha256:zz78")).unwrap();
-    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/mappings/sample-product.toml");
-    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
-        .args(["run", "--config"])
-        .arg(&path)
-        .args(["--config", mapping])
-        .env("SCIMGATE_PRODUCT_KEY_FOR_TEST", "k")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("tenants[0].tokens[0]"));
+    let (ok, out) = invoke("run", &TENANT.replace("sha256:ba78", "sha256:zz78"));
+    assert!(!ok);
+    assert!(out.contains("tenants[0].tokens[0]"), "{out}");
 }
 
 #[test]

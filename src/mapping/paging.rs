@@ -67,7 +67,7 @@ impl Paging {
             },
             Style::Page { page, size } => {
                 // Aligned: one page of exactly `want` items. Otherwise the largest page size, skipping into it.
-                let page_size = if offset % u64::from(want) == 0 {
+                let page_size = if offset.is_multiple_of(u64::from(want)) {
                     want
                 } else {
                     self.max_size.max(1)
