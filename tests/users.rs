@@ -347,6 +347,60 @@ async fn a_put_update_endpoint_gets_the_whole_object_and_keeps_what_scim_does_no
     assert_eq!(gw.product(0).users()[0]["status"], "suspended");
 }
 
+#[tokio::test]
+async fn product_calls_per_operation_are_minimal() {
+    let gw = start(&[TenantSpec::new("calls")]).await;
+    let calls = |since: usize| gw.product(0).request_log().split_off(since);
+    let (_, _, created) = send(
+        gw.req(0, Method::POST, "/Users")
+            .json(&user("calls@example.com", "C", "A")),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(calls(0), vec![("POST".to_owned(), "/api/v1/users".to_owned())]);
+
+    let mark = gw.product(0).request_log().len();
+    let filter = format!(
+        "/Users?filter={}&startIndex=1&count=100",
+        urlencode(r#"userName eq "calls@example.com""#)
+    );
+    send(gw.req(0, Method::GET, &filter)).await;
+    assert_eq!(
+        calls(mark),
+        vec![(
+            "GET".to_owned(),
+            "/api/v1/users?email=calls%40example.com&page=1&per_page=100".to_owned()
+        )],
+        "a pushed-down userName filter is one product call"
+    );
+
+    for (method, body, expected) in [
+        (Method::GET, None, vec!["GET"]),
+        (
+            Method::PATCH,
+            Some(fixture("entra-patch-replace-active-string.json")),
+            vec!["GET", "PATCH"],
+        ),
+        (
+            Method::PUT,
+            Some(user("calls@example.com", "C", "B")),
+            vec!["GET", "PATCH"],
+        ),
+        (Method::DELETE, None, vec!["DELETE"]),
+    ] {
+        let mark = gw.product(0).request_log().len();
+        let req = gw.req(0, method.clone(), &format!("/Users/{id}"));
+        let (status, _, _) = send(match body {
+            Some(b) => req.json(&b),
+            None => req,
+        })
+        .await;
+        assert!(status.is_success(), "{method}: {status}");
+        let methods: Vec<String> = calls(mark).into_iter().map(|(m, _)| m).collect();
+        assert_eq!(methods, expected, "{method}");
+    }
+}
+
 pub fn urlencode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
