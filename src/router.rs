@@ -22,12 +22,13 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     let started = Instant::now();
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-    let mut tenant = None;
-    let outcome = admit(gw, &req, &mut tenant);
-    let outcome = match (outcome, &tenant) {
-        (Ok(rest), Some(t)) => {
+    let admitted = admit(gw, &req);
+    // Known from authentication on, so that even a request failing later is logged with its tenant.
+    let tenant = admitted.as_ref().ok().map(|(_, t)| t.clone());
+    let outcome = match admitted.and_then(|(rest, t)| t.rate_limit.check().map(|()| (rest, t)).map_err(Into::into)) {
+        Ok((rest, t)) => {
             let ctx = Context {
-                tenant: t.clone(),
+                tenant: t,
                 base_url: base_url(gw, &req),
                 settings: &gw.settings,
             };
@@ -39,8 +40,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
                 )),
             }
         }
-        (Ok(_), None) => Err(scim::Error::internal("no tenant")),
-        (Err(e), _) => Err(e),
+        Err(e) => Err(e),
     };
     let mut response = match outcome {
         Ok(reply) => render(reply),
@@ -77,14 +77,12 @@ fn request_id(headers: &http::HeaderMap) -> String {
     }
 }
 
-/// Base path, authentication, rate limit: the path below the base, with the tenant set once known.
-fn admit(gw: &Gateway, req: &Request<Incoming>, tenant: &mut Option<Arc<Tenant>>) -> Result<String, scim::Error> {
+/// Base path and authentication: the path below the base, and the tenant.
+fn admit(gw: &Gateway, req: &Request<Incoming>) -> Result<(String, Arc<Tenant>), scim::Error> {
     let rest = strip_base(req.uri().path(), &gw.settings.base_path)
         .ok_or_else(|| scim::Error::not_found("no such endpoint"))?
         .to_owned();
-    let t = tenant.insert(gw.auth.authenticate(req.headers())?);
-    t.rate_limit.check()?;
-    Ok(rest)
+    Ok((rest, gw.auth.authenticate(req.headers())?))
 }
 
 /// Match the endpoint and run its operation.
