@@ -5,6 +5,7 @@
 #![deny(unsafe_code)]
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod gateway;

@@ -6,27 +6,44 @@
 
 pub mod api;
 pub mod attribute;
+mod compile;
 pub mod endpoint;
+pub mod listing;
+pub mod members;
 pub mod paging;
 pub mod pointer;
 pub mod push_down;
 
-use crate::config::ConfigError;
-use crate::config::file::{AttributeFile, MappingFile, ResourceMappingFile};
 use crate::scim;
-use attribute::{AttributeMap, Rule, Target, Transform};
+use attribute::AttributeMap;
+pub use compile::compile;
 use endpoint::Endpoint;
-use paging::{Paging, Style};
+use members::Members;
+use paging::Paging;
 use pointer::Pointer;
 use push_down::PushDown;
+use serde_json::Value;
 
 /// A whole named mapping.
 #[derive(Debug, Clone)]
 pub struct Mapping {
     /// SCIM Users ⇄ the product's users.
     pub users: ResourceMapping,
+    /// SCIM Groups ⇄ the product's teams, when configured.
+    pub groups: Option<GroupMapping>,
     /// Where the product's error bodies carry a message, if they do.
     pub error_message: Option<Pointer>,
+    /// Extra headers on every product request.
+    pub headers: Vec<(http::HeaderName, http::HeaderValue)>,
+}
+
+/// SCIM Groups ⇄ the product's teams and their members.
+#[derive(Debug, Clone)]
+pub struct GroupMapping {
+    /// The team objects.
+    pub resource: ResourceMapping,
+    /// How the product keeps members.
+    pub members: Members,
 }
 
 /// What a valid product id looks like; a SCIM id that cannot be one is answered 404 without a product call.
@@ -49,10 +66,52 @@ pub struct Endpoints {
     pub get: Endpoint,
     /// Create.
     pub create: Endpoint,
-    /// Update (`PATCH`: changed fields only; `PUT`: the whole object).
+    /// Update (changed fields only, or the whole object: see [`UpdateStyle`]).
     pub update: Endpoint,
     /// Delete.
     pub delete: Endpoint,
+    /// Deactivate (for [`Deactivate::Endpoint`]).
+    pub deactivate: Option<Endpoint>,
+    /// Reactivate (for [`Deactivate::Endpoint`]).
+    pub reactivate: Option<Endpoint>,
+}
+
+/// What an update call sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateStyle {
+    /// Only the changed fields.
+    Partial,
+    /// The whole object, built from a fresh read.
+    Replace,
+}
+
+/// How `active = false` reaches the product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deactivate {
+    /// Through the attribute mapping of `active`, like any field.
+    Field,
+    /// Through the `deactivate` / `reactivate` endpoints.
+    Endpoint,
+    /// The object is deleted.
+    Delete,
+}
+
+/// A create that meets an object with the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// 409 uniqueness.
+    Reject,
+    /// The existing object is updated with the SCIM values and answered as created.
+    Adopt,
+}
+
+/// Where single objects sit in request and response bodies.
+#[derive(Debug, Clone, Default)]
+pub struct Envelope {
+    /// Request bodies: the object is placed at this pointer.
+    pub request: Option<Pointer>,
+    /// Responses: the object is found at this pointer.
+    pub response: Option<Pointer>,
 }
 
 /// How one SCIM resource type maps onto one product object type.
@@ -70,6 +129,18 @@ pub struct ResourceMapping {
     pub push_down: PushDown,
     /// Attributes.
     pub attributes: AttributeMap,
+    /// Body envelopes.
+    pub envelope: Envelope,
+    /// What an update sends.
+    pub update: UpdateStyle,
+    /// How deactivation is done.
+    pub deactivate: Deactivate,
+    /// What a create meeting an existing object does.
+    pub on_conflict: OnConflict,
+    /// Product fields set on create unless mapped attributes set them.
+    pub create_defaults: Vec<(Pointer, Value)>,
+    /// Marker written on create and adopt.
+    pub managed: Option<(Pointer, Value)>,
 }
 
 /// A translation that cannot be made.
@@ -129,149 +200,4 @@ impl IdType {
             IdType::String => !id.is_empty() && id.len() <= 1024 && !id.chars().any(char::is_control),
         }
     }
-}
-
-// === compile ===
-
-/// Build a runtime mapping from its config table; `key` is its path (`mappings.NAME`).
-pub fn compile(file: &MappingFile, key: &str) -> Result<Mapping, ConfigError> {
-    let error_message = match &file.error_message {
-        None => None,
-        Some(p) => Some(Pointer::parse(p).map_err(|m| ConfigError::invalid(format!("{key}.error_message"), m))?),
-    };
-    let users = compile_resource(&file.users, &format!("{key}.users"), "userName")?;
-    Ok(Mapping { users, error_message })
-}
-
-fn compile_resource(file: &ResourceMappingFile, key: &str, required: &str) -> Result<ResourceMapping, ConfigError> {
-    let at = |k: &str| format!("{key}.{k}");
-    let id = Pointer::parse(&file.id).map_err(|m| ConfigError::invalid(at("id"), m))?;
-    let id_type = match file.id_type.as_str() {
-        "integer" => IdType::Integer,
-        "uuid" => IdType::Uuid,
-        "string" => IdType::String,
-        other => {
-            return Err(ConfigError::invalid(
-                at("id_type"),
-                format!("{other:?}: expected integer, uuid or string"),
-            ));
-        }
-    };
-    let endpoint = |name: &str, text: &str, with_id: bool| {
-        let e = Endpoint::parse(text).map_err(|m| ConfigError::invalid(at(&format!("endpoints.{name}")), m))?;
-        if e.has_id() != with_id {
-            let m = if with_id {
-                "must contain {id}"
-            } else {
-                "must not contain {id}"
-            };
-            return Err(ConfigError::invalid(at(&format!("endpoints.{name}")), m));
-        }
-        Ok(e)
-    };
-    let e = &file.endpoints;
-    let endpoints = Endpoints {
-        list: endpoint("list", &e.list, false)?,
-        get: endpoint("get", &e.get, true)?,
-        create: endpoint("create", &e.create, false)?,
-        update: endpoint("update", &e.update, true)?,
-        delete: endpoint("delete", &e.delete, true)?,
-    };
-    if endpoints.update.method != http::Method::PATCH && endpoints.update.method != http::Method::PUT {
-        return Err(ConfigError::invalid(
-            at("endpoints.update"),
-            "the update method must be PATCH or PUT",
-        ));
-    }
-    let paging = compile_paging(file, key)?;
-    let mut push_rules = Vec::new();
-    for (k, param) in &file.filters {
-        push_rules.push(
-            push_down::Rule::parse(k, param).map_err(|m| ConfigError::invalid(at(&format!("filters.{k:?}")), m))?,
-        );
-    }
-    let mut rules = Vec::new();
-    for (k, value) in &file.attributes {
-        let key_at = || at(&format!("attributes.{k:?}"));
-        let target = Target::parse(k).map_err(|m| ConfigError::invalid(key_at(), m))?;
-        let (pointer, transform, read_only) = match value {
-            AttributeFile::Pointer(p) => (p, Transform::Identity, false),
-            AttributeFile::Full(t) => (
-                &t.pointer,
-                t.map.as_ref().map_or(Transform::Identity, Transform::from_table),
-                t.read_only,
-            ),
-        };
-        let pointer = Pointer::parse(pointer).map_err(|m| ConfigError::invalid(key_at(), m))?;
-        rules.push(Rule {
-            key: k.clone(),
-            target,
-            pointer,
-            transform,
-            read_only,
-        });
-    }
-    if !rules
-        .iter()
-        .any(|r| matches!(&r.target, Target::Plain { schema: None, name, sub: None } if name == required))
-    {
-        return Err(ConfigError::invalid(
-            at("attributes"),
-            format!("{required} must be mapped"),
-        ));
-    }
-    let reject_unmapped = match file.unmapped.as_str() {
-        "reject" => true,
-        "ignore" => false,
-        other => {
-            return Err(ConfigError::invalid(
-                at("unmapped"),
-                format!("{other:?}: expected reject or ignore"),
-            ));
-        }
-    };
-    Ok(ResourceMapping {
-        id,
-        id_type,
-        endpoints,
-        paging,
-        push_down: PushDown::new(push_rules),
-        attributes: AttributeMap::new(rules, reject_unmapped),
-    })
-}
-
-fn compile_paging(file: &ResourceMappingFile, key: &str) -> Result<Paging, ConfigError> {
-    let p = &file.paging;
-    let at = |k: &str| format!("{key}.paging.{k}");
-    let style = match p.style.as_str() {
-        "page" => Style::Page {
-            page: p.page_param.clone(),
-            size: p.size_param.clone(),
-        },
-        "offset" => Style::Offset {
-            offset: p.page_param.clone(),
-            limit: p.size_param.clone(),
-        },
-        "none" => Style::None,
-        other => {
-            return Err(ConfigError::invalid(
-                at("style"),
-                format!("{other:?}: expected page, offset or none"),
-            ));
-        }
-    };
-    if p.max_size == 0 {
-        return Err(ConfigError::invalid(at("max_size"), "must be at least 1"));
-    }
-    let items = Pointer::parse(&p.items).map_err(|m| ConfigError::invalid(at("items"), m))?;
-    let total = match &p.total {
-        None => None,
-        Some(t) => Some(Pointer::parse(t).map_err(|m| ConfigError::invalid(at("total"), m))?),
-    };
-    Ok(Paging {
-        style,
-        max_size: p.max_size,
-        items,
-        total,
-    })
 }

@@ -103,8 +103,20 @@ async fn dispatch(gw: &Gateway, ctx: &Context<'_>, rest: &str, req: Request<Inco
             ops::users::patch(ctx, &id, read_json(gw, req).await?).await
         }
         (&Method::DELETE, ["Users", id]) => ops::users::delete(ctx, &decode_id(id)?).await,
-        (_, ["Users"]) => Err(method_not_allowed("GET, POST")),
-        (_, ["Users", _]) => Err(method_not_allowed("GET, PUT, PATCH, DELETE")),
+        (&Method::GET, ["Groups"]) => ops::groups::list(ctx, query.as_deref()).await,
+        (&Method::POST, ["Groups"]) => ops::groups::create(ctx, read_json(gw, req).await?).await,
+        (&Method::GET, ["Groups", id]) => ops::groups::get(ctx, &decode_id(id)?, query.as_deref()).await,
+        (&Method::PUT, ["Groups", id]) => {
+            let id = decode_id(id)?;
+            ops::groups::replace(ctx, &id, read_json(gw, req).await?).await
+        }
+        (&Method::PATCH, ["Groups", id]) => {
+            let id = decode_id(id)?;
+            ops::groups::patch(ctx, &id, read_json(gw, req).await?).await
+        }
+        (&Method::DELETE, ["Groups", id]) => ops::groups::delete(ctx, &decode_id(id)?).await,
+        (_, ["Users" | "Groups"]) => Err(method_not_allowed("GET, POST")),
+        (_, ["Users" | "Groups", _]) => Err(method_not_allowed("GET, PUT, PATCH, DELETE")),
         _ => Err(scim::Error::not_found("no such endpoint")),
     }
 }

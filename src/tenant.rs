@@ -1,6 +1,7 @@
 //! A tenant: one IdP connection, with its tokens, its rate limit, its product API and its mapping.
 
 use crate::auth::TokenHash;
+use crate::cache::IdCache;
 use crate::mapping::Mapping;
 use crate::ratelimit::RateLimit;
 use crate::upstream::Upstream;
@@ -51,4 +52,6 @@ pub struct Tenant {
     pub upstream: Upstream,
     /// How SCIM resources map onto that API.
     pub mapping: Arc<Mapping>,
+    /// This tenant's id mappings.
+    pub cache: IdCache,
 }

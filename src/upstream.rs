@@ -48,6 +48,8 @@ pub struct ProductRequest {
     pub path_and_query: String,
     /// JSON body, if any.
     pub body: Option<serde_json::Value>,
+    /// Extra headers from the mapping.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// The product's answer, fully read.
@@ -176,6 +178,27 @@ impl Upstream {
         &self.base
     }
 
+    /// A URL the product gave (a next-page link) as a path and query relative to the base URL; `None` when it
+    /// points outside the product API, so that a product can never send the gateway's credentials elsewhere.
+    pub fn relative(&self, link: &str) -> Option<String> {
+        let base_path = self
+            .base
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+            .unwrap_or("");
+        let rest = if let Some(rest) = link.strip_prefix(self.base.as_str()) {
+            rest
+        } else if link.starts_with('/') && !link.starts_with("//") {
+            link.strip_prefix(base_path)?
+        } else {
+            return None;
+        };
+        (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+            .then(|| rest.to_owned())
+            .filter(|r| !r.contains("..") && !r.chars().any(char::is_control) && !r.contains('#'))
+    }
+
     /// Send one request and read the whole answer.
     pub async fn call(&self, req: ProductRequest) -> Result<ProductResponse, UpstreamError> {
         let uri = format!("{}{}", self.base, req.path_and_query);
@@ -183,6 +206,9 @@ impl Upstream {
             .method(req.method)
             .uri(&uri)
             .header(ACCEPT, "application/json");
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
         if let Some((name, value)) = &self.auth {
             builder = builder.header(name, value);
         }

@@ -367,9 +367,18 @@ async fn product_calls_per_operation_are_minimal() {
     send(gw.req(0, Method::GET, &filter)).await;
     assert_eq!(
         calls(mark),
+        vec![("GET".to_owned(), format!("/api/v1/users/{id}"))],
+        "the create cached userName → id: the filter is one read of that user"
+    );
+    // A userName the cache does not know is one pushed-down search.
+    let mark = gw.product(0).request_log().len();
+    let filter = format!("/Users?filter={}&count=100", urlencode(r#"userName eq "nobody@example.com""#));
+    send(gw.req(0, Method::GET, &filter)).await;
+    assert_eq!(
+        calls(mark),
         vec![(
             "GET".to_owned(),
-            "/api/v1/users?email=calls%40example.com&page=1&per_page=100".to_owned()
+            "/api/v1/users?email=nobody%40example.com&page=1&per_page=100".to_owned()
         )],
         "a pushed-down userName filter is one product call"
     );

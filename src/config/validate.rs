@@ -156,6 +156,7 @@ fn tenants(files: &[TenantFile], mappings: &BTreeMap<String, Arc<Mapping>>) -> R
             rate_limit: RateLimit::new(per_second, burst),
             upstream,
             mapping,
+            cache: crate::cache::IdCache::default(),
         }));
     }
     Ok(out)
@@ -175,7 +176,28 @@ fn upstream_of(t: &TenantFile, at: &dyn Fn(&str) -> String) -> Result<Upstream, 
             let name = http::HeaderName::try_from(a.header.as_str())
                 .map_err(|_| ConfigError::invalid(at("upstream.auth.header"), "not a valid header name"))?;
             let secret = secret::resolve(&a.secret).map_err(|m| ConfigError::invalid(at("upstream.auth.secret"), m))?;
-            Some((name, a.scheme.clone(), secret))
+            match &a.username {
+                // RFC 7617: `Basic base64(user-id ":" password)`; a user-id cannot contain a colon.
+                Some(user) if user.contains(':') => {
+                    return Err(ConfigError::invalid(
+                        at("upstream.auth.username"),
+                        "a basic-auth user name cannot contain ':'",
+                    ));
+                }
+                Some(_) if a.scheme.is_some() => {
+                    return Err(ConfigError::invalid(
+                        at("upstream.auth.scheme"),
+                        "basic auth (username) sets the scheme itself",
+                    ));
+                }
+                Some(user) => {
+                    use base64::Engine as _;
+                    let encoded = base64::engine::general_purpose::STANDARD
+                        .encode(format!("{user}:{}", secret.expose()));
+                    Some((name, Some("Basic".to_owned()), secret::Secret::new(encoded)))
+                }
+                None => Some((name, a.scheme.clone(), secret)),
+            }
         }
     };
     let ca = match &u.ca {

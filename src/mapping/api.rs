@@ -2,6 +2,7 @@
 //! objects or SCIM errors. A product status means what the operation makes it mean: a 404 on a read is "no such
 //! resource", a 409 on a write is a uniqueness conflict, a 401 is the gateway's own credential problem.
 
+use super::endpoint::Endpoint;
 use super::{Mapping, ResourceMapping};
 use crate::scim::{self, ScimType};
 use crate::upstream::{ProductRequest, ProductResponse, Upstream, UpstreamError};
@@ -24,6 +25,11 @@ pub struct Api<'a> {
 pub struct ProductId(String);
 
 impl ProductId {
+    /// The id of an object the product itself returned.
+    pub fn of(id: &str) -> Self {
+        ProductId(id.to_owned())
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -38,6 +44,11 @@ impl<'a> Api<'a> {
             mapping,
             resource,
         }
+    }
+
+    /// The resource mapping this API serves.
+    pub fn resource(&self) -> &'a ResourceMapping {
+        self.resource
     }
 
     /// Check a SCIM id against the mapping's id type: `None` means no product object can have it.
@@ -64,22 +75,38 @@ impl<'a> Api<'a> {
     /// Read one object; `Ok(None)` when the product has none with that id.
     pub async fn get(&self, id: &ProductId) -> Result<Option<Value>, scim::Error> {
         let e = &self.resource.endpoints.get;
-        let resp = self
-            .call(e.method.clone(), e.render(Some(id.as_str()), &[]), None)
-            .await?;
+        let resp = self.send(e, Some(id), None, &[], None).await?;
         match resp.status {
             StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
-            s if s.is_success() => Ok(Some(resp.json()?)),
+            s if s.is_success() => Ok(Some(self.unwrap(&resp)?)),
             _ => Err(self.error(&resp)),
         }
     }
 
-    /// One page of the listing, with these query parameters.
-    pub async fn list(&self, query: &[(String, String)]) -> Result<Value, scim::Error> {
-        let e = &self.resource.endpoints.list;
-        let resp = self.call(e.method.clone(), e.render(None, query), None).await?;
+    /// One page of a listing (`id` for a team's member listing), with these query parameters: the body and the
+    /// headers (which may carry the total).
+    pub async fn list_at(
+        &self,
+        endpoint: &Endpoint,
+        id: Option<&ProductId>,
+        query: &[(String, String)],
+    ) -> Result<(Value, http::HeaderMap), scim::Error> {
+        let resp = self.send(endpoint, id, None, query, None).await?;
+        self.listing(resp)
+    }
+
+    /// The page a product's next-page link points to; a link outside the product API is refused.
+    pub async fn list_link(&self, link: &str) -> Result<(Value, http::HeaderMap), scim::Error> {
+        let path = self.upstream.relative(link).ok_or_else(|| {
+            super::MappingError::ProductShape("a next-page link points outside the product API".into())
+        })?;
+        let resp = self.call(http::Method::GET, path, None).await?;
+        self.listing(resp)
+    }
+
+    fn listing(&self, resp: ProductResponse) -> Result<(Value, http::HeaderMap), scim::Error> {
         if resp.status.is_success() {
-            Ok(resp.json()?)
+            Ok((resp.json()?, resp.headers))
         } else {
             Err(self.error(&resp))
         }
@@ -88,43 +115,92 @@ impl<'a> Api<'a> {
     /// Create an object; the product's answer is the created object.
     pub async fn create(&self, body: Value) -> Result<Value, scim::Error> {
         let e = &self.resource.endpoints.create;
-        let resp = self.call(e.method.clone(), e.render(None, &[]), Some(body)).await?;
+        let resp = self.send(e, None, None, &[], Some(self.wrap(body)?)).await?;
         if resp.status.is_success() {
-            Ok(resp.json()?)
+            self.unwrap(&resp)
         } else {
             Err(self.error(&resp))
         }
     }
 
-    /// Update an object; `Ok(None)` when it does not exist.
+    /// Update an object; `Ok(None)` when it does not exist, `Ok(Some(Value::Null))` when the product answered
+    /// without the object.
     pub async fn update(&self, id: &ProductId, body: Value) -> Result<Option<Value>, scim::Error> {
         let e = &self.resource.endpoints.update;
-        let resp = self
-            .call(e.method.clone(), e.render(Some(id.as_str()), &[]), Some(body))
-            .await?;
+        let resp = self.send(e, Some(id), None, &[], Some(self.wrap(body)?)).await?;
+        self.written(resp)
+    }
+
+    /// Call the deactivate (`active == false`) or reactivate endpoint; like [`Api::update`].
+    pub async fn set_active(&self, id: &ProductId, active: bool) -> Result<Option<Value>, scim::Error> {
+        let endpoints = &self.resource.endpoints;
+        let e = if active { &endpoints.reactivate } else { &endpoints.deactivate };
+        let e = e
+            .as_ref()
+            .ok_or_else(|| scim::Error::internal("the mapping has no (de)activation endpoint"))?;
+        let resp = self.send(e, Some(id), None, &[], None).await?;
+        self.written(resp)
+    }
+
+    fn written(&self, resp: ProductResponse) -> Result<Option<Value>, scim::Error> {
         match resp.status {
             StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
-            s if s.is_success() && resp.body.is_empty() => Ok(Some(Value::Null)),
-            s if s.is_success() => Ok(Some(resp.json()?)),
+            s if s.is_success() && resp.body.iter().all(u8::is_ascii_whitespace) => Ok(Some(Value::Null)),
+            s if s.is_success() => Ok(Some(self.unwrap(&resp)?)),
             _ => Err(self.error(&resp)),
         }
     }
 
-    /// Whether the update endpoint replaces the whole object (PUT) rather than the fields sent (PATCH).
+    /// Whether updates send the whole object rather than the changed fields.
     pub fn update_replaces(&self) -> bool {
-        self.resource.endpoints.update.method == http::Method::PUT
+        self.resource.update == super::UpdateStyle::Replace
     }
 
     /// Delete an object; `Ok(false)` when it did not exist.
     pub async fn delete(&self, id: &ProductId) -> Result<bool, scim::Error> {
         let e = &self.resource.endpoints.delete;
-        let resp = self
-            .call(e.method.clone(), e.render(Some(id.as_str()), &[]), None)
-            .await?;
+        let resp = self.send(e, Some(id), None, &[], None).await?;
         match resp.status {
             StatusCode::NOT_FOUND | StatusCode::GONE => Ok(false),
             s if s.is_success() => Ok(true),
             _ => Err(self.error(&resp)),
+        }
+    }
+
+    /// Call an endpoint of this resource (or one of its membership endpoints) and return the raw answer.
+    pub async fn send(
+        &self,
+        endpoint: &Endpoint,
+        id: Option<&ProductId>,
+        member: Option<&str>,
+        query: &[(String, String)],
+        body: Option<Value>,
+    ) -> Result<ProductResponse, UpstreamError> {
+        let path = endpoint.render_member(id.map(ProductId::as_str), member, query);
+        self.call(endpoint.method.clone(), path, body).await
+    }
+
+    /// The object in a request body, inside the request envelope if there is one.
+    pub fn wrap(&self, object: Value) -> Result<Value, scim::Error> {
+        match &self.resource.envelope.request {
+            None => Ok(object),
+            Some(p) => {
+                let mut body = Value::Object(serde_json::Map::new());
+                p.set(&mut body, object)
+                    .map_err(|m| scim::Error::internal(format!("the request envelope cannot be built: {m}")))?;
+                Ok(body)
+            }
+        }
+    }
+
+    /// The object of a single-object answer, from inside the response envelope if there is one.
+    pub fn unwrap(&self, resp: &ProductResponse) -> Result<Value, scim::Error> {
+        let body = resp.json()?;
+        match &self.resource.envelope.response {
+            None => Ok(body),
+            Some(p) => p.get(&body).filter(|v| v.is_object()).cloned().ok_or_else(|| {
+                super::MappingError::ProductShape(format!("the answer has no object at {:?}", p.as_str())).into()
+            }),
         }
     }
 
@@ -139,12 +215,13 @@ impl<'a> Api<'a> {
                 method,
                 path_and_query,
                 body,
+                headers: self.mapping.headers.clone(),
             })
             .await
     }
 
     /// The SCIM error for a product answer that is not a success.
-    fn error(&self, resp: &ProductResponse) -> scim::Error {
+    pub fn error(&self, resp: &ProductResponse) -> scim::Error {
         let message = self.message(resp);
         let with_message = |base: &str| match &message {
             Some(m) => format!("{base}: {m}"),

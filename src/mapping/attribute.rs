@@ -72,12 +72,29 @@ pub struct Rule {
     pub transform: Transform,
     /// Read from the product, never written.
     pub read_only: bool,
+    /// Written to the product, never read back.
+    pub write_only: bool,
+    /// SCIM value used on create when the IdP sends none.
+    pub default: Option<Value>,
+}
+
+/// A read-only value composed of product fields: `"{/first_name} {/last_name}"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pieces: Vec<TemplatePiece>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TemplatePiece {
+    Literal(String),
+    Field(Pointer),
 }
 
 /// The compiled `attributes` table.
 #[derive(Debug, Clone, Default)]
 pub struct AttributeMap {
     rules: Vec<Rule>,
+    templates: Vec<(String, Target, Template)>,
     /// Refuse writes that carry attributes no rule holds.
     pub reject_unmapped: bool,
 }
@@ -110,6 +127,11 @@ impl Target {
             },
             _ => Err("expected attr, attr.sub or attr[type eq \"…\"].sub".into()),
         }
+    }
+
+    /// Whether this is the top-level core attribute `name` (any case).
+    pub fn is_named(&self, name: &str) -> bool {
+        matches!(self, Target::Plain { schema: None, name: n, sub: None } if n.eq_ignore_ascii_case(name))
     }
 
     fn container<'v>(&self, resource: &'v Value) -> Option<&'v Value> {
@@ -220,6 +242,58 @@ impl Target {
     }
 }
 
+// === impl Template ===
+
+impl Template {
+    /// Parse `"{/first_name} {/last_name}"`: literal text with `{pointer}` fields.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut pieces = Vec::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..].find('}').ok_or("unclosed '{' in template")? + open;
+            if open > 0 {
+                pieces.push(TemplatePiece::Literal(rest[..open].to_owned()));
+            }
+            pieces.push(TemplatePiece::Field(Pointer::parse(&rest[open + 1..close])?));
+            rest = &rest[close + 1..];
+        }
+        if rest.contains('}') {
+            return Err("unmatched '}' in template".into());
+        }
+        if !rest.is_empty() {
+            pieces.push(TemplatePiece::Literal(rest.to_owned()));
+        }
+        if !pieces.iter().any(|p| matches!(p, TemplatePiece::Field(_))) {
+            return Err("a template needs at least one {/pointer} field".into());
+        }
+        Ok(Template { pieces })
+    }
+
+    /// The value for a product object: fields as text, absent ones empty, surrounding and doubled spaces removed;
+    /// `None` when every field is absent.
+    pub fn render(&self, product: &Value) -> Option<String> {
+        let mut out = String::new();
+        let mut any = false;
+        for piece in &self.pieces {
+            match piece {
+                TemplatePiece::Literal(s) => out.push_str(s),
+                TemplatePiece::Field(p) => match p.get(product) {
+                    Some(Value::String(s)) => {
+                        any |= !s.is_empty();
+                        out.push_str(s);
+                    }
+                    Some(v @ (Value::Number(_) | Value::Bool(_))) => {
+                        any = true;
+                        out.push_str(&v.to_string());
+                    }
+                    _ => {}
+                },
+            }
+        }
+        any.then(|| out.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
 // === impl Transform ===
 
 impl Transform {
@@ -268,7 +342,38 @@ fn loosely_equal(expected: &Value, sent: &Value) -> bool {
 impl AttributeMap {
     /// A map of these rules.
     pub fn new(rules: Vec<Rule>, reject_unmapped: bool) -> Self {
-        AttributeMap { rules, reject_unmapped }
+        AttributeMap {
+            rules,
+            templates: Vec::new(),
+            reject_unmapped,
+        }
+    }
+
+    /// The same map with read-only template attributes (config key, target, template).
+    pub fn with_templates(mut self, templates: Vec<(String, Target, Template)>) -> Self {
+        self.templates = templates;
+        self
+    }
+
+    /// The SCIM paths (as written in the config) of every attribute, with whether it is read-only and whether it
+    /// is write-only: what `/Schemas` advertises.
+    pub fn advertised(&self) -> Vec<(&str, bool, bool)> {
+        let mut out: Vec<(&str, bool, bool)> =
+            self.rules.iter().map(|r| (r.key.as_str(), r.read_only, r.write_only)).collect();
+        out.extend(self.templates.iter().map(|(k, _, _)| (k.as_str(), true, false)));
+        out
+    }
+
+    /// Put each rule's `default` into a resource being created where it has no value.
+    pub fn apply_defaults(&self, resource: &mut Value) {
+        let Some(map) = resource.as_object_mut() else { return };
+        for rule in &self.rules {
+            if let Some(default) = &rule.default
+                && rule.target.read(&Value::Object(map.clone())).is_none()
+            {
+                rule.target.write(map, default.clone());
+            }
+        }
     }
 
     /// The rules, in config order.
@@ -279,12 +384,19 @@ impl AttributeMap {
     /// The SCIM attributes (without `schemas`, `id`, `meta`) of a product object.
     pub fn to_scim(&self, product: &Value) -> Map<String, Value> {
         let mut out = Map::new();
-        for rule in &self.rules {
+        for rule in self.rules.iter().filter(|r| !r.write_only) {
             let Some(value) = rule.pointer.get(product).filter(|v| !v.is_null()) else {
                 continue;
             };
             if let Some(scim) = rule.transform.to_scim(value) {
                 rule.target.write(&mut out, scim);
+            }
+        }
+        for (_, target, template) in &self.templates {
+            if target.read(&Value::Object(out.clone())).is_none()
+                && let Some(text) = template.render(product)
+            {
+                target.write(&mut out, Value::String(text));
             }
         }
         out
@@ -351,7 +463,10 @@ impl AttributeMap {
     }
 
     fn check_attribute(&self, schema: Option<&str>, name: &str, value: &Value) -> Result<(), MappingError> {
-        let covered = |t: Option<&str>, s: Option<&str>| self.rules.iter().any(|r| r.target.covers(schema, name, t, s));
+        let covered = |t: Option<&str>, s: Option<&str>| {
+            self.rules.iter().any(|r| r.target.covers(schema, name, t, s))
+                || self.templates.iter().any(|(_, target, _)| target.covers(schema, name, t, s))
+        };
         if value.is_null() || covered(None, None) {
             return Ok(());
         }

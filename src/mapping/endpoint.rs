@@ -1,5 +1,5 @@
-//! Endpoint templates: `"PATCH /users/{id}"` → method + path, with the id always percent-encoded as one path
-//! segment, so that no id can change which product path is called.
+//! Endpoint templates: `"PATCH /users/{id}"` → method + path, with the id (and the `{member}` key of membership
+//! calls) always percent-encoded as one path segment, so that no id can change which product path is called.
 
 use http::Method;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -12,6 +12,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(
 enum Piece {
     Literal(String),
     Id,
+    Member,
 }
 
 /// A parsed `METHOD /path/{id}` template.
@@ -25,6 +26,15 @@ pub struct Endpoint {
 impl Endpoint {
     /// Parse a template. Literal parts may hold only URL path characters; `{id}` is the only placeholder.
     pub fn parse(text: &str) -> Result<Self, String> {
+        Self::parse_with(text, false)
+    }
+
+    /// Parse a membership template, which may also hold `{member}` (the member's key).
+    pub fn parse_member(text: &str) -> Result<Self, String> {
+        Self::parse_with(text, true)
+    }
+
+    fn parse_with(text: &str, member: bool) -> Result<Self, String> {
         let (method, path) = text
             .trim()
             .split_once(' ')
@@ -50,13 +60,22 @@ impl Endpoint {
         while let Some(open) = rest.find('{') {
             let close = rest[open..].find('}').ok_or("unclosed '{' in path")? + open;
             let name = &rest[open + 1..close];
-            if name != "id" {
-                return Err(format!(
-                    "unknown placeholder {{{name}}}; the only placeholder is {{id}}"
-                ));
-            }
+            let piece = match name {
+                "id" => Piece::Id,
+                "member" if member => Piece::Member,
+                _ if member => {
+                    return Err(format!(
+                        "unknown placeholder {{{name}}}; the placeholders are {{id}} and {{member}}"
+                    ));
+                }
+                _ => {
+                    return Err(format!(
+                        "unknown placeholder {{{name}}}; the only placeholder is {{id}}"
+                    ));
+                }
+            };
             push_literal(&mut pieces, &rest[..open])?;
-            pieces.push(Piece::Id);
+            pieces.push(piece);
             rest = &rest[close + 1..];
         }
         push_literal(&mut pieces, rest)?;
@@ -68,13 +87,24 @@ impl Endpoint {
         self.pieces.contains(&Piece::Id)
     }
 
+    /// Whether the template contains `{member}`.
+    pub fn has_member(&self) -> bool {
+        self.pieces.contains(&Piece::Member)
+    }
+
     /// The path and query for one call: the id percent-encoded, query pairs encoded.
     pub fn render(&self, id: Option<&str>, query: &[(String, String)]) -> String {
+        self.render_member(id, None, query)
+    }
+
+    /// The path and query of a membership call: id and member key percent-encoded, query pairs encoded.
+    pub fn render_member(&self, id: Option<&str>, member: Option<&str>, query: &[(String, String)]) -> String {
         let mut out = String::new();
         for piece in &self.pieces {
             match piece {
                 Piece::Literal(s) => out.push_str(s),
                 Piece::Id => out.extend(utf8_percent_encode(id.unwrap_or_default(), COMPONENT)),
+                Piece::Member => out.extend(utf8_percent_encode(member.unwrap_or_default(), COMPONENT)),
             }
         }
         let mut sep = if out.contains('?') { '&' } else { '?' };
@@ -145,5 +175,17 @@ mod tests {
         assert!(Endpoint::parse("GET /users/{name}").is_err());
         assert!(Endpoint::parse("GET /users/{id").is_err());
         assert!(Endpoint::parse("GET /users/<id>").is_err());
+        assert!(Endpoint::parse("PUT /teams/{id}/members/{member}").is_err());
+        assert!(Endpoint::parse_member("PUT /teams/{id}/members/{user}").is_err());
+    }
+
+    #[test]
+    fn member_keys_are_one_encoded_segment() {
+        let e = Endpoint::parse_member("DELETE /teams/{id}/members/{member}").unwrap();
+        assert!(e.has_id() && e.has_member());
+        assert_eq!(
+            e.render_member(Some("7"), Some("a@b.c/../x"), &[]),
+            "/teams/7/members/a%40b.c%2F..%2Fx"
+        );
     }
 }

@@ -61,10 +61,23 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// Whether this rule is `<name> eq` on a top-level core attribute.
+    pub fn is_eq_on(&self, name: &str) -> bool {
+        self.op == CompareOp::Eq && self.attr.sub.is_none() && self.attr.same_attr(&AttrPath::simple(name))
+    }
+}
+
 impl PushDown {
     /// Rules in config order.
     pub fn new(rules: Vec<Rule>) -> Self {
         PushDown { rules }
+    }
+
+    /// The query that finds objects whose `name` equals `value`, if a rule pushes `name eq` down.
+    pub fn eq_query(&self, name: &str, value: &str) -> Option<Vec<(String, String)>> {
+        let rule = self.rules.iter().find(|r| r.is_eq_on(name))?;
+        Some(vec![(rule.param.clone(), value.to_owned())])
     }
 
     /// Split a filter into what the product evaluates and whether that is all of it.

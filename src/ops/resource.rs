@@ -24,6 +24,13 @@ pub const USER: Kind = Kind {
     schema: "urn:ietf:params:scim:schemas:core:2.0:User",
 };
 
+/// SCIM Groups (RFC 7643 §4.2).
+pub const GROUP: Kind = Kind {
+    name: "Group",
+    endpoint: "Groups",
+    schema: "urn:ietf:params:scim:schemas:core:2.0:Group",
+};
+
 /// A rendered resource and what the reply needs of it.
 #[derive(Debug, Clone)]
 pub struct Rendered {

@@ -1,29 +1,55 @@
-//! `/Users` (RFC 7644 §3.2–§3.6): list with filter and paging, get, create, replace, patch, delete.
+//! `/Users` (RFC 7644 §3.2–§3.6): list with filter and paging, get, create, replace, patch, delete, over the
+//! tenant's user mapping, with the id cache kept in step and the mapping's deactivation style honoured.
 
+use super::objects::{self, not_found};
 use super::resource::{self, Rendered, USER};
 use super::{Context, Reply};
+use crate::cache::Key;
 use crate::mapping::api::{Api, ProductId};
-use crate::mapping::pointer::Pointer;
-use crate::mapping::push_down::Plan;
-use crate::mapping::{MappingError, ResourceMapping};
-use crate::scim::filter::CoreTypes;
+use crate::mapping::{Deactivate, OnConflict};
+use crate::scim::filter::{CompValue, CompareOp, CoreTypes, Filter};
 use crate::scim::list::{self, ListQuery};
-use crate::scim::{Error, ScimType, patch as scim_patch};
+use crate::scim::{Error, json, patch as scim_patch};
 use http::StatusCode;
-use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use serde_json::Value;
 
-fn api<'c>(ctx: &'c Context<'_>) -> (Api<'c>, &'c ResourceMapping) {
+fn api<'c>(ctx: &'c Context<'_>) -> Api<'c> {
     let mapping = &ctx.tenant.mapping;
-    (Api::new(&ctx.tenant.upstream, mapping, &mapping.users), &mapping.users)
+    Api::new(&ctx.tenant.upstream, mapping, &mapping.users)
 }
 
-fn not_found(id: &str) -> Error {
-    Error::not_found(format!("User {id:?} not found"))
+/// Render a product user, remembering its ids in the cache.
+async fn render(ctx: &Context<'_>, api: &Api<'_>, object: &Value) -> Result<Rendered, Error> {
+    let mut rendered = objects::render(ctx, USER, api, object)?;
+    if api.resource().deactivate == Deactivate::Delete
+        && let Some(map) = rendered.json.as_object_mut()
+    {
+        // The product deletes deactivated users: every user it still has is active.
+        map.entry("active").or_insert(Value::Bool(true));
+    }
+    remember(ctx, &rendered.json, object).await;
+    Ok(rendered)
 }
 
-fn render(ctx: &Context<'_>, api: &Api<'_>, res: &ResourceMapping, object: &Value) -> Result<Rendered, Error> {
-    resource::render(USER, api, &res.attributes, object, &ctx.base_url)
+/// Fill the cache from a user resource: userName, externalId, and the membership key when it is not the id.
+pub async fn remember(ctx: &Context<'_>, user: &Value, object: &Value) {
+    let cache = &ctx.tenant.cache;
+    let Some(id) = json::get(user, "id").and_then(Value::as_str) else {
+        return;
+    };
+    if let Some(name) = json::get(user, "userName").and_then(Value::as_str) {
+        cache.put(Key::UserName(name.to_lowercase()), id).await;
+    }
+    if let Some(external) = json::get(user, "externalId").and_then(Value::as_str) {
+        cache.put(Key::UserExternalId(external.to_owned()), id).await;
+    }
+    if let Some(groups) = &ctx.tenant.mapping.groups
+        && let Some(pointer) = &groups.members.user_key
+        && let Some(key) = super::members::key_text(pointer.get(object))
+    {
+        cache.put(Key::MemberKey(id.to_owned()), key.clone()).await;
+        cache.put(Key::MemberUser(key), id).await;
+    }
 }
 
 fn reply(status: StatusCode, rendered: Rendered, with_location: bool) -> Reply {
@@ -35,259 +61,272 @@ fn reply(status: StatusCode, rendered: Rendered, with_location: bool) -> Reply {
     }
 }
 
+async fn resolve(ctx: &Context<'_>, api: &Api<'_>, id: &str) -> Result<ProductId, Error> {
+    objects::resolve(ctx, api, Key::UserAlias(id.to_owned()), USER, id).await
+}
+
 /// `GET /Users/{id}`.
 pub async fn get(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
-    let (api, res) = api(ctx);
-    let pid = api.product_id(id).ok_or_else(|| not_found(id))?;
-    let object = api.get(&pid).await?.ok_or_else(|| not_found(id))?;
-    Ok(reply(StatusCode::OK, render(ctx, &api, res, &object)?, false))
+    let api = api(ctx);
+    let pid = resolve(ctx, &api, id).await?;
+    let object = objects::fetch(&api, USER, &pid).await?;
+    Ok(reply(StatusCode::OK, render(ctx, &api, &object).await?, false))
 }
 
 /// `GET /Users?filter=…&startIndex=…&count=…`.
 pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error> {
-    let (api, res) = api(ctx);
+    let api = api(ctx);
     let q = ListQuery::parse(query, ctx.settings.max_page_size, &ctx.settings.filter_limits)?;
-    let plan = match &q.filter {
-        Some(f) => res.push_down.plan(f),
-        None => Plan {
-            query: Vec::new(),
-            complete: true,
-        },
-    };
-    let offset = q.start_index - 1;
-    let (resources, total) = match (plan.complete, res.paging.total.is_some()) {
-        (true, true) => {
-            let (objects, total) = window(&api, res, &plan.query, offset, q.count).await?;
-            let rendered = objects.iter().map(|o| render(ctx, &api, res, o).map(|r| r.json));
-            (rendered.collect::<Result<Vec<_>, _>>()?, total)
+    if let Some(hit) = cached_match(ctx, &api, &q).await? {
+        return Ok(Reply::ok(list::response(hit, 1, 1)));
+    }
+    let rendered = std::sync::Mutex::new(Vec::new());
+    let render_sync = |o: &Value| -> Result<Value, Error> {
+        let r = objects::render(ctx, USER, &api, o)?;
+        if let Ok(mut seen) = rendered.lock() {
+            seen.push((r.json.clone(), o.clone()));
         }
-        _ => {
-            // The gateway filters (or counts) itself: read the whole listing within the scan limit.
-            let mut matched = Vec::new();
-            for object in scan(ctx, &api, res, &plan.query).await? {
-                let resource = render(ctx, &api, res, &object)?.json;
-                let keep = match (&q.filter, plan.complete) {
-                    (Some(f), false) => f.matches(&resource, &CoreTypes),
-                    _ => true,
-                };
-                if keep {
-                    matched.push(resource);
-                }
-            }
-            let total = matched.len() as u64;
-            (
-                matched
-                    .into_iter()
-                    .skip(offset as usize)
-                    .take(q.count as usize)
-                    .collect(),
-                total,
-            )
-        }
+        Ok(r.json)
     };
+    let (mut resources, total) =
+        objects::select(ctx, USER, &api, q.filter.as_ref(), q.start_index, q.count, &render_sync).await?;
+    let seen = rendered.into_inner().unwrap_or_default();
+    for (user, object) in seen {
+        remember(ctx, &user, &object).await;
+    }
+    if api.resource().deactivate == Deactivate::Delete {
+        for r in resources.iter_mut().filter_map(Value::as_object_mut) {
+            r.entry("active").or_insert(Value::Bool(true));
+        }
+    }
     Ok(Reply::ok(list::response(resources, total, q.start_index)))
 }
 
-/// Read `count` objects from 0-based `offset` through the product's own paging, and its total.
-async fn window(
-    api: &Api<'_>,
-    res: &ResourceMapping,
-    filter_query: &[(String, String)],
-    offset: u64,
-    count: u32,
-) -> Result<(Vec<Value>, u64), Error> {
-    let mut out = Vec::new();
-    let mut at = offset;
-    let mut total = None;
-    loop {
-        let want = (count as usize - out.len()).max(1) as u32;
-        let page = res.paging.request_at(at, want);
-        let body = api.list(&[filter_query, &page.query].concat()).await?;
-        let items = res.paging.items(&body)?;
-        total = total.or(res.paging.total(&body));
-        let served = items.len();
-        let end = at - page.skip as u64 + served as u64;
-        let before = out.len();
-        out.extend(items.into_iter().skip(page.skip).take(count as usize - before));
-        let added = out.len() - before;
-        if out.len() >= count as usize
-            || ends_listing(res.paging.max_size, served, page.size, end, total)?
-            || added == 0
-        {
-            break;
-        }
-        at += added as u64;
+/// `userName eq "x"` or `externalId eq "x"` answered from the cache with one read of the user, when the cache
+/// knows the id and the user still matches; a stale entry is evicted and the filter runs normally.
+async fn cached_match(ctx: &Context<'_>, api: &Api<'_>, q: &ListQuery) -> Result<Option<Vec<Value>>, Error> {
+    let Some(Filter::Compare(path, CompareOp::Eq, CompValue::Str(value))) = &q.filter else {
+        return Ok(None);
+    };
+    if q.start_index != 1 || q.count == 0 || path.sub.is_some() || path.schema.is_some() {
+        return Ok(None);
     }
-    let total = total.ok_or_else(|| {
-        MappingError::ProductShape(format!("the listing has no total at {:?}", res.paging.total_pointer()))
-    })?;
-    Ok((out, total))
-}
-
-/// Every object of the listing (with pushed-down parameters), refusing to read more than the scan limit.
-async fn scan(
-    ctx: &Context<'_>,
-    api: &Api<'_>,
-    res: &ResourceMapping,
-    filter_query: &[(String, String)],
-) -> Result<Vec<Value>, Error> {
-    let limit = ctx.settings.scan_limit as usize;
-    let mut out: Vec<Value> = Vec::new();
-    loop {
-        let page = res.paging.request_at(out.len() as u64, res.paging.max_size);
-        let body = api.list(&[filter_query, &page.query].concat()).await?;
-        let items = res.paging.items(&body)?;
-        let served = items.len();
-        let end = out.len() as u64 + served as u64;
-        let total = res.paging.total(&body);
-        out.extend(items.into_iter().skip(page.skip));
-        if out.len() > limit {
-            return Err(Error::bad_request(
-                ScimType::TooMany,
-                format!("the filter needs more than {limit} users to be examined; narrow it (e.g. userName eq)"),
-            ));
-        }
-        if ends_listing(res.paging.max_size, served, page.size, end, total)? {
-            return Ok(out);
+    let key = if path.name.eq_ignore_ascii_case("userName") {
+        Key::UserName(value.to_lowercase())
+    } else if path.name.eq_ignore_ascii_case("externalId") {
+        Key::UserExternalId(value.clone())
+    } else {
+        return Ok(None);
+    };
+    let Some(id) = ctx.tenant.cache.get(&key).await else {
+        return Ok(None);
+    };
+    let object = match api.product_id(&id) {
+        Some(pid) => api.get(&pid).await?,
+        None => None,
+    };
+    if let Some(object) = object {
+        let rendered = render(ctx, api, &object).await?;
+        if q.filter.as_ref().is_some_and(|f| f.matches(&rendered.json, &CoreTypes)) {
+            return Ok(Some(vec![rendered.json]));
         }
     }
-}
-
-/// Whether a page ends the listing: it is empty, or shorter than asked for. A short page before the product's own
-/// total means the product pages differently from what the mapping says (a smaller maximum page size); going on
-/// would skip objects, so that is an error, never a silently partial list.
-fn ends_listing(max_size: u32, served: usize, asked: u32, end: u64, total: Option<u64>) -> Result<bool, Error> {
-    if served == 0 {
-        return Ok(true);
-    }
-    if served >= asked as usize {
-        return Ok(false);
-    }
-    match total {
-        Some(t) if end < t => Err(MappingError::ProductShape(format!(
-            "a page held {served} objects where {asked} were asked for, before the total of {t}; \
-             lower paging.max_size to the product's largest page (now {})",
-            max_size
-        ))
-        .into()),
-        _ => Ok(true),
-    }
+    ctx.tenant.cache.evict(&key).await;
+    Ok(None)
 }
 
 /// `POST /Users`.
 pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
-    let (api, res) = api(ctx);
+    let api = api(ctx);
+    let res = api.resource();
     resource::check_incoming(USER, &body)?;
-    resource::required_string(&body, "userName")?;
-    let fields = res.attributes.to_product(&body)?;
-    let mut product = Value::Object(Map::new());
-    for (pointer, value) in fields.into_iter().filter(|(_, v)| !v.is_null()) {
-        set(&pointer, &mut product, value)?;
+    let user_name = objects::required(&body, "userName")?.to_owned();
+    let inactive = active_of(&body) == Some(false);
+    let (scim, deactivate_after) = match res.deactivate {
+        Deactivate::Field => (body, false),
+        Deactivate::Endpoint => (without_active(&body), inactive),
+        Deactivate::Delete if inactive => {
+            return Err(objects::unsupported(
+                "this product deletes deactivated users, so a user cannot be created inactive",
+            ));
+        }
+        Deactivate::Delete => (without_active(&body), false),
+    };
+    let product = objects::create_body(res, &scim)?;
+    let mut created = match api.create(product).await {
+        Ok(created) => created,
+        Err(e) if e.status == StatusCode::CONFLICT && res.on_conflict == OnConflict::Adopt => {
+            adopt(ctx, &api, &user_name, &scim).await?.ok_or(e)?
+        }
+        Err(e) => return Err(e),
+    };
+    if deactivate_after {
+        let pid = ProductId::of(&api.id_of(&created)?);
+        created = objects::updated(&api, &pid, api.set_active(&pid, false).await?)
+            .await?
+            .ok_or_else(|| not_found(USER, pid.as_str()))?;
     }
-    let created = api.create(product).await?;
-    Ok(reply(StatusCode::CREATED, render(ctx, &api, res, &created)?, true))
+    Ok(reply(StatusCode::CREATED, render(ctx, &api, &created).await?, true))
+}
+
+/// Link the product's existing user with this userName: update it with the SCIM values and the managed marker.
+async fn adopt(ctx: &Context<'_>, api: &Api<'_>, user_name: &str, scim: &Value) -> Result<Option<Value>, Error> {
+    let Some(existing) = objects::existing(ctx, api, USER, "userName", user_name).await? else {
+        return Ok(None);
+    };
+    let pid = ProductId::of(&api.id_of(&existing)?);
+    let extra: Vec<_> = api.resource().managed.iter().cloned().collect();
+    objects::write_back(api, &pid, &existing, scim, &extra).await
 }
 
 /// `PUT /Users/{id}`: the resource replaces every mapped attribute (absent ones are cleared).
 pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
-    let (api, res) = api(ctx);
+    let api = api(ctx);
     resource::check_incoming(USER, &body)?;
-    resource::required_string(&body, "userName")?;
-    let pid = api.product_id(id).ok_or_else(|| not_found(id))?;
-    let current = api.get(&pid).await?.ok_or_else(|| not_found(id))?;
-    let updated = write_back(&api, res, &pid, &current, &body)
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    Ok(reply(StatusCode::OK, render(ctx, &api, res, &updated)?, false))
+    objects::required(&body, "userName")?;
+    let pid = resolve(ctx, &api, id).await?;
+    let current = objects::fetch(&api, USER, &pid).await?;
+    let updated = update(ctx, &api, &pid, &current, &body).await?;
+    Ok(reply(StatusCode::OK, updated.render(ctx, &api).await?, false))
 }
 
 /// `PATCH /Users/{id}`: the operations are applied to the SCIM representation, then only what changed is sent.
 pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
-    let (api, res) = api(ctx);
+    let api = api(ctx);
     let ops = scim_patch::parse(&body, ctx.settings.max_patch_operations)?;
-    let pid = api.product_id(id).ok_or_else(|| not_found(id))?;
-    let current = api.get(&pid).await?.ok_or_else(|| not_found(id))?;
-    let before = render(ctx, &api, res, &current)?;
+    let pid = resolve(ctx, &api, id).await?;
+    let current = objects::fetch(&api, USER, &pid).await?;
+    let before = render(ctx, &api, &current).await?;
     let after = scim_patch::apply(&before.json, &ops, &CoreTypes)?;
-    resource::required_string(&after, "userName")?;
-    let updated = write_back(&api, res, &pid, &current, &after)
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    Ok(reply(StatusCode::OK, render(ctx, &api, res, &updated)?, false))
+    objects::required(&after, "userName")?;
+    let updated = update(ctx, &api, &pid, &current, &after).await?;
+    Ok(reply(StatusCode::OK, updated.render(ctx, &api).await?, false))
+}
+
+/// A user after an update.
+struct Updated {
+    object: Value,
+    /// Deactivation deleted it (the `delete` style): the answer shows it inactive.
+    deleted: bool,
+}
+
+impl Updated {
+    async fn render(&self, ctx: &Context<'_>, api: &Api<'_>) -> Result<Rendered, Error> {
+        if !self.deleted {
+            return render(ctx, api, &self.object).await;
+        }
+        let mut rendered = objects::render(ctx, USER, api, &self.object)?;
+        if let Some(map) = rendered.json.as_object_mut() {
+            map.insert("active".into(), Value::Bool(false));
+        }
+        Ok(rendered)
+    }
+}
+
+/// Write `desired` over `current` in the mapping's update and deactivation styles; the object afterwards.
+async fn update(
+    ctx: &Context<'_>,
+    api: &Api<'_>,
+    pid: &ProductId,
+    current: &Value,
+    desired: &Value,
+) -> Result<Updated, Error> {
+    let gone = || not_found(USER, pid.as_str());
+    let res = api.resource();
+    let was_active = match res.deactivate {
+        Deactivate::Field => None,
+        _ => Some(active_of(&objects::render(ctx, USER, api, current)?.json).unwrap_or(true)),
+    };
+    let wants_active = active_of(desired).unwrap_or(true);
+    let desired = match res.deactivate {
+        Deactivate::Field => desired.clone(),
+        _ => without_active(desired),
+    };
+    if res.deactivate == Deactivate::Delete && !wants_active {
+        // Deactivation deletes: the answer is the user as it was, inactive.
+        if !api.delete(pid).await? {
+            return Err(gone());
+        }
+        forget(ctx, api, current).await;
+        return Ok(Updated {
+            object: current.clone(),
+            deleted: true,
+        });
+    }
+    forget(ctx, api, current).await;
+    let mut updated = objects::write_back(api, pid, current, &desired, &[]).await?.ok_or_else(gone)?;
+    let new_id = api.id_of(&updated)?;
+    if new_id != pid.as_str() {
+        // A product keyed by a mutable name renamed the user: requests for the old id follow it while cached.
+        ctx.tenant.cache.put(Key::UserAlias(pid.as_str().to_owned()), new_id.clone()).await;
+    }
+    if res.deactivate == Deactivate::Endpoint && was_active != Some(wants_active) {
+        let pid = ProductId::of(&new_id);
+        updated = objects::updated(api, &pid, api.set_active(&pid, wants_active).await?)
+            .await?
+            .ok_or_else(gone)?;
+    }
+    Ok(Updated {
+        object: updated,
+        deleted: false,
+    })
+}
+
+/// Drop what the cache knows of a user about to change or go.
+async fn forget(ctx: &Context<'_>, api: &Api<'_>, object: &Value) {
+    let Ok(rendered) = objects::render(ctx, USER, api, object) else {
+        return;
+    };
+    let cache = &ctx.tenant.cache;
+    if let Some(name) = json::get(&rendered.json, "userName").and_then(Value::as_str) {
+        cache.evict(&Key::UserName(name.to_lowercase())).await;
+    }
+    if let Some(external) = json::get(&rendered.json, "externalId").and_then(Value::as_str) {
+        cache.evict(&Key::UserExternalId(external.to_owned())).await;
+    }
 }
 
 /// `DELETE /Users/{id}`.
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
-    let (api, _) = api(ctx);
-    let pid = api.product_id(id).ok_or_else(|| not_found(id))?;
+    let api = api(ctx);
+    let pid = resolve(ctx, &api, id).await?;
     if api.delete(&pid).await? {
+        ctx.tenant.cache.evict(&Key::MemberKey(pid.as_str().to_owned())).await;
         Ok(Reply::no_content())
     } else {
-        Err(not_found(id))
+        Err(not_found(USER, id))
     }
 }
 
-/// Send the product what `desired` changes in `current`: the changed fields to a PATCH endpoint, or the whole
-/// object (with the changes) to a PUT endpoint. `Ok(None)` when the object is gone.
-async fn write_back(
-    api: &Api<'_>,
-    res: &ResourceMapping,
-    pid: &ProductId,
-    current: &Value,
-    desired: &Value,
-) -> Result<Option<Value>, Error> {
-    let fields = res.attributes.to_product(desired)?;
-    let body = if api.update_replaces() {
-        let mut body = current.clone();
-        for rule in res.attributes.rules().iter().filter(|r| r.read_only) {
-            rule.pointer.remove(&mut body);
-        }
-        for (pointer, value) in fields {
-            set(&pointer, &mut body, value)?;
-        }
-        body
-    } else {
-        let changed: BTreeMap<Pointer, Value> = fields
-            .into_iter()
-            .filter(|(p, v)| p.get(current).unwrap_or(&Value::Null) != v)
-            .collect();
-        if changed.is_empty() {
-            return Ok(Some(current.clone()));
-        }
-        let mut body = Value::Object(Map::new());
-        for (pointer, value) in changed {
-            set(&pointer, &mut body, value)?;
-        }
-        body
-    };
-    match api.update(pid, body).await? {
-        Some(Value::Null) => api.get(pid).await,
-        other => Ok(other),
+/// `active` of a SCIM resource, reading Entra's `"True"`/`"False"` strings as booleans.
+fn active_of(resource: &Value) -> Option<bool> {
+    match json::get(resource, "active")? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
     }
 }
 
-fn set(pointer: &Pointer, doc: &mut Value, value: Value) -> Result<(), Error> {
-    pointer
-        .set(doc, value)
-        .map_err(|m| Error::internal(format!("the mapping cannot build the product body: {m}")))
+/// The resource without `active`, which the deactivation style carries instead of a field.
+fn without_active(resource: &Value) -> Value {
+    let mut out = resource.clone();
+    if let Some(map) = out.as_object_mut() {
+        map.retain(|k, _| !k.eq_ignore_ascii_case("active"));
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
-    fn short_or_empty_pages_end_a_listing() {
-        assert!(ends_listing(100, 0, 100, 0, None).unwrap());
-        assert!(ends_listing(100, 40, 100, 40, None).unwrap());
-        assert!(ends_listing(100, 40, 100, 140, Some(140)).unwrap());
-        assert!(!ends_listing(100, 100, 100, 100, Some(250)).unwrap());
-    }
-
-    #[test]
-    fn a_short_page_before_the_total_is_an_error_not_a_partial_list() {
-        let err = ends_listing(200, 100, 200, 100, Some(250)).unwrap_err();
-        assert_eq!(err.status, StatusCode::BAD_GATEWAY);
-        assert!(err.detail.contains("paging.max_size"), "{}", err.detail);
+    fn active_reads_entra_strings() {
+        assert_eq!(active_of(&json!({"active": "False"})), Some(false));
+        assert_eq!(active_of(&json!({"Active": true})), Some(true));
+        assert_eq!(active_of(&json!({"active": 1})), None);
+        assert_eq!(without_active(&json!({"Active": false, "userName": "a"})), json!({"userName": "a"}));
     }
 }

@@ -8,6 +8,8 @@ fn rule(key: &str, pointer: &str) -> Rule {
         pointer: Pointer::parse(pointer).unwrap(),
         transform: Transform::Identity,
         read_only: false,
+        write_only: false,
+        default: None,
     }
 }
 
@@ -133,4 +135,44 @@ fn target_keys_are_validated() {
             sub: None
         }
     );
+}
+
+#[test]
+fn templates_compose_read_only_values_from_product_fields() {
+    let t = Template::parse("{/first_name} {/last_name}").unwrap();
+    assert_eq!(
+        t.render(&json!({"first_name": "Ada", "last_name": "Lovelace"})).as_deref(),
+        Some("Ada Lovelace")
+    );
+    assert_eq!(t.render(&json!({"last_name": "Lovelace"})).as_deref(), Some("Lovelace"));
+    assert_eq!(t.render(&json!({})), None);
+    assert!(Template::parse("no fields").is_err());
+    assert!(Template::parse("{first_name}").is_err());
+    let map = AttributeMap::new(vec![rule("userName", "/email")], true).with_templates(vec![(
+        "displayName".into(),
+        Target::parse("displayName").unwrap(),
+        t,
+    )]);
+    let scim = map.to_scim(&json!({"email": "a@x", "first_name": "Ada", "last_name": "L"}));
+    assert_eq!(scim["displayName"], "Ada L");
+    // A template is read-only: a write carrying it is accepted (RFC 7643 §2.2 readOnly) but sends nothing.
+    let fields = map.to_product(&json!({"userName": "a@x", "displayName": "X"})).unwrap();
+    assert_eq!(fields.len(), 1);
+}
+
+#[test]
+fn write_only_attributes_are_sent_but_never_read_and_defaults_fill_creates() {
+    let mut password = rule("password", "/password");
+    password.write_only = true;
+    let mut locale = rule("locale", "/locale");
+    locale.default = Some(json!("en-US"));
+    let map = AttributeMap::new(vec![rule("userName", "/email"), password, locale], true);
+    let scim = map.to_scim(&json!({"email": "a@x", "password": "hash", "locale": "fr"}));
+    assert!(scim.get("password").is_none());
+    assert_eq!(scim["locale"], "fr");
+    let mut created = json!({"userName": "a@x", "password": "s3cret"});
+    map.apply_defaults(&mut created);
+    assert_eq!(created["locale"], "en-US");
+    let fields = map.to_product(&created).unwrap();
+    assert_eq!(fields[&Pointer::parse("/password").unwrap()], json!("s3cret"));
 }

@@ -1,0 +1,367 @@
+//! Config tables → runtime mapping, naming the exact key (`mappings.NAME.users.paging.style`) on every mistake.
+
+use super::attribute::{AttributeMap, Rule, Target, Template, Transform};
+use super::endpoint::Endpoint;
+use super::members::{self, Listing, Members};
+use super::paging::{Paging, Style, Total};
+use super::pointer::Pointer;
+use super::push_down::{self, PushDown};
+use super::{
+    Deactivate, Endpoints, Envelope, GroupMapping, IdType, Mapping, OnConflict, ResourceMapping, UpdateStyle,
+};
+use crate::config::ConfigError;
+use crate::config::file::{AttributeFile, MappingFile, MembersFile, ResourceMappingFile};
+
+/// Build a runtime mapping from its config table; `key` is its path (`mappings.NAME`).
+pub fn compile(file: &MappingFile, key: &str) -> Result<Mapping, ConfigError> {
+    let error_message = match &file.error_message {
+        None => None,
+        Some(p) => Some(pointer(p, &format!("{key}.error_message"))?),
+    };
+    let mut headers = Vec::new();
+    for (name, value) in &file.headers {
+        let at = format!("{key}.headers.{name:?}");
+        let name = http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| ConfigError::invalid(&at, "not a valid header name"))?;
+        let value = http::HeaderValue::from_str(value)
+            .map_err(|_| ConfigError::invalid(&at, "not a valid header value"))?;
+        headers.push((name, value));
+    }
+    let users = resource(&file.users, &format!("{key}.users"), "userName")?;
+    if file.users.members.is_some() {
+        return Err(ConfigError::invalid(
+            format!("{key}.users.members"),
+            "members belong to groups",
+        ));
+    }
+    let groups = match &file.groups {
+        None => None,
+        Some(g) => {
+            let at = format!("{key}.groups");
+            let resource = resource(g, &at, "displayName")?;
+            let members = g
+                .members
+                .as_ref()
+                .ok_or_else(|| ConfigError::invalid(format!("{at}.members"), "is required for groups"))?;
+            if resource.attributes.rules().iter().any(|r| r.target.is_named("members")) {
+                return Err(ConfigError::invalid(
+                    format!("{at}.attributes"),
+                    "members is mapped by groups.members, not as an attribute",
+                ));
+            }
+            let members = compile_members(members, &format!("{at}.members"))?;
+            Some(GroupMapping { resource, members })
+        }
+    };
+    Ok(Mapping {
+        users,
+        groups,
+        error_message,
+        headers,
+    })
+}
+
+fn pointer(text: &str, at: &str) -> Result<Pointer, ConfigError> {
+    Pointer::parse(text).map_err(|m| ConfigError::invalid(at, m))
+}
+
+fn choice<T: Copy>(value: &str, at: &str, options: &[(&str, T)]) -> Result<T, ConfigError> {
+    options.iter().find(|(name, _)| *name == value).map(|(_, v)| *v).ok_or_else(|| {
+        let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+        ConfigError::invalid(at, format!("{value:?}: expected one of {}", names.join(", ")))
+    })
+}
+
+fn resource(file: &ResourceMappingFile, key: &str, required: &str) -> Result<ResourceMapping, ConfigError> {
+    let at = |k: &str| format!("{key}.{k}");
+    let id = pointer(&file.id, &at("id"))?;
+    let id_type = choice(
+        &file.id_type,
+        &at("id_type"),
+        &[
+            ("integer", IdType::Integer),
+            ("uuid", IdType::Uuid),
+            ("string", IdType::String),
+        ],
+    )?;
+    let endpoints = endpoints(file, key)?;
+    let update = match &file.update_style {
+        Some(s) => choice(
+            s,
+            &at("update_style"),
+            &[("partial", UpdateStyle::Partial), ("replace", UpdateStyle::Replace)],
+        )?,
+        None if endpoints.update.method == http::Method::PATCH => UpdateStyle::Partial,
+        None => UpdateStyle::Replace,
+    };
+    let deactivate = choice(
+        &file.deactivate,
+        &at("deactivate"),
+        &[
+            ("field", Deactivate::Field),
+            ("endpoint", Deactivate::Endpoint),
+            ("delete", Deactivate::Delete),
+        ],
+    )?;
+    if deactivate == Deactivate::Endpoint && (endpoints.deactivate.is_none() || endpoints.reactivate.is_none()) {
+        return Err(ConfigError::invalid(
+            at("deactivate"),
+            "\"endpoint\" needs endpoints.deactivate and endpoints.reactivate",
+        ));
+    }
+    let on_conflict = choice(
+        &file.on_conflict,
+        &at("on_conflict"),
+        &[("reject", OnConflict::Reject), ("adopt", OnConflict::Adopt)],
+    )?;
+    let paging = compile_paging(file, key)?;
+    let mut push_rules = Vec::new();
+    for (k, param) in &file.filters {
+        push_rules.push(
+            push_down::Rule::parse(k, param).map_err(|m| ConfigError::invalid(at(&format!("filters.{k:?}")), m))?,
+        );
+    }
+    let attributes = attributes(file, key, required)?;
+    if on_conflict == OnConflict::Adopt && !push_rules.iter().any(|r| r.is_eq_on(required)) {
+        return Err(ConfigError::invalid(
+            at("on_conflict"),
+            format!("\"adopt\" needs a filters rule \"{required} eq\" to find the existing object"),
+        ));
+    }
+    let envelope = Envelope {
+        request: file.envelope.request.as_deref().map(|p| pointer(p, &at("envelope.request"))).transpose()?,
+        response: file.envelope.response.as_deref().map(|p| pointer(p, &at("envelope.response"))).transpose()?,
+    };
+    let mut create_defaults = Vec::new();
+    for (p, v) in &file.create_defaults {
+        create_defaults.push((pointer(p, &at(&format!("create_defaults.{p:?}")))?, v.clone()));
+    }
+    let managed = match &file.managed {
+        Some(m) => Some((pointer(&m.pointer, &at("managed.pointer"))?, m.value.clone())),
+        None => None,
+    };
+    Ok(ResourceMapping {
+        id,
+        id_type,
+        endpoints,
+        paging,
+        push_down: PushDown::new(push_rules),
+        attributes,
+        envelope,
+        update,
+        deactivate,
+        on_conflict,
+        create_defaults,
+        managed,
+    })
+}
+
+fn endpoints(file: &ResourceMappingFile, key: &str) -> Result<Endpoints, ConfigError> {
+    let endpoint = |name: &str, text: &str, with_id: bool| {
+        let at = format!("{key}.endpoints.{name}");
+        let e = Endpoint::parse(text).map_err(|m| ConfigError::invalid(&at, m))?;
+        if e.has_id() != with_id {
+            let m = if with_id {
+                "must contain {id}"
+            } else {
+                "must not contain {id}"
+            };
+            return Err(ConfigError::invalid(&at, m));
+        }
+        Ok(e)
+    };
+    let e = &file.endpoints;
+    Ok(Endpoints {
+        list: endpoint("list", &e.list, false)?,
+        get: endpoint("get", &e.get, true)?,
+        create: endpoint("create", &e.create, false)?,
+        update: endpoint("update", &e.update, true)?,
+        delete: endpoint("delete", &e.delete, true)?,
+        deactivate: e.deactivate.as_deref().map(|t| endpoint("deactivate", t, true)).transpose()?,
+        reactivate: e.reactivate.as_deref().map(|t| endpoint("reactivate", t, true)).transpose()?,
+    })
+}
+
+fn attributes(file: &ResourceMappingFile, key: &str, required: &str) -> Result<AttributeMap, ConfigError> {
+    let at = |k: &str| format!("{key}.{k}");
+    let mut rules = Vec::new();
+    let mut templates = Vec::new();
+    for (k, value) in &file.attributes {
+        let key_at = at(&format!("attributes.{k:?}"));
+        let target = Target::parse(k).map_err(|m| ConfigError::invalid(&key_at, m))?;
+        let t = match value {
+            AttributeFile::Pointer(p) => {
+                rules.push(Rule {
+                    key: k.clone(),
+                    target,
+                    pointer: pointer(p, &key_at)?,
+                    transform: Transform::Identity,
+                    read_only: false,
+                    write_only: false,
+                    default: None,
+                });
+                continue;
+            }
+            AttributeFile::Full(t) => t,
+        };
+        match (&t.pointer, &t.template) {
+            (Some(p), None) => {
+                if t.read_only && (t.write_only || t.default.is_some()) {
+                    return Err(ConfigError::invalid(
+                        &key_at,
+                        "read_only cannot be combined with write_only or default",
+                    ));
+                }
+                rules.push(Rule {
+                    key: k.clone(),
+                    target,
+                    pointer: pointer(p, &key_at)?,
+                    transform: t.map.as_ref().map_or(Transform::Identity, Transform::from_table),
+                    read_only: t.read_only,
+                    write_only: t.write_only,
+                    default: t.default.clone(),
+                });
+            }
+            (None, Some(text)) => {
+                if t.map.is_some() || t.write_only || t.default.is_some() {
+                    return Err(ConfigError::invalid(
+                        &key_at,
+                        "a template is read-only: map, write_only and default do not apply",
+                    ));
+                }
+                let template = Template::parse(text).map_err(|m| ConfigError::invalid(&key_at, m))?;
+                templates.push((k.clone(), target, template));
+            }
+            (Some(_), Some(_)) => return Err(ConfigError::invalid(&key_at, "give pointer or template, not both")),
+            (None, None) => return Err(ConfigError::invalid(&key_at, "needs a pointer or a template")),
+        }
+    }
+    if !rules.iter().any(|r| r.target.is_named(required) && !r.write_only) {
+        return Err(ConfigError::invalid(
+            at("attributes"),
+            format!("{required} must be mapped to a product field"),
+        ));
+    }
+    let reject_unmapped = choice(&file.unmapped, &at("unmapped"), &[("reject", true), ("ignore", false)])?;
+    Ok(AttributeMap::new(rules, reject_unmapped).with_templates(templates))
+}
+
+fn compile_paging(file: &ResourceMappingFile, key: &str) -> Result<Paging, ConfigError> {
+    let p = &file.paging;
+    let at = |k: &str| format!("{key}.paging.{k}");
+    let next = || match &p.next {
+        Some(n) => pointer(n, &at("next")),
+        None => Err(ConfigError::invalid(at("next"), "is required for this paging style")),
+    };
+    let style = match p.style.as_str() {
+        "page" => Style::Page {
+            page: p.page_param.clone(),
+            size: p.size_param.clone(),
+        },
+        "offset" => Style::Offset {
+            offset: p.page_param.clone(),
+            limit: p.size_param.clone(),
+        },
+        "cursor" => Style::Cursor {
+            cursor: p.cursor_param.clone(),
+            size: p.size_param.clone(),
+            next: next()?,
+        },
+        "next_link" => Style::NextLink {
+            size: p.size_param.clone(),
+            next: next()?,
+        },
+        "none" => Style::None,
+        other => {
+            return Err(ConfigError::invalid(
+                at("style"),
+                format!("{other:?}: expected page, offset, cursor, next_link or none"),
+            ));
+        }
+    };
+    if p.max_size == 0 {
+        return Err(ConfigError::invalid(at("max_size"), "must be at least 1"));
+    }
+    let items = pointer(&p.items, &at("items"))?;
+    let total = match (&p.total, &p.total_header) {
+        (Some(t), None) => Total::Pointer(pointer(t, &at("total"))?),
+        (None, Some(h)) => Total::Header(
+            http::HeaderName::from_bytes(h.as_bytes())
+                .map_err(|_| ConfigError::invalid(at("total_header"), "not a valid header name"))?,
+        ),
+        (None, None) => Total::Count,
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::invalid(
+                at("total_header"),
+                "give total or total_header, not both",
+            ));
+        }
+    };
+    Ok(Paging {
+        style,
+        max_size: p.max_size,
+        items,
+        total,
+    })
+}
+
+fn compile_members(file: &MembersFile, key: &str) -> Result<Members, ConfigError> {
+    let at = |k: &str| format!("{key}.{k}");
+    let need = |v: &Option<String>, k: &str| {
+        v.clone()
+            .ok_or_else(|| ConfigError::invalid(at(k), format!("is required for style {:?}", file.style)))
+    };
+    let member_endpoint = |text: String, k: &str, with_member: bool| {
+        let e = Endpoint::parse_member(&text).map_err(|m| ConfigError::invalid(at(k), m))?;
+        if !e.has_id() || e.has_member() != with_member {
+            let m = if with_member {
+                "must contain {id} and {member}"
+            } else {
+                "must contain {id} and not {member}"
+            };
+            return Err(ConfigError::invalid(at(k), m));
+        }
+        Ok(e)
+    };
+    let listing = || -> Result<Listing, ConfigError> {
+        Ok(Listing {
+            endpoint: member_endpoint(need(&file.list, "list")?, "list", false)?,
+            items: pointer(file.list_items.as_deref().unwrap_or(""), &at("list_items"))?,
+            key: pointer(file.item_key.as_deref().unwrap_or(""), &at("item_key"))?,
+        })
+    };
+    let style = match file.style.as_str() {
+        "endpoints" => members::Style::Endpoints {
+            add: member_endpoint(need(&file.add, "add")?, "add", true)?,
+            remove: member_endpoint(need(&file.remove, "remove")?, "remove", true)?,
+            listing: listing()?,
+        },
+        "batch" => members::Style::Batch {
+            call: member_endpoint(need(&file.batch, "batch")?, "batch", false)?,
+            add: pointer(&need(&file.batch_add, "batch_add")?, &at("batch_add"))?,
+            remove: pointer(&need(&file.batch_remove, "batch_remove")?, &at("batch_remove"))?,
+            listing: listing()?,
+        },
+        "list" => members::Style::List {
+            pointer: pointer(&need(&file.pointer, "pointer")?, &at("pointer"))?,
+        },
+        "user_field" => members::Style::UserField {
+            pointer: pointer(&need(&file.pointer, "pointer")?, &at("pointer"))?,
+            filter_param: need(&file.user_filter, "user_filter")?,
+        },
+        other => {
+            return Err(ConfigError::invalid(
+                at("style"),
+                format!("{other:?}: expected endpoints, batch, list or user_field"),
+            ));
+        }
+    };
+    if file.concurrency == 0 || file.concurrency > 64 {
+        return Err(ConfigError::invalid(at("concurrency"), "must be between 1 and 64"));
+    }
+    Ok(Members {
+        style,
+        user_key: file.user_key.as_deref().map(|p| pointer(p, &at("user_key"))).transpose()?,
+        concurrency: file.concurrency,
+    })
+}

@@ -1,0 +1,366 @@
+//! `/Groups` (RFC 7644 §3.2–§3.6) over the product's teams: CRUD of the team object by the group mapping, and
+//! `members` through the mapping's membership style (`ops::members`).
+//!
+//! A request that does not want `members` (`excludedAttributes=members`, or `attributes` without it) never reads
+//! member lists. A PATCH that only adds members and removes them by `members[value eq "…"]` (what Entra and
+//! Okta send) changes them without reading the current list first, and answers 204 (RFC 7644 §3.5.2 allows it).
+
+use super::members::Membership;
+use super::objects::{self, not_found};
+use super::resource::{self, GROUP, Rendered};
+use super::{Context, Reply};
+use crate::cache::Key;
+use crate::mapping::api::{Api, ProductId};
+use crate::mapping::{GroupMapping, OnConflict};
+use crate::scim::filter::{CompValue, CompareOp, CoreTypes, Filter};
+use crate::scim::list::{self, ListQuery};
+use crate::scim::patch::{self as scim_patch, Op, Operation};
+use crate::scim::{Error, ScimType, json};
+use http::StatusCode;
+use serde_json::{Value, json};
+
+fn api<'c>(ctx: &'c Context<'_>) -> Result<(Api<'c>, &'c GroupMapping), Error> {
+    let mapping = &ctx.tenant.mapping;
+    let group = mapping
+        .groups
+        .as_ref()
+        .ok_or_else(|| Error::not_found("this service does not provision groups"))?;
+    Ok((Api::new(&ctx.tenant.upstream, mapping, &group.resource), group))
+}
+
+async fn resolve(ctx: &Context<'_>, api: &Api<'_>, id: &str) -> Result<ProductId, Error> {
+    objects::resolve(ctx, api, Key::GroupAlias(id.to_owned()), GROUP, id).await
+}
+
+/// Whether the request wants `members` back (RFC 7644 §3.4.2.5 `attributes` / `excludedAttributes`).
+pub fn wants_members(query: Option<&str>) -> bool {
+    let mut wanted = true;
+    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        let names = || value.split(',').map(str::trim).map(|n| n.rsplit(':').next().unwrap_or(n).to_owned());
+        let names_members = |n: String| n.eq_ignore_ascii_case("members") || n.to_ascii_lowercase().starts_with("members.");
+        if key.eq_ignore_ascii_case("excludedAttributes") && names().any(names_members) {
+            wanted = false;
+        }
+        if key.eq_ignore_ascii_case("attributes") && !names().any(names_members) {
+            wanted = false;
+        }
+    }
+    wanted
+}
+
+/// The group resource of a team, with its members when asked for; remembers displayName → id.
+async fn render(
+    ctx: &Context<'_>,
+    api: &Api<'_>,
+    group: &GroupMapping,
+    team: &Value,
+    with_members: bool,
+) -> Result<Rendered, Error> {
+    let mut rendered = objects::render(ctx, GROUP, api, team)?;
+    let id = api.id_of(team)?;
+    if let Some(name) = json::get(&rendered.json, "displayName").and_then(Value::as_str) {
+        ctx.tenant.cache.put(Key::GroupName(name.to_lowercase()), id.clone()).await;
+    }
+    if with_members {
+        let members = Membership::new(ctx, api, group).read(&ProductId::of(&id), team).await?;
+        set_members(ctx, &mut rendered.json, &members);
+    }
+    Ok(rendered)
+}
+
+fn set_members(ctx: &Context<'_>, resource: &mut Value, ids: &[String]) {
+    let members: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            let location = format!(
+                "{}/Users/{}",
+                ctx.base_url,
+                percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+            );
+            json!({"value": id, "$ref": location, "type": "User"})
+        })
+        .collect();
+    if let Some(map) = resource.as_object_mut() {
+        // Keep `meta` last, as rendered.
+        let meta = map.remove("meta");
+        map.insert("members".into(), Value::Array(members));
+        if let Some(meta) = meta {
+            map.insert("meta".into(), meta);
+        }
+    }
+}
+
+fn reply(status: StatusCode, rendered: Rendered, with_location: bool) -> Reply {
+    Reply {
+        status,
+        location: with_location.then(|| rendered.location.clone()),
+        etag: rendered.version.clone(),
+        body: Some(rendered.json),
+    }
+}
+
+/// `GET /Groups/{id}`.
+pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Reply, Error> {
+    let (api, group) = api(ctx)?;
+    let pid = resolve(ctx, &api, id).await?;
+    let team = objects::fetch(&api, GROUP, &pid).await?;
+    Ok(reply(StatusCode::OK, render(ctx, &api, group, &team, wants_members(query)).await?, false))
+}
+
+/// `GET /Groups?filter=…`.
+pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error> {
+    let (api, group) = api(ctx)?;
+    let q = ListQuery::parse(query, ctx.settings.max_page_size, &ctx.settings.filter_limits)?;
+    // The filter never needs members unless it names them: select on the team objects alone.
+    let names_members = q.filter.as_ref().is_some_and(filter_names_members);
+    let render_plain = |o: &Value| objects::render(ctx, GROUP, &api, o).map(|r| r.json);
+    let (selected, total) = if names_members {
+        // Members must be read to evaluate the filter: render every candidate with them.
+        let all = objects::select(ctx, GROUP, &api, None, 1, u32::MAX, &render_plain).await?;
+        let mut matched = Vec::new();
+        for plain in all.0 {
+            let id = json::get(&plain, "id").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let team = objects::fetch(&api, GROUP, &ProductId::of(&id)).await?;
+            let full = render(ctx, &api, group, &team, true).await?.json;
+            if q.filter.as_ref().is_some_and(|f| f.matches(&full, &CoreTypes)) {
+                matched.push(full);
+            }
+        }
+        let total = matched.len() as u64;
+        let page = matched.into_iter().skip(q.start_index as usize - 1).take(q.count as usize).collect();
+        return Ok(Reply::ok(list::response(page, total, q.start_index)));
+    } else {
+        objects::select(ctx, GROUP, &api, q.filter.as_ref(), q.start_index, q.count, &render_plain).await?
+    };
+    let mut resources = Vec::with_capacity(selected.len());
+    let with_members = wants_members(query);
+    for plain in selected {
+        if let Some(name) = json::get(&plain, "displayName").and_then(Value::as_str)
+            && let Some(id) = json::get(&plain, "id").and_then(Value::as_str)
+        {
+            ctx.tenant.cache.put(Key::GroupName(name.to_lowercase()), id).await;
+        }
+        if !with_members {
+            resources.push(plain);
+            continue;
+        }
+        let mut full = plain;
+        let id = json::get(&full, "id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let pid = ProductId::of(&id);
+        let team = match group.members.style {
+            // Only the list style keeps members on the team object; the others need no second read.
+            crate::mapping::members::Style::List { .. } => objects::fetch(&api, GROUP, &pid).await?,
+            _ => Value::Null,
+        };
+        let members = Membership::new(ctx, &api, group).read(&pid, &team).await?;
+        set_members(ctx, &mut full, &members);
+        resources.push(full);
+    }
+    Ok(Reply::ok(list::response(resources, total, q.start_index)))
+}
+
+fn filter_names_members(f: &Filter) -> bool {
+    match f {
+        Filter::And(a, b) | Filter::Or(a, b) => filter_names_members(a) || filter_names_members(b),
+        Filter::Not(a) => filter_names_members(a),
+        Filter::Present(p) | Filter::Compare(p, _, _) | Filter::ValuePath(p, _) => p.name.eq_ignore_ascii_case("members"),
+    }
+}
+
+/// The user ids of a `members` value: an array of `{"value": id}` (a single object is read as one element).
+fn member_ids(value: Option<&Value>) -> Result<Vec<String>, Error> {
+    let items = match value {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+        Some(one @ Value::Object(_)) => vec![one],
+        Some(_) => {
+            return Err(Error::bad_request(
+                ScimType::InvalidValue,
+                "members must be an array of {\"value\": \"<user id>\"}",
+            ));
+        }
+    };
+    let mut ids = Vec::new();
+    for item in items {
+        let id = super::members::key_text(json::get(item, "value")).ok_or_else(|| {
+            Error::bad_request(ScimType::InvalidValue, "every member needs a value (the user's id)")
+        })?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+fn without_members(resource: &Value) -> Value {
+    let mut out = resource.clone();
+    if let Some(map) = out.as_object_mut() {
+        map.retain(|k, _| !k.eq_ignore_ascii_case("members"));
+    }
+    out
+}
+
+/// `POST /Groups`.
+pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
+    let (api, group) = api(ctx)?;
+    resource::check_incoming(GROUP, &body)?;
+    let name = objects::required(&body, "displayName")?.to_owned();
+    let members = member_ids(json::get(&body, "members"))?;
+    let scim = without_members(&body);
+    let product = objects::create_body(api.resource(), &scim)?;
+    let team = match api.create(product).await {
+        Ok(team) => team,
+        Err(e) if e.status == StatusCode::CONFLICT && api.resource().on_conflict == OnConflict::Adopt => {
+            let existing = objects::existing(ctx, &api, GROUP, "displayName", &name).await?.ok_or(e)?;
+            let pid = ProductId::of(&api.id_of(&existing)?);
+            let extra: Vec<_> = api.resource().managed.iter().cloned().collect();
+            objects::write_back(&api, &pid, &existing, &scim, &extra)
+                .await?
+                .ok_or_else(|| not_found(GROUP, pid.as_str()))?
+        }
+        Err(e) => return Err(e),
+    };
+    let pid = ProductId::of(&api.id_of(&team)?);
+    let membership = Membership::new(ctx, &api, group);
+    let current = if api.resource().on_conflict == OnConflict::Adopt {
+        membership.read(&pid, &team).await?
+    } else {
+        Vec::new()
+    };
+    let removes: Vec<String> = current.iter().filter(|m| !members.contains(m)).cloned().collect();
+    membership.change(&pid, &team, &members, &removes).await?;
+    let mut rendered = render(ctx, &api, group, &team, false).await?;
+    set_members(ctx, &mut rendered.json, &members);
+    Ok(reply(StatusCode::CREATED, rendered, true))
+}
+
+/// `PUT /Groups/{id}`: attributes replaced, and the members made exactly the ones sent.
+pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
+    let (api, group) = api(ctx)?;
+    resource::check_incoming(GROUP, &body)?;
+    objects::required(&body, "displayName")?;
+    let desired = member_ids(json::get(&body, "members"))?;
+    let pid = resolve(ctx, &api, id).await?;
+    let team = objects::fetch(&api, GROUP, &pid).await?;
+    let membership = Membership::new(ctx, &api, group);
+    let current = membership.read(&pid, &team).await?;
+    let updated = write(ctx, &api, &pid, &team, &without_members(&body)).await?;
+    let adds: Vec<String> = desired.iter().filter(|m| !current.contains(m)).cloned().collect();
+    let removes: Vec<String> = current.iter().filter(|m| !desired.contains(m)).cloned().collect();
+    membership.change(&pid, &updated, &adds, &removes).await?;
+    let mut rendered = render(ctx, &api, group, &updated, false).await?;
+    set_members(ctx, &mut rendered.json, &desired);
+    Ok(reply(StatusCode::OK, rendered, false))
+}
+
+/// Write the group's attributes; the team afterwards.
+async fn write(ctx: &Context<'_>, api: &Api<'_>, pid: &ProductId, team: &Value, desired: &Value) -> Result<Value, Error> {
+    if let Ok(before) = objects::render(ctx, GROUP, api, team)
+        && let Some(name) = json::get(&before.json, "displayName").and_then(Value::as_str)
+    {
+        ctx.tenant.cache.evict(&Key::GroupName(name.to_lowercase())).await;
+    }
+    let updated = objects::write_back(api, pid, team, desired, &[])
+        .await?
+        .ok_or_else(|| not_found(GROUP, pid.as_str()))?;
+    let new_id = api.id_of(&updated)?;
+    if new_id != pid.as_str() {
+        ctx.tenant.cache.put(Key::GroupAlias(pid.as_str().to_owned()), new_id).await;
+    }
+    Ok(updated)
+}
+
+/// `PATCH /Groups/{id}`.
+pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
+    let (api, group) = api(ctx)?;
+    let ops = scim_patch::parse(&body, ctx.settings.max_patch_operations)?;
+    let pid = resolve(ctx, &api, id).await?;
+    let team = objects::fetch(&api, GROUP, &pid).await?;
+    let membership = Membership::new(ctx, &api, group);
+    if let Some(direct) = direct_member_ops(&ops)? {
+        let mut updated = team.clone();
+        if !direct.others.is_empty() {
+            let before = objects::render(ctx, GROUP, &api, &team)?;
+            let after = scim_patch::apply(&before.json, &direct.others, &CoreTypes)?;
+            objects::required(&after, "displayName")?;
+            updated = write(ctx, &api, &pid, &team, &after).await?;
+        }
+        let pid = ProductId::of(&api.id_of(&updated)?);
+        membership.change(&pid, &updated, &direct.adds, &direct.removes).await?;
+        return Ok(Reply::no_content());
+    }
+    let mut before = render(ctx, &api, group, &team, false).await?;
+    let current = membership.read(&pid, &team).await?;
+    set_members(ctx, &mut before.json, &current);
+    let after = scim_patch::apply(&before.json, &ops, &CoreTypes)?;
+    objects::required(&after, "displayName")?;
+    let desired = member_ids(json::get(&after, "members"))?;
+    let updated = write(ctx, &api, &pid, &team, &without_members(&after)).await?;
+    let adds: Vec<String> = desired.iter().filter(|m| !current.contains(m)).cloned().collect();
+    let removes: Vec<String> = current.iter().filter(|m| !desired.contains(m)).cloned().collect();
+    let new_pid = ProductId::of(&api.id_of(&updated)?);
+    membership.change(&new_pid, &updated, &adds, &removes).await?;
+    let mut rendered = render(ctx, &api, group, &updated, false).await?;
+    set_members(ctx, &mut rendered.json, &desired);
+    Ok(reply(StatusCode::OK, rendered, false))
+}
+
+/// A PATCH whose member operations need no current member list.
+struct Direct {
+    adds: Vec<String>,
+    removes: Vec<String>,
+    others: Vec<Operation>,
+}
+
+/// Split a PATCH into member adds, member removes by value, and the other operations; `None` when a member
+/// operation needs the current list (replace, remove all, a filter other than `value eq`).
+fn direct_member_ops(ops: &[Operation]) -> Result<Option<Direct>, Error> {
+    let mut direct = Direct {
+        adds: Vec::new(),
+        removes: Vec::new(),
+        others: Vec::new(),
+    };
+    for op in ops {
+        let Some(path) = &op.path else {
+            if op.value.as_ref().and_then(|v| json::get(v, "members")).is_some() {
+                return Ok(None);
+            }
+            direct.others.push(op.clone());
+            continue;
+        };
+        let core = path.attr.schema.as_deref().is_none_or(|s| s.eq_ignore_ascii_case(GROUP.schema));
+        if !(core && path.attr.name.eq_ignore_ascii_case("members")) {
+            direct.others.push(op.clone());
+            continue;
+        }
+        if path.attr.sub.is_some() || path.sub.is_some() {
+            return Ok(None);
+        }
+        match (op.op, &path.filter) {
+            (Op::Add, None) => direct.adds.extend(member_ids(op.value.as_ref())?),
+            (Op::Remove, None) if op.value.is_some() => {
+                // Entra: `{"op": "Remove", "path": "members", "value": [{"value": "<id>"}]}` removes those.
+                direct.removes.extend(member_ids(op.value.as_ref())?)
+            }
+            (Op::Remove, Some(Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))))
+                if p.name.eq_ignore_ascii_case("value") && p.sub.is_none() =>
+            {
+                direct.removes.push(v.clone())
+            }
+            _ => return Ok(None),
+        }
+    }
+    direct.removes.retain(|r| !direct.adds.contains(r));
+    Ok(Some(direct))
+}
+
+/// `DELETE /Groups/{id}`.
+pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
+    let (api, _) = api(ctx)?;
+    let pid = resolve(ctx, &api, id).await?;
+    if api.delete(&pid).await? {
+        Ok(Reply::no_content())
+    } else {
+        Err(not_found(GROUP, id))
+    }
+}
