@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The sample product's mapping, the same file operators load.
-pub const SAMPLE_MAPPING: &str = include_str!("../config/mappings/sample-product.toml");
+pub const SAMPLE_MAPPING: &str = include_str!("../config/examples/classic.toml");
 
 /// Paths of a generated certificate authority and server certificate.
 #[derive(Debug, Clone)]
@@ -95,7 +95,7 @@ pub async fn run(listen: SocketAddr, dir: PathBuf) -> Result<(), DemoError> {
     let config_path = dir.join("scimgate.toml");
     let config_text = format!(
         "[server]\nlisten = {listen:?}\ntls = {{ cert = {cert:?}, key = {key:?} }}\n\n\
-         [[tenants]]\nid = \"demo\"\ntokens = [{digest:?}]\nmapping = \"sample-product\"\n\
+         [[tenants]]\nid = \"demo\"\ntokens = [{digest:?}]\nmapping = \"classic\"\n\
          rate_limit = {{ per_second = 50, burst = 100 }}\n\
          upstream = {{ base_url = {base:?}, auth = {{ header = \"X-Api-Key\", secret = {secret:?} }} }}\n\n{SAMPLE_MAPPING}",
         listen = listen.to_string(),

@@ -11,7 +11,7 @@ fn invoke(command: &str, config: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("scimgate.toml");
     std::fs::write(&path, config).unwrap();
-    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/mappings/sample-product.toml");
+    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml");
     let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
         .args([command, "--config"])
         .arg(&path)
@@ -37,7 +37,7 @@ plaintext = true
 [[tenants]]
 id = "acme"
 tokens = ["sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"]
-mapping = "sample-product"
+mapping = "classic"
 upstream = { base_url = "http://127.0.0.1:9/api/v1", auth = { header = "X-Api-Key", secret = "env:SCIMGATE_PRODUCT_KEY_FOR_TEST" } }
 "#;
 
@@ -71,7 +71,7 @@ fn an_unknown_key_is_refused() {
 
 #[test]
 fn an_unknown_mapping_and_a_missing_secret_name_their_keys() {
-    let (ok, out) = check(&TENANT.replace("mapping = \"sample-product\"", "mapping = \"nope\""));
+    let (ok, out) = check(&TENANT.replace("mapping = \"classic\"", "mapping = \"nope\""));
     assert!(!ok);
     assert!(out.contains("tenants[0].mapping"), "{out}");
     let (ok, out) = check(&TENANT.replace("SCIMGATE_PRODUCT_KEY_FOR_TEST", "SCIMGATE_UNSET_KEY_FOR_TEST"));
@@ -92,15 +92,12 @@ fn tls_is_required_unless_plaintext_is_explicit() {
 #[test]
 fn a_mapping_mistake_names_the_attribute_key() {
     let dir = tempfile::tempdir().unwrap();
-    let bad_mapping = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/config/mappings/sample-product.toml"
-    ))
-    .unwrap()
-    .replace(
-        "\"name.givenName\" = \"/first_name\"",
-        "\"name.givenName\" = \"first_name\"",
-    );
+    let bad_mapping = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml"))
+        .unwrap()
+        .replace(
+            "\"name.givenName\" = \"/first_name\"",
+            "\"name.givenName\" = \"first_name\"",
+        );
     let path = dir.path().join("m.toml");
     std::fs::write(&path, bad_mapping).unwrap();
     let cfg = dir.path().join("c.toml");
@@ -116,7 +113,7 @@ fn a_mapping_mistake_names_the_attribute_key() {
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        text.contains("mappings.sample-product.users.attributes.\"name.givenName\""),
+        text.contains("mappings.classic.users.attributes.\"name.givenName\""),
         "{text}"
     );
 }
@@ -126,7 +123,7 @@ fn environment_overrides_config_keys_but_not_the_commands_own_variables() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.toml");
     std::fs::write(&path, TENANT).unwrap();
-    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/mappings/sample-product.toml");
+    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml");
     let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
         .arg("check")
         .env("SCIMGATE_CONFIG", format!("{},{mapping}", path.display()))

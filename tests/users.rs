@@ -372,7 +372,10 @@ async fn product_calls_per_operation_are_minimal() {
     );
     // A userName the cache does not know is one pushed-down search.
     let mark = gw.product(0).request_log().len();
-    let filter = format!("/Users?filter={}&count=100", urlencode(r#"userName eq "nobody@example.com""#));
+    let filter = format!(
+        "/Users?filter={}&count=100",
+        urlencode(r#"userName eq "nobody@example.com""#)
+    );
     send(gw.req(0, Method::GET, &filter)).await;
     assert_eq!(
         calls(mark),

@@ -192,8 +192,8 @@ fn upstream_of(t: &TenantFile, at: &dyn Fn(&str) -> String) -> Result<Upstream, 
                 }
                 Some(user) => {
                     use base64::Engine as _;
-                    let encoded = base64::engine::general_purpose::STANDARD
-                        .encode(format!("{user}:{}", secret.expose()));
+                    let encoded =
+                        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{}", secret.expose()));
                     Some((name, Some("Basic".to_owned()), secret::Secret::new(encoded)))
                 }
                 None => Some((name, a.scheme.clone(), secret)),

@@ -134,7 +134,11 @@ impl<'a> Api<'a> {
     /// Call the deactivate (`active == false`) or reactivate endpoint; like [`Api::update`].
     pub async fn set_active(&self, id: &ProductId, active: bool) -> Result<Option<Value>, scim::Error> {
         let endpoints = &self.resource.endpoints;
-        let e = if active { &endpoints.reactivate } else { &endpoints.deactivate };
+        let e = if active {
+            &endpoints.reactivate
+        } else {
+            &endpoints.deactivate
+        };
         let e = e
             .as_ref()
             .ok_or_else(|| scim::Error::internal("the mapping has no (de)activation endpoint"))?;

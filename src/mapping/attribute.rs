@@ -358,8 +358,11 @@ impl AttributeMap {
     /// The SCIM paths (as written in the config) of every attribute, with whether it is read-only and whether it
     /// is write-only: what `/Schemas` advertises.
     pub fn advertised(&self) -> Vec<(&str, bool, bool)> {
-        let mut out: Vec<(&str, bool, bool)> =
-            self.rules.iter().map(|r| (r.key.as_str(), r.read_only, r.write_only)).collect();
+        let mut out: Vec<(&str, bool, bool)> = self
+            .rules
+            .iter()
+            .map(|r| (r.key.as_str(), r.read_only, r.write_only))
+            .collect();
         out.extend(self.templates.iter().map(|(k, _, _)| (k.as_str(), true, false)));
         out
     }
@@ -465,7 +468,10 @@ impl AttributeMap {
     fn check_attribute(&self, schema: Option<&str>, name: &str, value: &Value) -> Result<(), MappingError> {
         let covered = |t: Option<&str>, s: Option<&str>| {
             self.rules.iter().any(|r| r.target.covers(schema, name, t, s))
-                || self.templates.iter().any(|(_, target, _)| target.covers(schema, name, t, s))
+                || self
+                    .templates
+                    .iter()
+                    .any(|(_, target, _)| target.covers(schema, name, t, s))
         };
         if value.is_null() || covered(None, None) {
             return Ok(());

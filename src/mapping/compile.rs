@@ -6,9 +6,7 @@ use super::members::{self, Listing, Members};
 use super::paging::{Paging, Style, Total};
 use super::pointer::Pointer;
 use super::push_down::{self, PushDown};
-use super::{
-    Deactivate, Endpoints, Envelope, GroupMapping, IdType, Mapping, OnConflict, ResourceMapping, UpdateStyle,
-};
+use super::{Deactivate, Endpoints, Envelope, GroupMapping, IdType, Mapping, OnConflict, ResourceMapping, UpdateStyle};
 use crate::config::ConfigError;
 use crate::config::file::{AttributeFile, MappingFile, MembersFile, ResourceMappingFile};
 
@@ -23,8 +21,8 @@ pub fn compile(file: &MappingFile, key: &str) -> Result<Mapping, ConfigError> {
         let at = format!("{key}.headers.{name:?}");
         let name = http::HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| ConfigError::invalid(&at, "not a valid header name"))?;
-        let value = http::HeaderValue::from_str(value)
-            .map_err(|_| ConfigError::invalid(&at, "not a valid header value"))?;
+        let value =
+            http::HeaderValue::from_str(value).map_err(|_| ConfigError::invalid(&at, "not a valid header value"))?;
         headers.push((name, value));
     }
     let users = resource(&file.users, &format!("{key}.users"), "userName")?;
@@ -66,10 +64,14 @@ fn pointer(text: &str, at: &str) -> Result<Pointer, ConfigError> {
 }
 
 fn choice<T: Copy>(value: &str, at: &str, options: &[(&str, T)]) -> Result<T, ConfigError> {
-    options.iter().find(|(name, _)| *name == value).map(|(_, v)| *v).ok_or_else(|| {
-        let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-        ConfigError::invalid(at, format!("{value:?}: expected one of {}", names.join(", ")))
-    })
+    options
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+            ConfigError::invalid(at, format!("{value:?}: expected one of {}", names.join(", ")))
+        })
 }
 
 fn resource(file: &ResourceMappingFile, key: &str, required: &str) -> Result<ResourceMapping, ConfigError> {
@@ -129,8 +131,18 @@ fn resource(file: &ResourceMappingFile, key: &str, required: &str) -> Result<Res
         ));
     }
     let envelope = Envelope {
-        request: file.envelope.request.as_deref().map(|p| pointer(p, &at("envelope.request"))).transpose()?,
-        response: file.envelope.response.as_deref().map(|p| pointer(p, &at("envelope.response"))).transpose()?,
+        request: file
+            .envelope
+            .request
+            .as_deref()
+            .map(|p| pointer(p, &at("envelope.request")))
+            .transpose()?,
+        response: file
+            .envelope
+            .response
+            .as_deref()
+            .map(|p| pointer(p, &at("envelope.response")))
+            .transpose()?,
     };
     let mut create_defaults = Vec::new();
     for (p, v) in &file.create_defaults {
@@ -177,8 +189,16 @@ fn endpoints(file: &ResourceMappingFile, key: &str) -> Result<Endpoints, ConfigE
         create: endpoint("create", &e.create, false)?,
         update: endpoint("update", &e.update, true)?,
         delete: endpoint("delete", &e.delete, true)?,
-        deactivate: e.deactivate.as_deref().map(|t| endpoint("deactivate", t, true)).transpose()?,
-        reactivate: e.reactivate.as_deref().map(|t| endpoint("reactivate", t, true)).transpose()?,
+        deactivate: e
+            .deactivate
+            .as_deref()
+            .map(|t| endpoint("deactivate", t, true))
+            .transpose()?,
+        reactivate: e
+            .reactivate
+            .as_deref()
+            .map(|t| endpoint("reactivate", t, true))
+            .transpose()?,
     })
 }
 
@@ -361,7 +381,11 @@ fn compile_members(file: &MembersFile, key: &str) -> Result<Members, ConfigError
     }
     Ok(Members {
         style,
-        user_key: file.user_key.as_deref().map(|p| pointer(p, &at("user_key"))).transpose()?,
+        user_key: file
+            .user_key
+            .as_deref()
+            .map(|p| pointer(p, &at("user_key")))
+            .transpose()?,
         concurrency: file.concurrency,
     })
 }

@@ -56,7 +56,15 @@ pub async fn window(
     if paging.sequential() {
         // Walk from the first page; the total comes with it.
         let mut total = None;
-        let objects = walk(api, source, query, Some(offset as usize + count as usize), usize::MAX, &mut total).await?;
+        let objects = walk(
+            api,
+            source,
+            query,
+            Some(offset as usize + count as usize),
+            usize::MAX,
+            &mut total,
+        )
+        .await?;
         let total = total.ok_or_else(|| no_total(paging))?;
         let objects = objects.into_iter().skip(offset as usize).take(count as usize).collect();
         return Ok(Some(Window { objects, total }));
@@ -67,7 +75,9 @@ pub async fn window(
     loop {
         let want = (count as usize - out.len()).max(1) as u32;
         let page = paging.request_at(at, want);
-        let (body, headers) = api.list_at(source.endpoint, source.id, &[query, &page.query].concat()).await?;
+        let (body, headers) = api
+            .list_at(source.endpoint, source.id, &[query, &page.query].concat())
+            .await?;
         let items = paging.items(&body)?;
         total = total.or(paging.total(&body, &headers));
         let served = items.len();
@@ -126,7 +136,10 @@ async fn walk(
         let (body, headers) = match (&link, &next_query) {
             (Some(l), _) => api.list_link(l).await?,
             (None, Some(q)) => api.list_at(source.endpoint, source.id, &[query, q].concat()).await?,
-            (None, None) => api.list_at(source.endpoint, source.id, &[query, &page.query].concat()).await?,
+            (None, None) => {
+                api.list_at(source.endpoint, source.id, &[query, &page.query].concat())
+                    .await?
+            }
         };
         let items = paging.items(&body)?;
         let served = items.len();

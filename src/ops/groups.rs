@@ -36,8 +36,14 @@ async fn resolve(ctx: &Context<'_>, api: &Api<'_>, id: &str) -> Result<ProductId
 pub fn wants_members(query: Option<&str>) -> bool {
     let mut wanted = true;
     for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        let names = || value.split(',').map(str::trim).map(|n| n.rsplit(':').next().unwrap_or(n).to_owned());
-        let names_members = |n: String| n.eq_ignore_ascii_case("members") || n.to_ascii_lowercase().starts_with("members.");
+        let names = || {
+            value
+                .split(',')
+                .map(str::trim)
+                .map(|n| n.rsplit(':').next().unwrap_or(n).to_owned())
+        };
+        let names_members =
+            |n: String| n.eq_ignore_ascii_case("members") || n.to_ascii_lowercase().starts_with("members.");
         if key.eq_ignore_ascii_case("excludedAttributes") && names().any(names_members) {
             wanted = false;
         }
@@ -59,7 +65,10 @@ async fn render(
     let mut rendered = objects::render(ctx, GROUP, api, team)?;
     let id = api.id_of(team)?;
     if let Some(name) = json::get(&rendered.json, "displayName").and_then(Value::as_str) {
-        ctx.tenant.cache.put(Key::GroupName(name.to_lowercase()), id.clone()).await;
+        ctx.tenant
+            .cache
+            .put(Key::GroupName(name.to_lowercase()), id.clone())
+            .await;
     }
     if with_members {
         let members = Membership::new(ctx, api, group).read(&ProductId::of(&id), team).await?;
@@ -104,7 +113,11 @@ pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Rep
     let (api, group) = api(ctx)?;
     let pid = resolve(ctx, &api, id).await?;
     let team = objects::fetch(&api, GROUP, &pid).await?;
-    Ok(reply(StatusCode::OK, render(ctx, &api, group, &team, wants_members(query)).await?, false))
+    Ok(reply(
+        StatusCode::OK,
+        render(ctx, &api, group, &team, wants_members(query)).await?,
+        false,
+    ))
 }
 
 /// `GET /Groups?filter=…`.
@@ -119,7 +132,10 @@ pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error
         let all = objects::select(ctx, GROUP, &api, None, 1, u32::MAX, &render_plain).await?;
         let mut matched = Vec::new();
         for plain in all.0 {
-            let id = json::get(&plain, "id").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let id = json::get(&plain, "id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
             let team = objects::fetch(&api, GROUP, &ProductId::of(&id)).await?;
             let full = render(ctx, &api, group, &team, true).await?.json;
             if q.filter.as_ref().is_some_and(|f| f.matches(&full, &CoreTypes)) {
@@ -127,10 +143,23 @@ pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error
             }
         }
         let total = matched.len() as u64;
-        let page = matched.into_iter().skip(q.start_index as usize - 1).take(q.count as usize).collect();
+        let page = matched
+            .into_iter()
+            .skip(q.start_index as usize - 1)
+            .take(q.count as usize)
+            .collect();
         return Ok(Reply::ok(list::response(page, total, q.start_index)));
     } else {
-        objects::select(ctx, GROUP, &api, q.filter.as_ref(), q.start_index, q.count, &render_plain).await?
+        objects::select(
+            ctx,
+            GROUP,
+            &api,
+            q.filter.as_ref(),
+            q.start_index,
+            q.count,
+            &render_plain,
+        )
+        .await?
     };
     let mut resources = Vec::with_capacity(selected.len());
     let with_members = wants_members(query);
@@ -145,7 +174,10 @@ pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error
             continue;
         }
         let mut full = plain;
-        let id = json::get(&full, "id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let id = json::get(&full, "id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let pid = ProductId::of(&id);
         let team = match group.members.style {
             // Only the list style keeps members on the team object; the others need no second read.
@@ -163,7 +195,9 @@ fn filter_names_members(f: &Filter) -> bool {
     match f {
         Filter::And(a, b) | Filter::Or(a, b) => filter_names_members(a) || filter_names_members(b),
         Filter::Not(a) => filter_names_members(a),
-        Filter::Present(p) | Filter::Compare(p, _, _) | Filter::ValuePath(p, _) => p.name.eq_ignore_ascii_case("members"),
+        Filter::Present(p) | Filter::Compare(p, _, _) | Filter::ValuePath(p, _) => {
+            p.name.eq_ignore_ascii_case("members")
+        }
     }
 }
 
@@ -182,9 +216,8 @@ fn member_ids(value: Option<&Value>) -> Result<Vec<String>, Error> {
     };
     let mut ids = Vec::new();
     for item in items {
-        let id = super::members::key_text(json::get(item, "value")).ok_or_else(|| {
-            Error::bad_request(ScimType::InvalidValue, "every member needs a value (the user's id)")
-        })?;
+        let id = super::members::key_text(json::get(item, "value"))
+            .ok_or_else(|| Error::bad_request(ScimType::InvalidValue, "every member needs a value (the user's id)"))?;
         if !ids.contains(&id) {
             ids.push(id);
         }
@@ -211,7 +244,9 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     let team = match api.create(product).await {
         Ok(team) => team,
         Err(e) if e.status == StatusCode::CONFLICT && api.resource().on_conflict == OnConflict::Adopt => {
-            let existing = objects::existing(ctx, &api, GROUP, "displayName", &name).await?.ok_or(e)?;
+            let existing = objects::existing(ctx, &api, GROUP, "displayName", &name)
+                .await?
+                .ok_or(e)?;
             let pid = ProductId::of(&api.id_of(&existing)?);
             let extra: Vec<_> = api.resource().managed.iter().cloned().collect();
             objects::write_back(&api, &pid, &existing, &scim, &extra)
@@ -254,7 +289,13 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
 }
 
 /// Write the group's attributes; the team afterwards.
-async fn write(ctx: &Context<'_>, api: &Api<'_>, pid: &ProductId, team: &Value, desired: &Value) -> Result<Value, Error> {
+async fn write(
+    ctx: &Context<'_>,
+    api: &Api<'_>,
+    pid: &ProductId,
+    team: &Value,
+    desired: &Value,
+) -> Result<Value, Error> {
     if let Ok(before) = objects::render(ctx, GROUP, api, team)
         && let Some(name) = json::get(&before.json, "displayName").and_then(Value::as_str)
     {
@@ -265,7 +306,10 @@ async fn write(ctx: &Context<'_>, api: &Api<'_>, pid: &ProductId, team: &Value, 
         .ok_or_else(|| not_found(GROUP, pid.as_str()))?;
     let new_id = api.id_of(&updated)?;
     if new_id != pid.as_str() {
-        ctx.tenant.cache.put(Key::GroupAlias(pid.as_str().to_owned()), new_id).await;
+        ctx.tenant
+            .cache
+            .put(Key::GroupAlias(pid.as_str().to_owned()), new_id)
+            .await;
     }
     Ok(updated)
 }
@@ -328,7 +372,11 @@ fn direct_member_ops(ops: &[Operation]) -> Result<Option<Direct>, Error> {
             direct.others.push(op.clone());
             continue;
         };
-        let core = path.attr.schema.as_deref().is_none_or(|s| s.eq_ignore_ascii_case(GROUP.schema));
+        let core = path
+            .attr
+            .schema
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case(GROUP.schema));
         if !(core && path.attr.name.eq_ignore_ascii_case("members")) {
             direct.others.push(op.clone());
             continue;

@@ -86,7 +86,13 @@ impl<'c> Membership<'c> {
     }
 
     /// Add and remove members (SCIM user ids). Already-there adds and already-gone removes succeed.
-    pub async fn change(&self, pid: &ProductId, team: &Value, adds: &[String], removes: &[String]) -> Result<(), Error> {
+    pub async fn change(
+        &self,
+        pid: &ProductId,
+        team: &Value,
+        adds: &[String],
+        removes: &[String],
+    ) -> Result<(), Error> {
         if adds.is_empty() && removes.is_empty() {
             return Ok(());
         }
@@ -96,12 +102,19 @@ impl<'c> Membership<'c> {
                 failures.extend(self.change_user_fields(pid, team, pointer, adds, removes).await);
                 return report(failures, adds.len() + removes.len());
             }
-            _ => (self.keys(adds, &mut failures).await?, self.keys(removes, &mut failures).await?),
+            _ => (
+                self.keys(adds, &mut failures).await?,
+                self.keys(removes, &mut failures).await?,
+            ),
         };
         match &self.members.style {
             Style::Endpoints { add, remove, .. } => {
                 let mut calls = Vec::new();
-                for (adding, (id, key)) in add_keys.iter().map(|k| (true, k)).chain(remove_keys.iter().map(|k| (false, k))) {
+                for (adding, (id, key)) in add_keys
+                    .iter()
+                    .map(|k| (true, k))
+                    .chain(remove_keys.iter().map(|k| (false, k)))
+                {
                     let endpoint = if adding { add } else { remove };
                     calls.push(self.member_call(endpoint, pid, adding, id.clone(), key.clone()));
                 }
@@ -113,7 +126,8 @@ impl<'c> Membership<'c> {
             }
             Style::Batch { call, add, remove, .. } => {
                 let mut body = Value::Object(Map::new());
-                let as_json = |keys: &[(String, String)]| Value::Array(keys.iter().map(|(_, k)| self.key_json(k)).collect());
+                let as_json =
+                    |keys: &[(String, String)]| Value::Array(keys.iter().map(|(_, k)| self.key_json(k)).collect());
                 if !add_keys.is_empty() {
                     super::objects::set(add, &mut body, as_json(&add_keys))?;
                 }
@@ -217,9 +231,19 @@ impl<'c> Membership<'c> {
         adds: &[String],
         removes: &[String],
     ) -> Vec<Failure> {
-        let team_id = self.teams.resource().id.get(team).cloned().unwrap_or(Value::String(pid.as_str().to_owned()));
+        let team_id = self
+            .teams
+            .resource()
+            .id
+            .get(team)
+            .cloned()
+            .unwrap_or(Value::String(pid.as_str().to_owned()));
         let mut calls = Vec::new();
-        for (adding, id) in adds.iter().map(|id| (true, id)).chain(removes.iter().map(|id| (false, id))) {
+        for (adding, id) in adds
+            .iter()
+            .map(|id| (true, id))
+            .chain(removes.iter().map(|id| (false, id)))
+        {
             calls.push(self.user_field_call(pointer, team_id.clone(), adding, id.clone()));
         }
         let results: Vec<Option<Failure>> = futures_util::stream::iter(calls)
@@ -373,7 +397,10 @@ fn report(failures: Vec<Failure>, total: usize) -> Result<(), Error> {
         .map(|f| f.error.status)
         .find(|s| s.is_server_error() || *s == StatusCode::TOO_MANY_REQUESTS)
         .unwrap_or(first.error.status);
-    let list: Vec<String> = failures.iter().map(|f| format!("{} ({})", f.what, f.error.detail)).collect();
+    let list: Vec<String> = failures
+        .iter()
+        .map(|f| format!("{} ({})", f.what, f.error.detail))
+        .collect();
     let detail = format!(
         "{} of {total} member changes were not applied: {}; the others were applied, and repeating the request applies the rest",
         failures.len(),

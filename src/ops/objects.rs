@@ -64,7 +64,14 @@ pub async fn select(
         return Ok((resources, w.total));
     }
     let what = kind.endpoint.to_ascii_lowercase();
-    let objects = listing::scan(api, Source::of(api), &plan.query, ctx.settings.scan_limit as usize, &what).await?;
+    let objects = listing::scan(
+        api,
+        Source::of(api),
+        &plan.query,
+        ctx.settings.scan_limit as usize,
+        &what,
+    )
+    .await?;
     let mut matched = Vec::new();
     for object in &objects {
         let resource = render(object)?;
@@ -114,7 +121,14 @@ pub async fn existing(
     let Some(query) = api.resource().push_down.eq_query(attr, value) else {
         return Ok(None);
     };
-    let objects = listing::scan(api, Source::of(api), &query, ctx.settings.scan_limit as usize, "objects").await?;
+    let objects = listing::scan(
+        api,
+        Source::of(api),
+        &query,
+        ctx.settings.scan_limit as usize,
+        "objects",
+    )
+    .await?;
     for object in objects {
         let rendered = render(ctx, kind, api, &object)?;
         if crate::scim::json::get(&rendered.json, attr)

@@ -254,11 +254,16 @@ async fn update(
         });
     }
     forget(ctx, api, current).await;
-    let mut updated = objects::write_back(api, pid, current, &desired, &[]).await?.ok_or_else(gone)?;
+    let mut updated = objects::write_back(api, pid, current, &desired, &[])
+        .await?
+        .ok_or_else(gone)?;
     let new_id = api.id_of(&updated)?;
     if new_id != pid.as_str() {
         // A product keyed by a mutable name renamed the user: requests for the old id follow it while cached.
-        ctx.tenant.cache.put(Key::UserAlias(pid.as_str().to_owned()), new_id.clone()).await;
+        ctx.tenant
+            .cache
+            .put(Key::UserAlias(pid.as_str().to_owned()), new_id.clone())
+            .await;
     }
     if res.deactivate == Deactivate::Endpoint && was_active != Some(wants_active) {
         let pid = ProductId::of(&new_id);
@@ -327,6 +332,9 @@ mod tests {
         assert_eq!(active_of(&json!({"active": "False"})), Some(false));
         assert_eq!(active_of(&json!({"Active": true})), Some(true));
         assert_eq!(active_of(&json!({"active": 1})), None);
-        assert_eq!(without_active(&json!({"Active": false, "userName": "a"})), json!({"userName": "a"}));
+        assert_eq!(
+            without_active(&json!({"Active": false, "userName": "a"})),
+            json!({"userName": "a"})
+        );
     }
 }

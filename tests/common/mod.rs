@@ -62,7 +62,7 @@ pub async fn start_with(specs: &[TenantSpec], extra: &str) -> Gateway {
     start_with_mapping(specs, extra, SAMPLE_MAPPING).await
 }
 
-/// As `start_with`, with the mapping text (which must define `sample-product`) given.
+/// As `start_with`, with the mapping text (which must define `classic`) given.
 pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str) -> Gateway {
     let dir = tempfile::tempdir().expect("temp dir");
     let certs = demo::generate_certs(dir.path()).expect("certificates");
@@ -90,7 +90,7 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
         std::fs::write(&key_file, &key).expect("key file");
         let token = scimgate::auth::new_token();
         text.push_str(&format!(
-            "[[tenants]]\nid = {id:?}\ntokens = [{digest:?}]\nmapping = \"sample-product\"\n\
+            "[[tenants]]\nid = {id:?}\ntokens = [{digest:?}]\nmapping = \"classic\"\n\
              rate_limit = {{ per_second = {ps}, burst = {burst} }}\n\
              upstream = {{ base_url = {base:?}, auth = {{ header = \"X-Api-Key\", secret = {secret:?} }} }}\n\n",
             id = spec.id,

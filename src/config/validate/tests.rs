@@ -1,7 +1,7 @@
 use super::*;
 use crate::config::from_toml;
 
-const MAPPING: &str = include_str!("../../../config/mappings/sample-product.toml");
+const MAPPING: &str = include_str!("../../../config/examples/classic.toml");
 
 fn config(tenants: &str) -> String {
     format!("[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n{tenants}\n{MAPPING}")
@@ -9,7 +9,7 @@ fn config(tenants: &str) -> String {
 
 fn tenant(id: &str, token: &str) -> String {
     format!(
-        "[[tenants]]\nid = {id:?}\ntokens = [{token:?}]\nmapping = \"sample-product\"\n\
+        "[[tenants]]\nid = {id:?}\ntokens = [{token:?}]\nmapping = \"classic\"\n\
          upstream = {{ base_url = \"http://127.0.0.1:9/api\" }}\n"
     )
 }
@@ -50,7 +50,7 @@ fn bad_values_name_their_keys() {
     let err = error_of(&config(&tenant("a", &digest("t"))).replace("listen = \"127.0.0.1:0\"", "listen = \"nowhere\""));
     assert!(err.starts_with("server.listen"), "{err}");
     let err = error_of(&config(&tenant("a", &digest("t"))).replace("\"GET /users/{id}\"", "\"GET /users/{uid}\""));
-    assert!(err.starts_with("mappings.sample-product.users.endpoints.get"), "{err}");
+    assert!(err.starts_with("mappings.classic.users.endpoints.get"), "{err}");
     let err = error_of(&config(&tenant("a", &digest("t"))).replace("userName = \"/email\"\n", ""));
     assert!(err.contains("userName must be mapped"), "{err}");
 }

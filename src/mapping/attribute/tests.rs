@@ -141,7 +141,8 @@ fn target_keys_are_validated() {
 fn templates_compose_read_only_values_from_product_fields() {
     let t = Template::parse("{/first_name} {/last_name}").unwrap();
     assert_eq!(
-        t.render(&json!({"first_name": "Ada", "last_name": "Lovelace"})).as_deref(),
+        t.render(&json!({"first_name": "Ada", "last_name": "Lovelace"}))
+            .as_deref(),
         Some("Ada Lovelace")
     );
     assert_eq!(t.render(&json!({"last_name": "Lovelace"})).as_deref(), Some("Lovelace"));
