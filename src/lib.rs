@@ -11,6 +11,7 @@ pub mod demo;
 pub mod gateway;
 pub mod mapping;
 pub mod ops;
+pub mod preview;
 pub mod ratelimit;
 pub mod router;
 pub mod sample;

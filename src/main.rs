@@ -28,6 +28,24 @@ enum Command {
     Run,
     /// Validate the config and print the tenants and mappings it defines.
     Check,
+    /// Show, offline, what a mapping makes of a product object or of a SCIM resource.
+    Preview {
+        /// The mapping (default: the only one, or the tenant's).
+        #[arg(long)]
+        mapping: Option<String>,
+        /// Use the mapping of this tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// `user` or `group`.
+        #[arg(long, default_value = "user")]
+        resource: String,
+        /// A product object (JSON file, `-` for stdin): print the SCIM resource it becomes.
+        #[arg(long, conflicts_with = "scim_json", required_unless_present = "scim_json")]
+        product_json: Option<PathBuf>,
+        /// A SCIM resource (JSON file, `-` for stdin): print the product body a create sends.
+        #[arg(long)]
+        scim_json: Option<PathBuf>,
+    },
     /// Tokens for the IdPs.
     Token {
         #[command(subcommand)]
@@ -79,6 +97,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => serve(&cli.config),
         Command::Check => check(&cli.config),
+        Command::Preview {
+            mapping,
+            tenant,
+            resource,
+            product_json,
+            scim_json,
+        } => preview(&cli.config, mapping, tenant, &resource, product_json, scim_json),
         Command::Token {
             command: TokenCommand::New { tenant },
         } => {
@@ -167,9 +192,60 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
         );
     }
     for (name, m) in &file.mappings {
-        println!("mapping {name}: Users → {} attribute(s)", m.users.attributes.len());
+        let groups = match &m.groups {
+            Some(g) => format!(
+                ", Groups → {} attribute(s), members by {}",
+                g.attributes.len(),
+                g.members.as_ref().map_or("-", |x| x.style.as_str())
+            ),
+            None => ", no Groups".to_owned(),
+        };
+        println!("mapping {name}: Users → {} attribute(s){groups}", m.users.attributes.len());
     }
     Ok(())
+}
+
+fn preview(
+    paths: &[PathBuf],
+    mapping: Option<String>,
+    tenant: Option<String>,
+    resource: &str,
+    product_json: Option<PathBuf>,
+    scim_json: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use scimgate::preview::{self, Resource};
+    let file = config::load(config_paths(paths)?)?;
+    let mapping = preview::mapping_of(&file, mapping.as_deref(), tenant.as_deref())?;
+    let resource = match resource.to_ascii_lowercase().as_str() {
+        "user" | "users" => Resource::User,
+        "group" | "groups" => Resource::Group,
+        other => anyhow::bail!("--resource {other:?}: expected user or group"),
+    };
+    let read = |path: &PathBuf| -> anyhow::Result<serde_json::Value> {
+        let text = if path.as_os_str() == "-" {
+            std::io::read_to_string(std::io::stdin())?
+        } else {
+            std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        };
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", path.display()))
+    };
+    let out = match (product_json, scim_json) {
+        (Some(p), _) => preview::to_scim(&mapping, resource, &read(&p)?, "https://scim.example.invalid/scim/v2"),
+        (None, Some(s)) => preview::to_product(&mapping, resource, &read(&s)?),
+        (None, None) => anyhow::bail!("give --product-json or --scim-json"),
+    };
+    match out {
+        Ok(v) => {
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(())
+        }
+        Err(e) => anyhow::bail!(
+            "{} ({}): {}",
+            e.status.as_u16(),
+            e.scim_type.map_or("-", |t| t.as_str()),
+            e.detail
+        ),
+    }
 }
 
 fn init_logging(format: &str) {

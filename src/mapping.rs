@@ -183,6 +183,19 @@ impl From<MappingError> for scim::Error {
     }
 }
 
+// === impl ResourceMapping ===
+
+impl ResourceMapping {
+    /// The product id of a product object, as the SCIM `id`.
+    pub fn id_of(&self, object: &Value) -> Result<String, scim::Error> {
+        match self.id.get(object) {
+            Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+            Some(Value::Number(n)) => Ok(n.to_string()),
+            _ => Err(MappingError::ProductShape(format!("an object has no id at {:?}", self.id.as_str())).into()),
+        }
+    }
+}
+
 // === impl IdType ===
 
 impl IdType {

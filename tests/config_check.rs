@@ -167,3 +167,48 @@ fn token_new_prints_a_token_and_its_digest_line() {
         .unwrap();
     assert!(!bad.status.success());
 }
+
+#[test]
+fn preview_shows_both_directions_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let product = dir.path().join("user.json");
+    std::fs::write(
+        &product,
+        r#"{"id": 12, "email": "ada@example.com", "last_name": "Lovelace", "status": "active"}"#,
+    )
+    .unwrap();
+    let scim = dir.path().join("scim.json");
+    std::fs::write(
+        &scim,
+        r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "bob@example.com", "active": false}"#,
+    )
+    .unwrap();
+    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
+            .args(["preview", "--config", mapping])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = run(&["--product-json", product.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["id"], "12");
+    assert_eq!(v["name"]["familyName"], "Lovelace");
+    assert_eq!(v["active"], true);
+    let (ok, out) = run(&["--scim-json", scim.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"email": "bob@example.com", "status": "suspended"})
+    );
+    let (ok, out) = run(&["--resource", "group", "--scim-json", scim.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(out.contains("urn:ietf:params:scim:schemas:core:2.0:Group"), "{out}");
+}

@@ -61,15 +61,7 @@ impl<'a> Api<'a> {
 
     /// The product id of a product object, as the SCIM `id`.
     pub fn id_of(&self, object: &Value) -> Result<String, scim::Error> {
-        match self.resource.id.get(object) {
-            Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-            Some(Value::Number(n)) => Ok(n.to_string()),
-            _ => Err(super::MappingError::ProductShape(format!(
-                "an object has no id at {:?}",
-                self.resource.id.as_str()
-            ))
-            .into()),
-        }
+        self.resource.id_of(object)
     }
 
     /// Read one object; `Ok(None)` when the product has none with that id.

@@ -33,7 +33,7 @@ pub async fn fetch(api: &Api<'_>, kind: Kind, pid: &ProductId) -> Result<Value, 
 
 /// Render a product object as a SCIM resource of `kind`.
 pub fn render(ctx: &Context<'_>, kind: Kind, api: &Api<'_>, object: &Value) -> Result<Rendered, Error> {
-    resource::render(kind, api, &api.resource().attributes, object, &ctx.base_url)
+    resource::render(kind, api.resource(), object, &ctx.base_url)
 }
 
 /// The product objects a list request selects, and the total: the product's own window when it evaluates the

@@ -1,8 +1,7 @@
 //! Building SCIM resources from product objects (`schemas`, `id`, attributes, `meta`) and validating the
 //! resources IdPs send, shared by every resource type.
 
-use crate::mapping::api::Api;
-use crate::mapping::attribute::AttributeMap;
+use crate::mapping::ResourceMapping;
 use crate::scim::{Error, ScimType};
 use serde_json::{Map, Value, json};
 
@@ -43,15 +42,9 @@ pub struct Rendered {
 }
 
 /// The SCIM resource of a product object.
-pub fn render(
-    kind: Kind,
-    api: &Api<'_>,
-    attributes: &AttributeMap,
-    object: &Value,
-    base_url: &str,
-) -> Result<Rendered, Error> {
-    let id = api.id_of(object)?;
-    let mut attrs = attributes.to_scim(object);
+pub fn render(kind: Kind, res: &ResourceMapping, object: &Value, base_url: &str) -> Result<Rendered, Error> {
+    let id = res.id_of(object)?;
+    let mut attrs = res.attributes.to_scim(object);
     let mut schemas = vec![Value::String(kind.schema.to_owned())];
     schemas.extend(
         attrs

@@ -1,0 +1,136 @@
+//! `scimgate preview`: what a mapping makes of a product object (the SCIM resource an IdP would read) and of a
+//! SCIM resource (the product body a create would send), offline, without a product or any secret. For the
+//! people who write mappings.
+
+use crate::config::ConfigError;
+use crate::config::file::ConfigFile;
+use crate::mapping::{self, Mapping, ResourceMapping};
+use crate::ops::objects;
+use crate::ops::resource::{self, GROUP, Kind, USER};
+use crate::scim;
+use serde_json::{Map, Value};
+
+/// Which resource type to preview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// SCIM Users ⇄ the product's users.
+    User,
+    /// SCIM Groups ⇄ the product's teams (members excepted: they travel by the membership style).
+    Group,
+}
+
+/// The mapping named `name`, or the one tenant `tenant` uses, compiled on its own (no secrets are read).
+pub fn mapping_of(file: &ConfigFile, name: Option<&str>, tenant: Option<&str>) -> Result<Mapping, ConfigError> {
+    let name = match (name, tenant) {
+        (Some(n), _) => n.to_owned(),
+        (None, Some(t)) => file
+            .tenants
+            .iter()
+            .find(|x| x.id == t)
+            .map(|x| x.mapping.clone())
+            .ok_or_else(|| ConfigError::invalid("tenants", format!("no tenant {t:?}")))?,
+        (None, None) if file.mappings.len() == 1 => file.mappings.keys().next().cloned().unwrap_or_default(),
+        (None, None) => {
+            return Err(ConfigError::invalid(
+                "mappings",
+                "several mappings are defined; name one with --mapping or --tenant",
+            ));
+        }
+    };
+    let table = file
+        .mappings
+        .get(&name)
+        .ok_or_else(|| ConfigError::invalid("mappings", format!("no mapping named {name:?}")))?;
+    mapping::compile(table, &format!("mappings.{name}"))
+}
+
+fn pick(mapping: &Mapping, resource: Resource) -> Result<(Kind, &ResourceMapping), scim::Error> {
+    match resource {
+        Resource::User => Ok((USER, &mapping.users)),
+        Resource::Group => mapping
+            .groups
+            .as_ref()
+            .map(|g| (GROUP, &g.resource))
+            .ok_or_else(|| scim::Error::not_found("the mapping has no groups")),
+    }
+}
+
+/// The SCIM resource a product object becomes (`meta.location` under `base_url`).
+pub fn to_scim(mapping: &Mapping, resource: Resource, product: &Value, base_url: &str) -> Result<Value, scim::Error> {
+    let (kind, res) = pick(mapping, resource)?;
+    let object = match &res.envelope.response {
+        Some(p) => p.get(product).cloned().unwrap_or_else(|| product.clone()),
+        None => product.clone(),
+    };
+    Ok(resource::render(kind, res, &object, base_url)?.json)
+}
+
+/// The product body a create of this SCIM resource sends (inside the request envelope, if any).
+pub fn to_product(mapping: &Mapping, resource: Resource, scim: &Value) -> Result<Value, scim::Error> {
+    let (kind, res) = pick(mapping, resource)?;
+    resource::check_incoming(kind, scim)?;
+    let mut scim = scim.clone();
+    if resource == Resource::Group
+        && let Some(map) = scim.as_object_mut()
+    {
+        map.retain(|k, _| !k.eq_ignore_ascii_case("members"));
+    }
+    let body = objects::create_body(res, &scim)?;
+    match &res.envelope.request {
+        Some(p) => {
+            let mut wrapped = Value::Object(Map::new());
+            objects::set(p, &mut wrapped, body)?;
+            Ok(wrapped)
+        }
+        None => Ok(body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn classic() -> Mapping {
+        let file = crate::config::from_toml(include_str!("../config/examples/classic.toml")).unwrap();
+        mapping_of(&file, None, None).unwrap()
+    }
+
+    #[test]
+    fn a_product_user_becomes_a_scim_user() {
+        let product = json!({"id": 7, "email": "ada@example.com", "first_name": "Ada", "status": "suspended",
+            "created_at": "2026-01-01T00:00:00Z", "version": 3});
+        let scim = to_scim(&classic(), Resource::User, &product, "https://scim.example.com/scim/v2").unwrap();
+        assert_eq!(scim["id"], "7");
+        assert_eq!(scim["userName"], "ada@example.com");
+        assert_eq!(scim["name"]["givenName"], "Ada");
+        assert_eq!(scim["active"], false);
+        assert_eq!(scim["meta"]["location"], "https://scim.example.com/scim/v2/Users/7");
+        assert_eq!(scim["meta"]["version"], "W/\"3\"");
+    }
+
+    #[test]
+    fn a_scim_user_becomes_a_product_body_and_unmapped_attributes_are_refused() {
+        let scim = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada@example.com",
+            "name": {"givenName": "Ada"}, "active": true});
+        let body = to_product(&classic(), Resource::User, &scim).unwrap();
+        assert_eq!(
+            body,
+            json!({"email": "ada@example.com", "first_name": "Ada", "status": "active"})
+        );
+        let mut bad = scim.clone();
+        bad["nickName"] = json!("A");
+        let err = to_product(&classic(), Resource::User, &bad).unwrap_err();
+        assert!(err.detail.contains("nickName"), "{}", err.detail);
+    }
+
+    #[test]
+    fn groups_preview_without_members() {
+        let scim = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Eng",
+            "members": [{"value": "1"}]});
+        assert_eq!(
+            to_product(&classic(), Resource::Group, &scim).unwrap(),
+            json!({"name": "Eng"})
+        );
+    }
+}
