@@ -200,7 +200,10 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
             ),
             None => ", no Groups".to_owned(),
         };
-        println!("mapping {name}: Users → {} attribute(s){groups}", m.users.attributes.len());
+        println!(
+            "mapping {name}: Users → {} attribute(s){groups}",
+            m.users.attributes.len()
+        );
     }
     Ok(())
 }

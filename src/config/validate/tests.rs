@@ -54,3 +54,86 @@ fn bad_values_name_their_keys() {
     let err = error_of(&config(&tenant("a", &digest("t"))).replace("userName = \"/email\"\n", ""));
     assert!(err.contains("userName must be mapped"), "{err}");
 }
+
+#[test]
+fn mapping_mistakes_name_their_keys() {
+    let base = config(&tenant("a", &digest("t")));
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "style = \"page\"\npage_param",
+            "style = \"cursor\"\npage_param",
+            "mappings.classic.users.paging.next",
+        ),
+        (
+            "style = \"page\"\npage_param",
+            "style = \"pages\"\npage_param",
+            "mappings.classic.users.paging.style",
+        ),
+        (
+            "total = \"/meta/total\"",
+            "total = \"/meta/total\"\ntotal_header = \"X-Total\"",
+            "mappings.classic.users.paging.total_header",
+        ),
+        (
+            "unmapped = \"reject\"",
+            "unmapped = \"reject\"\ndeactivate = \"endpoint\"",
+            "mappings.classic.users.deactivate",
+        ),
+        (
+            "unmapped = \"reject\"",
+            "unmapped = \"reject\"\non_conflict = \"merge\"",
+            "mappings.classic.users.on_conflict",
+        ),
+        (
+            "displayName = \"/name\"",
+            "displayName = \"/name\"\nmembers = \"/members\"",
+            "mappings.classic.groups.attributes",
+        ),
+        (
+            "style = \"endpoints\"",
+            "style = \"everything\"",
+            "mappings.classic.groups.members.style",
+        ),
+        (
+            "add = \"PUT /teams/{id}/members/{member}\"",
+            "add = \"PUT /teams/{id}/members\"",
+            "mappings.classic.groups.members.add",
+        ),
+        (
+            "add = \"PUT /teams/{id}/members/{member}\"",
+            "add = \"PUT /teams/{id}/members/{user}\"",
+            "mappings.classic.groups.members.add",
+        ),
+        (
+            "concurrency = 4",
+            "concurrency = 0",
+            "mappings.classic.groups.members.concurrency",
+        ),
+        (
+            "title = \"/title\"",
+            "title = { pointer = \"/title\", template = \"{/a} {/b}\" }",
+            "mappings.classic.users.attributes.\"title\"",
+        ),
+        (
+            "title = \"/title\"",
+            "title = { template = \"no fields\" }",
+            "mappings.classic.users.attributes.\"title\"",
+        ),
+    ];
+    for (from, to, key) in cases {
+        assert!(base.contains(from), "{from}");
+        let err = error_of(&base.replacen(from, to, 1));
+        assert!(err.starts_with(key), "{to}: {err}");
+    }
+    // Adopting needs a way to find the existing object.
+    let err = error_of(
+        &base
+            .replacen(
+                "unmapped = \"reject\"",
+                "unmapped = \"reject\"\non_conflict = \"adopt\"",
+                1,
+            )
+            .replace("\"userName eq\" = \"email\"\n", ""),
+    );
+    assert!(err.starts_with("mappings.classic.users.on_conflict"), "{err}");
+}
