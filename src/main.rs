@@ -65,9 +65,13 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:9000")]
         listen: SocketAddr,
-        /// The API key clients must send in X-Api-Key.
+        /// The API key clients must send (how depends on the shape).
         #[arg(long, env = "SAMPLE_PRODUCT_API_KEY", default_value = "sample-key")]
         api_key: String,
+        /// The API shape to speak: classic (integer ids, X-Api-Key), named (name keys, bearer) or uuid (UUIDs,
+        /// HTTP Basic).
+        #[arg(long, default_value_t = sample::Shape::Classic)]
+        shape: sample::Shape,
     },
 }
 
@@ -120,14 +124,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tokio_runtime()?.block_on(demo::run(listen, dir))?;
             Ok(())
         }
-        Command::SampleProduct { listen, api_key } => tokio_runtime()?.block_on(async {
+        Command::SampleProduct { listen, api_key, shape } => tokio_runtime()?.block_on(async {
             let listener = server::bind(listen).await?;
             println!(
-                "sample product API on http://{}/api/v1 (X-Api-Key required)",
-                listener.local_addr()?
+                "sample product API on http://{}/api/v1 ({shape} shape; auth: {})",
+                listener.local_addr()?,
+                shape.auth_hint()
             );
+            let options = sample::SampleOptions {
+                api_key,
+                shape,
+                ..Default::default()
+            };
             tokio::select! {
-                r = sample::serve(listener, sample::SampleOptions { api_key, ..Default::default() }) => r?,
+                r = sample::serve(listener, options) => r?,
                 () = demo::shutdown_signal() => {},
             }
             Ok(())

@@ -1,12 +1,15 @@
 //! The bundled "legacy" sample product: an in-memory user/team REST service that knows nothing about SCIM.
 //!
 //! The gateway is configured to translate SCIM onto it; tests and `scimgate demo` run it in-process
-//! ([`SampleProduct::start`]), and `scimgate sample-product --listen ADDR` runs it as its own process ([`serve`]).
-//! It speaks HTTP/1.1 and h2c (prior knowledge) under `/api/v1`, authenticates with an `X-Api-Key` header and answers
-//! with its own JSON shapes and `{"error": {"code", "message"}}` errors.
+//! ([`SampleProduct::start`]), and `scimgate sample-product --listen ADDR [--shape S]` runs it as its own process
+//! ([`serve`]). It speaks HTTP/1.1 and h2c (prior knowledge) under `/api/v1` and answers errors with
+//! `{"error": {"code", "message"}}`. The same data can be served in three API [`Shape`]s, so that one SCIM suite can
+//! run against each with only the gateway's mapping differing; each shape's wire contract is documented in its own
+//! module (`api/classic.rs`, `api/named.rs`, `api/uuid.rs`).
 //!
-//! This file owns the public handle and the accept loop; `api` routes and renders, `store` holds and validates the
-//! data, `state` is what the connections share, `error` is the product's error enum.
+//! This file owns the public handle, the shape choice and the accept loop; `api` authenticates, routes and renders
+//! per shape, `store` holds and checks the shape-neutral data, `state` is what the connections share, `error` is the
+//! product's error enum.
 
 mod api;
 mod error;
@@ -19,6 +22,7 @@ mod tests;
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,15 +33,74 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use self::state::State;
-use self::store::TeamId;
+
+/// The API shape the sample product speaks: how it authenticates, names objects, pages and renders JSON.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// Integer ids, `X-Api-Key`, PATCH and PUT, page/per_page paging, member endpoints (see `api/classic.rs`).
+    #[default]
+    Classic,
+    /// Users and teams keyed by a mutable name, bearer auth, PUT only, offset paging, members on the team object
+    /// (see `api/named.rs`).
+    Named,
+    /// UUID ids, HTTP Basic, enveloped JSON, PATCH only, cursor paging, team ids on the user (see `api/uuid.rs`).
+    Uuid,
+}
+
+impl Shape {
+    /// Every shape, in the order they were added.
+    pub const ALL: [Shape; 3] = [Shape::Classic, Shape::Named, Shape::Uuid];
+
+    /// The name of the shape, as `--shape` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Classic => "classic",
+            Shape::Named => "named",
+            Shape::Uuid => "uuid",
+        }
+    }
+
+    /// How a client authenticates in this shape, for humans.
+    pub fn auth_hint(self) -> &'static str {
+        match self {
+            Shape::Classic => "X-Api-Key: <key>",
+            Shape::Named => "Authorization: Bearer <key>",
+            Shape::Uuid => "HTTP Basic, user \"api\", password <key>",
+        }
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A shape name that is none of `classic`, `named`, `uuid`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown sample product shape {0:?} (expected classic, named or uuid)")]
+pub struct UnknownShape(String);
+
+impl FromStr for Shape {
+    type Err = UnknownShape;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Shape::ALL
+            .into_iter()
+            .find(|shape| shape.as_str() == text)
+            .ok_or_else(|| UnknownShape(text.to_owned()))
+    }
+}
 
 /// Options of one sample product instance.
 #[derive(Clone)]
 pub struct SampleOptions {
-    /// The API key clients must send in `X-Api-Key`.
+    /// The API key clients must send (how depends on the shape: [`Shape::auth_hint`]).
     pub api_key: String,
     /// Artificial delay before each answer (for benchmarks); None = answer at once.
     pub delay: Option<Duration>,
+    /// The API shape to speak; [`Shape::Classic`] by default.
+    pub shape: Shape,
 }
 
 impl Default for SampleOptions {
@@ -45,6 +108,7 @@ impl Default for SampleOptions {
         SampleOptions {
             api_key: "sample-key".to_owned(),
             delay: None,
+            shape: Shape::Classic,
         }
     }
 }
@@ -54,6 +118,7 @@ impl fmt::Debug for SampleOptions {
         f.debug_struct("SampleOptions")
             .field("api_key", &"…")
             .field("delay", &self.delay)
+            .field("shape", &self.shape)
             .finish()
     }
 }
@@ -104,19 +169,26 @@ impl SampleProduct {
         self.state.request_log()
     }
 
-    /// All users as their API JSON, ordered by id.
+    /// The API shape this product speaks.
+    pub fn shape(&self) -> Shape {
+        self.state.shape()
+    }
+
+    /// All users as this shape renders one user (without the uuid shape's `{"data": …}` envelope), in creation order.
     pub fn users(&self) -> Vec<serde_json::Value> {
-        self.state.store().all_users()
+        api::all_users(self.state.shape(), &self.state.store())
     }
 
-    /// All teams as their API JSON, ordered by id.
+    /// All teams as this shape renders one team (without an envelope), in creation order.
     pub fn teams(&self) -> Vec<serde_json::Value> {
-        self.state.store().all_teams()
+        api::all_teams(self.state.shape(), &self.state.store())
     }
 
-    /// The user ids of a team's members, ordered; `None` if there is no such team.
-    pub fn team_members(&self, team_id: u64) -> Option<Vec<u64>> {
-        self.state.store().member_ids(TeamId(team_id))
+    /// The members of the team whose key is `team` (its id in the classic shape, e.g. `"1"`; its name in the named
+    /// shape, case-insensitively; its UUID in the uuid shape), as this shape names users (the id as text, the
+    /// username, the UUID), in creation order of the users. `None` if there is no such team.
+    pub fn team_members(&self, team: &str) -> Option<Vec<String>> {
+        api::team_members(self.state.shape(), &self.state.store(), team)
     }
 
     /// Stop serving (also on Drop): no new connections are accepted and open ones are closed.
@@ -143,7 +215,8 @@ impl fmt::Debug for SampleProduct {
 /// `tracing::info`.
 pub async fn serve(listener: TcpListener, opts: SampleOptions) -> io::Result<()> {
     let product = SampleProduct::start_on(listener, opts).await?;
-    tracing::info!(addr = %product.addr(), base_url = %product.base_url(), "sample product listening");
+    tracing::info!(addr = %product.addr(), base_url = %product.base_url(), shape = %product.shape(),
+        "sample product listening");
     tokio::signal::ctrl_c().await?;
     tracing::info!(requests = product.request_count(), "sample product stopping");
     product.shutdown();

@@ -1,12 +1,17 @@
-//! The sample product's HTTP API under `/api/v1`: authentication, routing and rendering.
+//! The sample product's HTTP API under `/api/v1`: what every shape shares, and the dispatch to the shape's module.
 //!
-//! Every request is counted and logged, then (after the optional artificial delay) checked for `X-Api-Key`, read
-//! (at most [`MAX_BODY`] bytes, else 413), routed by a `match` on method and percent-decoded path segments, and
-//! answered with JSON. Errors become `{"error": {"code", "message"}}` in [`render`], the only place that builds an
-//! error response. What the endpoints do is in `handlers`; what the data may be is in `store`.
+//! Every request is counted and logged, then (after the optional artificial delay) authenticated the shape's way,
+//! read (at most [`MAX_BODY`] bytes, else 413), split into percent-decoded path segments and handed to the shape's
+//! router (`classic`, `named`, `uuid`: a `match` on method and segments; each file documents its wire contract).
+//! Errors become `{"error": {"code", "message"}}` in [`render`], the only place that builds an error response, in
+//! every shape. Strict body parsing shared by the shapes is in `fields`, strict query strings in `query`.
 
-mod handlers;
+mod base64;
+mod classic;
+mod fields;
+mod named;
 mod query;
+mod uuid;
 
 use std::convert::Infallible;
 use std::error::Error as StdError;
@@ -14,28 +19,39 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_TYPE, LOCATION};
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Body;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
+use super::Shape;
 use super::error::ApiError;
 use super::state::State;
-use super::store::{TeamId, UserId, Write};
+use super::store::Store;
 
 /// The largest request body the product reads: 1 MiB.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// The path every endpoint lives under.
+/// The path every endpoint lives under, in every shape.
 pub const BASE_PATH: &str = "/api/v1";
+
+/// The header of the named shape's list answers that carries the number of matches.
+pub const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 
 /// A successful answer, before rendering.
 #[derive(Debug)]
 pub enum Reply {
     /// 200 with a JSON body.
     Ok(Value),
+    /// 200 with a JSON body and the number of all matches in `X-Total-Count`.
+    Counted {
+        /// One page of matches.
+        body: Value,
+        /// How many objects match in all.
+        total: u64,
+    },
     /// 201 with a JSON body and a `Location` header.
     Created {
         /// The new object's path.
@@ -45,6 +61,19 @@ pub enum Reply {
     },
     /// 204 without a body.
     NoContent,
+}
+
+/// One authenticated request, as the shape routers see it.
+#[derive(Debug)]
+pub struct Call<'a> {
+    /// The method.
+    pub method: &'a Method,
+    /// The percent-decoded path segments after `/api/v1/`.
+    pub segments: &'a [&'a str],
+    /// The raw query string, if any.
+    pub query: Option<&'a str>,
+    /// The whole request body.
+    pub body: &'a [u8],
 }
 
 /// Serves one request; never fails (every error is an HTTP answer).
@@ -72,54 +101,79 @@ where
     B: Body<Data = Bytes>,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
-    authorize(state, req.headers())?;
+    let (shape, key) = (state.shape(), state.api_key());
+    match shape {
+        Shape::Classic => classic::authorize(req.headers(), key)?,
+        Shape::Named => named::authorize(req.headers(), key)?,
+        Shape::Uuid => uuid::authorize(req.headers(), key)?,
+    }
     let (parts, body) = req.into_parts();
     let segments = segments(parts.uri.path())?;
     let body = read_body(body).await?;
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    route(state, &parts.method, &segments, parts.uri.query(), &body)
-}
-
-fn route(
-    state: &State,
-    method: &Method,
-    segments: &[&str],
-    query: Option<&str>,
-    body: &[u8],
-) -> Result<Reply, ApiError> {
-    use handlers as h;
-    match (method, segments) {
-        (&Method::GET, ["users"]) => h::list_users(state, query),
-        (&Method::POST, ["users"]) => h::create_user(state, body),
-        (&Method::GET, ["users", id]) => h::get_user(state, user_id(id)?),
-        (&Method::PATCH, ["users", id]) => h::update_user(state, user_id(id)?, body, Write::Patch),
-        (&Method::PUT, ["users", id]) => h::update_user(state, user_id(id)?, body, Write::Replace),
-        (&Method::DELETE, ["users", id]) => h::delete_user(state, user_id(id)?),
-        (&Method::GET, ["teams"]) => h::list_teams(state, query),
-        (&Method::POST, ["teams"]) => h::create_team(state, body),
-        (&Method::GET, ["teams", id]) => h::get_team(state, team_id(id)?),
-        (&Method::PATCH, ["teams", id]) => h::update_team(state, team_id(id)?, body, Write::Patch),
-        (&Method::PUT, ["teams", id]) => h::update_team(state, team_id(id)?, body, Write::Replace),
-        (&Method::DELETE, ["teams", id]) => h::delete_team(state, team_id(id)?),
-        (&Method::GET, ["teams", id, "members"]) => h::list_members(state, team_id(id)?, query),
-        (&Method::PUT, ["teams", id, "members", user]) => h::add_member(state, team_id(id)?, user_id(user)?),
-        (&Method::DELETE, ["teams", id, "members", user]) => h::remove_member(state, team_id(id)?, user_id(user)?),
-        (_, ["users" | "teams"]) => Err(not_allowed(method, "GET, POST")),
-        (_, ["users" | "teams", _]) => Err(not_allowed(method, "GET, PUT, PATCH, DELETE")),
-        (_, ["teams", _, "members"]) => Err(not_allowed(method, "GET")),
-        (_, ["teams", _, "members", _]) => Err(not_allowed(method, "PUT, DELETE")),
-        _ => Err(ApiError::no_endpoint()),
+    let call = Call {
+        method: &parts.method,
+        segments: &segments,
+        query: parts.uri.query(),
+        body: &body,
+    };
+    match shape {
+        Shape::Classic => classic::route(state, &call),
+        Shape::Named => named::route(state, &call),
+        Shape::Uuid => uuid::route(state, &call),
     }
 }
 
-/// Checks `X-Api-Key` in constant time (for keys of the right length).
-fn authorize(state: &State, headers: &HeaderMap) -> Result<(), ApiError> {
-    let sent = headers.get("x-api-key").map(HeaderValue::as_bytes).unwrap_or_default();
-    if bool::from(sent.ct_eq(state.api_key())) {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized)
-    }
+/// Every user as `shape` renders one, in creation order (for the test hooks).
+pub fn all_users(shape: Shape, store: &Store) -> Vec<Value> {
+    let render = match shape {
+        Shape::Classic => classic::user_json,
+        Shape::Named => named::user_json,
+        Shape::Uuid => uuid::user_json,
+    };
+    store.users().map(|user| render(store, user)).collect()
+}
+
+/// Every team as `shape` renders one, in creation order (for the test hooks).
+pub fn all_teams(shape: Shape, store: &Store) -> Vec<Value> {
+    let render = match shape {
+        Shape::Classic => classic::team_json,
+        Shape::Named => named::team_json,
+        Shape::Uuid => uuid::team_json,
+    };
+    store.teams().map(|team| render(store, team)).collect()
+}
+
+/// The members of the team keyed `team` as `shape` keys users; `None` without such a team (for the test hooks).
+pub fn team_members(shape: Shape, store: &Store, team: &str) -> Option<Vec<String>> {
+    let team = match shape {
+        Shape::Classic => classic::team_by_key(store, team),
+        Shape::Named => store.team_by_name(team),
+        Shape::Uuid => store.team_by_uuid(team),
+    }?;
+    let members = team.members.iter().filter_map(|id| store.user(*id));
+    Some(match shape {
+        Shape::Classic => members.map(|user| user.id.to_string()).collect(),
+        Shape::Named => members
+            .map(|user| user.fields.login.clone().unwrap_or_default())
+            .collect(),
+        Shape::Uuid => members.map(|user| user.uuid.clone()).collect(),
+    })
+}
+
+/// The credentials after `scheme` (compared case-insensitively) in the `Authorization` header, if it has that scheme.
+fn credentials<'h>(headers: &'h HeaderMap, scheme: &str) -> Option<&'h [u8]> {
+    let value = headers.get(http::header::AUTHORIZATION)?.as_bytes();
+    let (sent_scheme, rest) = value.split_at_checked(scheme.len())?;
+    let rest = rest.strip_prefix(b" ")?;
+    sent_scheme
+        .eq_ignore_ascii_case(scheme.as_bytes())
+        .then(|| rest.trim_ascii())
+}
+
+/// Whether `sent` is the API key, compared in constant time (for keys of the right length).
+fn is_key(sent: &[u8], key: &[u8]) -> bool {
+    bool::from(sent.ct_eq(key))
 }
 
 /// The percent-decoded segments after `/api/v1/`; 404 for any other path or for segments that are not UTF-8.
@@ -150,14 +204,6 @@ where
     }
 }
 
-fn user_id(segment: &str) -> Result<UserId, ApiError> {
-    UserId::parse(segment).ok_or_else(|| ApiError::NotFound(format!("user {segment:?} not found")))
-}
-
-fn team_id(segment: &str) -> Result<TeamId, ApiError> {
-    TeamId::parse(segment).ok_or_else(|| ApiError::NotFound(format!("team {segment:?} not found")))
-}
-
 fn not_allowed(method: &Method, allow: &'static str) -> ApiError {
     ApiError::MethodNotAllowed {
         method: method.to_string(),
@@ -169,6 +215,11 @@ fn not_allowed(method: &Method, allow: &'static str) -> ApiError {
 pub fn render(outcome: Result<Reply, ApiError>) -> Response<Full<Bytes>> {
     match outcome {
         Ok(Reply::Ok(body)) => json_response(StatusCode::OK, &body),
+        Ok(Reply::Counted { body, total }) => {
+            let mut response = json_response(StatusCode::OK, &body);
+            response.headers_mut().insert(TOTAL_COUNT, HeaderValue::from(total));
+            response
+        }
         Ok(Reply::Created { location, body }) => {
             let mut response = json_response(StatusCode::CREATED, &body);
             if let Ok(location) = HeaderValue::try_from(location) {

@@ -9,15 +9,18 @@ use http::StatusCode;
 /// Why the sample product refused a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
-    /// The `X-Api-Key` header was missing or wrong.
-    #[error("missing or invalid X-Api-Key header")]
-    Unauthorized,
+    /// The credentials were missing or wrong; the message says what the shape expects.
+    #[error("{0}")]
+    Unauthorized(&'static str),
     /// No such endpoint or no such object.
     #[error("{0}")]
     NotFound(String),
-    /// A uniqueness rule was broken (email of a user, name of a team).
+    /// A uniqueness rule was broken (email or login of a user, name of a team).
     #[error("{0}")]
     Conflict(String),
+    /// The body was well-formed but names an object that does not exist (a member, a team).
+    #[error("{0}")]
+    Unprocessable(String),
     /// The request was malformed: bad JSON, wrong type, unknown or read-only field, bad query parameter.
     #[error("{0}")]
     Invalid(String),
@@ -46,9 +49,10 @@ impl ApiError {
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -58,9 +62,10 @@ impl ApiError {
     /// The snake_case `code` member of the error body.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Unauthorized => "unauthorized",
+            ApiError::Unauthorized(_) => "unauthorized",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::Unprocessable(_) => "unprocessable",
             ApiError::Invalid(_) => "invalid",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::TooLarge { .. } => "payload_too_large",

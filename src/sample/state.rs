@@ -1,5 +1,6 @@
-//! What one running sample product shares between its connections: the options, the store behind a lock, and the
-//! record of requests served (for tests that assert which calls the gateway made).
+//! What one running sample product shares between its connections: the options (key, shape, delay), the store behind
+//! a lock (its [`MembersOn`] chosen by the shape), and the record of requests served (for tests that assert which
+//! calls the gateway made).
 //!
 //! The lock is a `std::sync::Mutex`, held only for one synchronous store call and never across an `.await`.
 
@@ -8,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::SampleOptions;
-use super::store::Store;
+use super::store::{MembersOn, Store};
+use super::{SampleOptions, Shape};
 
 /// How many requests the log keeps; older entries are dropped so a long benchmark cannot grow it without bound.
 pub const LOG_CAPACITY: usize = 100_000;
@@ -18,6 +19,7 @@ pub const LOG_CAPACITY: usize = 100_000;
 #[derive(Debug)]
 pub struct State {
     api_key: Vec<u8>,
+    shape: Shape,
     delay: Option<Duration>,
     store: Mutex<Store>,
     requests: AtomicU64,
@@ -29,16 +31,22 @@ impl State {
     pub fn new(opts: &SampleOptions) -> Self {
         State {
             api_key: opts.api_key.as_bytes().to_vec(),
+            shape: opts.shape,
             delay: opts.delay,
-            store: Mutex::new(Store::new()),
+            store: Mutex::new(Store::new(members_on(opts.shape))),
             requests: AtomicU64::new(0),
             log: Mutex::new(VecDeque::new()),
         }
     }
 
-    /// The key clients must send in `X-Api-Key`.
+    /// The key clients must send (how depends on the shape).
     pub fn api_key(&self) -> &[u8] {
         &self.api_key
+    }
+
+    /// The API shape this product speaks.
+    pub fn shape(&self) -> Shape {
+        self.shape
     }
 
     /// The artificial delay before each answer.
@@ -75,5 +83,13 @@ impl State {
             .iter()
             .cloned()
             .collect()
+    }
+}
+
+/// The side that renders memberships in each shape.
+fn members_on(shape: Shape) -> MembersOn {
+    match shape {
+        Shape::Classic | Shape::Named => MembersOn::Teams,
+        Shape::Uuid => MembersOn::Users,
     }
 }

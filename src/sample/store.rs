@@ -1,12 +1,15 @@
-//! The sample product's data: users, teams and team memberships, held in memory.
+//! The sample product's data: users, teams and team memberships, held in memory, whatever the API shape.
 //!
-//! Pure and synchronous: the HTTP layer (`api.rs`) parses paths and queries, takes the lock, calls one method here and
-//! shapes the reply. This module owns validation of bodies (`fields`), paging (`paging`), uniqueness (email of a user,
-//! name of a team, both case-insensitive), id assignment (from 1, never reused) and the read-only `created_at`,
-//! `updated_at` and `version` of every object. Answers are the product's API JSON as `serde_json::Value`s.
+//! Pure and synchronous, and ignorant of JSON: each API shape (`api/classic`, `api/named`, `api/uuid`) parses a body
+//! into [`UserFields`] / [`TeamFields`], resolves its own keys (integer id, name, UUID) through the lookups here, takes
+//! the lock, calls one method and renders the objects it gets back. This module owns what holds in every shape:
+//! uniqueness (a user's email and login, a team's name, all case-insensitive), ids (a sequence from 1, never reused,
+//! plus a random UUID v4 per object), the `created_at`, `updated_at` and `version` bookkeeping, and memberships.
+//!
+//! A write that changes nothing leaves `version` and `updated_at` alone. A membership change bumps the objects on
+//! the side that renders memberships ([`MembersOn`]): the team in the classic and named shapes, the user in the uuid
+//! shape; each object moves at most once per call.
 
-mod fields;
-mod paging;
 mod teams;
 mod users;
 
@@ -16,37 +19,19 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
-use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::macros::format_description;
-
-use self::fields::{TeamFields, USER_NULLABLE, UserFields};
-pub use self::paging::Page;
 
 /// Gives the current time as the API renders it (RFC 3339, UTC, whole seconds).
 pub type Clock = fn() -> String;
 
-/// The id the product gave a user.
+/// The product's internal, sequential id of a user (the classic shape shows it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UserId(pub u64);
 
-/// The id the product gave a team.
+/// The product's internal, sequential id of a team (the classic shape shows it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TeamId(pub u64);
-
-impl UserId {
-    /// A path segment as a user id; `None` (answered with 404) unless it is a positive decimal integer.
-    pub fn parse(segment: &str) -> Option<Self> {
-        positive_int(segment).map(UserId)
-    }
-}
-
-impl TeamId {
-    /// A path segment as a team id; `None` (answered with 404) unless it is a positive decimal integer.
-    pub fn parse(segment: &str) -> Option<Self> {
-        positive_int(segment).map(TeamId)
-    }
-}
 
 impl fmt::Display for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -60,74 +45,57 @@ impl fmt::Display for TeamId {
     }
 }
 
-/// Whether a write replaces the object or changes only the fields it names.
+/// Which objects render memberships, and so get a new version when a membership changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Write {
-    /// `PATCH`: absent fields stay as they are.
-    Patch,
-    /// `PUT`: absent nullable fields become null, an absent status becomes `active`.
-    Replace,
+pub enum MembersOn {
+    /// Teams list their members (classic, named).
+    Teams,
+    /// Users list their teams (uuid).
+    Users,
 }
 
-/// The exact-match filters of `GET /users`.
-#[derive(Clone, Debug, Default)]
-pub struct UserFilter {
-    /// Matches the email case-insensitively.
-    pub email: Option<String>,
-    /// Matches `external_ref` exactly.
+/// Everything a client can write on a user, in shape-neutral terms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserFields {
+    /// The sign-in name (`username` in the named shape, `login` in the uuid shape, absent in the classic shape);
+    /// unique case-insensitively when present.
+    pub login: Option<String>,
+    /// Unique case-insensitively.
+    pub email: String,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// The client's own reference (matched exactly by list filters).
     pub external_ref: Option<String>,
+    /// Kept, but locked out (`status: suspended` / `disabled: true`).
+    pub disabled: bool,
 }
 
-/// All data of one sample product.
-#[derive(Debug)]
-pub struct Store {
-    users: BTreeMap<UserId, User>,
-    teams: BTreeMap<TeamId, Team>,
-    /// Lower-cased email → owner, for uniqueness and the `email` filter.
-    emails: HashMap<String, UserId>,
-    /// Lower-cased team name → team.
-    team_names: HashMap<String, TeamId>,
-    last_user: u64,
-    last_team: u64,
-    clock: Clock,
-}
-
-impl Default for Store {
-    fn default() -> Self {
-        Store::with_clock(utc_now)
-    }
-}
-
-impl Store {
-    /// An empty store on the wall clock.
-    pub fn new() -> Self {
-        Store::default()
-    }
-
-    /// An empty store whose timestamps come from `clock`.
-    pub fn with_clock(clock: Clock) -> Self {
-        Store {
-            users: BTreeMap::new(),
-            teams: BTreeMap::new(),
-            emails: HashMap::new(),
-            team_names: HashMap::new(),
-            last_user: 0,
-            last_team: 0,
-            clock,
-        }
-    }
-
-    fn now(&self) -> String {
-        (self.clock)()
-    }
+/// Everything a client can write on a team.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TeamFields {
+    /// Unique case-insensitively; never empty.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
 }
 
 /// The product's bookkeeping on every object.
-#[derive(Clone, Debug)]
-struct Meta {
-    created_at: String,
-    updated_at: String,
-    version: u64,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Meta {
+    /// When the object was created.
+    pub created_at: String,
+    /// When the object last changed.
+    pub updated_at: String,
+    /// 1 at creation, +1 per change.
+    pub version: u64,
 }
 
 impl Meta {
@@ -139,56 +107,152 @@ impl Meta {
         }
     }
 
-    fn touch(&mut self, now: String) {
-        self.updated_at = now;
+    fn touch(&mut self, now: &str) {
+        self.updated_at = now.to_owned();
         self.version += 1;
     }
+}
 
-    fn write_into(&self, object: &mut Map<String, Value>) {
-        object.insert("created_at".to_owned(), json!(self.created_at));
-        object.insert("updated_at".to_owned(), json!(self.updated_at));
-        object.insert("version".to_owned(), json!(self.version));
+/// One user as stored.
+#[derive(Clone, Debug)]
+pub struct User {
+    /// Sequential id.
+    pub id: UserId,
+    /// Random UUID v4, lowercase hex.
+    pub uuid: String,
+    /// What clients wrote.
+    pub fields: UserFields,
+    /// Bookkeeping.
+    pub meta: Meta,
+}
+
+/// One team as stored.
+#[derive(Clone, Debug)]
+pub struct Team {
+    /// Sequential id.
+    pub id: TeamId,
+    /// Random UUID v4, lowercase hex.
+    pub uuid: String,
+    /// What clients wrote.
+    pub fields: TeamFields,
+    /// The members, ordered by user id (that is, by creation).
+    pub members: BTreeSet<UserId>,
+    /// Bookkeeping.
+    pub meta: Meta,
+}
+
+/// All data of one sample product.
+#[derive(Debug)]
+pub struct Store {
+    users: BTreeMap<UserId, User>,
+    teams: BTreeMap<TeamId, Team>,
+    /// Lower-cased email → owner.
+    emails: HashMap<String, UserId>,
+    /// Lower-cased login → owner.
+    logins: HashMap<String, UserId>,
+    /// UUID → user.
+    user_uuids: HashMap<String, UserId>,
+    /// Lower-cased team name → team.
+    team_names: HashMap<String, TeamId>,
+    /// UUID → team.
+    team_uuids: HashMap<String, TeamId>,
+    last_user: u64,
+    last_team: u64,
+    members_on: MembersOn,
+    clock: Clock,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new(MembersOn::Teams)
     }
 }
 
-#[derive(Clone, Debug)]
-struct User {
-    id: UserId,
-    fields: UserFields,
-    meta: Meta,
-}
+// === impl Store ===
 
-impl User {
-    fn to_json(&self) -> Value {
-        let mut object = Map::new();
-        object.insert("id".to_owned(), json!(self.id.0));
-        object.insert("email".to_owned(), json!(self.fields.email));
-        for (name, value) in USER_NULLABLE.iter().zip(&self.fields.nullable) {
-            object.insert((*name).to_owned(), json!(value));
+impl Store {
+    /// An empty store on the wall clock.
+    pub fn new(members_on: MembersOn) -> Self {
+        Store::with_clock(members_on, utc_now)
+    }
+
+    /// An empty store whose timestamps come from `clock`.
+    pub fn with_clock(members_on: MembersOn, clock: Clock) -> Self {
+        Store {
+            users: BTreeMap::new(),
+            teams: BTreeMap::new(),
+            emails: HashMap::new(),
+            logins: HashMap::new(),
+            user_uuids: HashMap::new(),
+            team_names: HashMap::new(),
+            team_uuids: HashMap::new(),
+            last_user: 0,
+            last_team: 0,
+            members_on,
+            clock,
         }
-        object.insert("status".to_owned(), json!(self.fields.status.as_str()));
-        self.meta.write_into(&mut object);
-        Value::Object(object)
+    }
+
+    fn now(&self) -> String {
+        (self.clock)()
+    }
+
+    /// Bumps every object in `touched` once.
+    fn commit(&mut self, touched: Touched) {
+        let now = self.now();
+        for id in touched.users {
+            if let Some(user) = self.users.get_mut(&id) {
+                user.meta.touch(&now);
+            }
+        }
+        for id in touched.teams {
+            if let Some(team) = self.teams.get_mut(&id) {
+                team.meta.touch(&now);
+            }
+        }
     }
 }
 
-#[derive(Clone, Debug)]
-struct Team {
-    id: TeamId,
-    fields: TeamFields,
-    meta: Meta,
-    members: BTreeSet<UserId>,
+/// The objects one store call changed, each to be bumped once.
+#[derive(Debug, Default)]
+struct Touched {
+    users: BTreeSet<UserId>,
+    teams: BTreeSet<TeamId>,
 }
 
-impl Team {
-    fn to_json(&self) -> Value {
-        let mut object = Map::new();
-        object.insert("id".to_owned(), json!(self.id.0));
-        object.insert("name".to_owned(), json!(self.fields.name));
-        object.insert("description".to_owned(), json!(self.fields.description));
-        self.meta.write_into(&mut object);
-        Value::Object(object)
+impl Touched {
+    /// Notes that the membership of `user` in `team` changed, on the side that renders it.
+    fn membership(&mut self, side: MembersOn, team: TeamId, user: UserId) {
+        match side {
+            MembersOn::Teams => self.teams.insert(team),
+            MembersOn::Users => self.users.insert(user),
+        };
     }
+}
+
+/// A fresh random UUID v4 in its 8-4-4-4-12 lowercase hex form.
+pub fn new_uuid() -> String {
+    let bits = rand::random::<u128>();
+    // RFC 9562 §5.4: version 4 in bits 48..52, variant 0b10 in bits 64..66.
+    let bits = (bits & !(0xF_u128 << 76) & !(0x3_u128 << 62)) | (0x4_u128 << 76) | (0x2_u128 << 62);
+    let hex = format!("{bits:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Whether `text` is a UUID in 8-4-4-4-12 hex form (either case).
+pub fn is_uuid(text: &str) -> bool {
+    text.len() == 36
+        && text.char_indices().all(|(at, c)| match at {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }
 
 /// The current UTC time in RFC 3339 with whole seconds, e.g. `2026-11-24T12:00:00Z`.
@@ -198,12 +262,4 @@ pub fn utc_now() -> String {
     OffsetDateTime::now_utc()
         .format(format)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
-}
-
-/// A decimal integer of at least 1, ASCII digits only (no sign, no spaces).
-pub(crate) fn positive_int(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok().filter(|n| *n >= 1)
 }

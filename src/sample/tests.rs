@@ -198,7 +198,7 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
     );
     assert_eq!(wrong.headers.get(ALLOW).map(|v| v.as_bytes()), Some(&b"GET, POST"[..]));
     assert_eq!(
-        api.call(Method::POST, "/teams/1/members", None).await.status,
+        api.call(Method::PATCH, "/teams/1/members", None).await.status,
         StatusCode::METHOD_NOT_ALLOWED
     );
 }
@@ -243,7 +243,7 @@ async fn team_members_can_be_added_listed_and_removed() {
         StatusCode::NOT_FOUND
     );
     api.call(Method::DELETE, "/users/2", None).await;
-    assert_eq!(api.product.team_members(1), Some(vec![]));
+    assert_eq!(api.product.team_members("1"), Some(vec![]));
     let found = api.call(Method::GET, "/teams?name=engineering", None).await;
     assert_eq!(found.body["data"][0]["version"], 5);
     assert_eq!(

@@ -1,12 +1,14 @@
-//! Query strings of the list endpoints: strict `application/x-www-form-urlencoded` pairs.
+//! Query strings of the list endpoints, in every shape: strict `application/x-www-form-urlencoded` pairs.
 //!
-//! `+` means a space and `%XX` a byte, so a literal `+` (as in `ada+test@example.com`) must be sent as `%2B`.
-//! Unknown and repeated parameters are refused with 400, as a strict legacy API would.
+//! `+` means a space and `%XX` a byte, so a literal `+` (as in `ada+test@example.com`) must be sent as `%2B`. Names
+//! are decoded too, so the uuid shape's `filter[login][_eq]` may arrive as `filter%5Blogin%5D%5B_eq%5D`. Unknown and
+//! repeated parameters are refused with 400, as a strict legacy API would.
+
+use std::ops::RangeInclusive;
 
 use percent_encoding::percent_decode_str;
 
 use crate::sample::error::ApiError;
-use crate::sample::store::Page;
 
 /// The decoded parameters of one query string.
 #[derive(Debug, Default)]
@@ -42,10 +44,27 @@ impl Query {
             .map(|(_, value)| value.as_str())
     }
 
-    /// The `page` and `per_page` parameters.
-    pub fn page(&self) -> Result<Page, ApiError> {
-        Page::parse(self.get("page"), self.get("per_page"))
+    /// A decimal integer parameter within `range` (ASCII digits only), or `default` when absent; 400 otherwise.
+    pub fn number(&self, key: &str, default: u64, range: RangeInclusive<u64>) -> Result<u64, ApiError> {
+        let Some(text) = self.get(key) else {
+            return Ok(default);
+        };
+        decimal(text).filter(|n| range.contains(n)).ok_or_else(|| {
+            let expected = match (*range.start(), *range.end()) {
+                (min, u64::MAX) => format!("an integer of at least {min}"),
+                (min, max) => format!("an integer from {min} to {max}"),
+            };
+            ApiError::Invalid(format!("`{key}` must be {expected}, not {text:?}"))
+        })
     }
+}
+
+/// A decimal integer, ASCII digits only (no sign, no spaces); `None` when it is not one or overflows.
+pub fn decimal(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 fn decode(text: &str) -> Result<String, ApiError> {
@@ -84,8 +103,25 @@ mod tests {
     }
 
     #[test]
-    fn empty_query_gives_default_page() {
-        let query = Query::parse(Some(""), &["page"]).expect("empty query is valid");
-        assert_eq!(query.page(), Ok(Page::default()));
+    fn numbers_take_defaults_and_respect_their_range() {
+        let query = Query::parse(
+            Some("limit=50&offset=0&big=99999999999999999999"),
+            &["limit", "offset", "big"],
+        );
+        let query = query.expect("valid query");
+        assert_eq!(query.number("limit", 25, 1..=50), Ok(50));
+        assert_eq!(query.number("offset", 7, 0..=u64::MAX), Ok(0));
+        assert_eq!(query.number("absent", 7, 0..=u64::MAX), Ok(7));
+        assert!(query.number("limit", 25, 1..=49).is_err());
+        assert!(query.number("big", 1, 1..=u64::MAX).is_err());
+        for bad in ["-1", "+1", "1.0", "", " 1"] {
+            assert_eq!(decimal(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn bracketed_names_are_decoded() {
+        let query = Query::parse(Some("filter%5Blogin%5D%5B_eq%5D=ada"), &["filter[login][_eq]"]);
+        assert_eq!(query.expect("valid").get("filter[login][_eq]"), Some("ada"));
     }
 }

@@ -1,144 +1,161 @@
-//! Teams and their members: list, read, create, update, delete; list, add and remove members.
+//! Teams and their members: look up, create, update, delete; change members.
 //!
-//! A change of membership is a change of the team: it bumps the team's `version` and `updated_at` (an add of an
-//! existing member changes nothing). The users themselves are not touched.
+//! Deleting a team leaves its members' users in place (in the uuid shape their `team_ids` shrink).
 
 use std::collections::BTreeSet;
 
-use serde_json::{Value, json};
-
-use super::fields::TeamInput;
-use super::users::user_not_found;
-use super::{Meta, Page, Store, Team, TeamId, UserId, Write};
+use super::{Meta, Store, Team, TeamFields, TeamId, Touched, UserId, new_uuid};
 use crate::sample::error::ApiError;
 
 impl Store {
-    /// `GET /teams`: the teams whose name equals `name` case-insensitively (all if `None`), one page of them.
-    pub fn list_teams(&self, name: Option<&str>, page: Page) -> Value {
-        let wanted = name.map(|name| self.team_names.get(&name.to_lowercase()).copied());
-        let matching = self
-            .teams
-            .values()
-            .filter(|team| wanted.is_none_or(|wanted| wanted == Some(team.id)));
-        page.render(matching, Team::to_json)
+    /// Every team, ordered by id (that is, by creation).
+    pub fn teams(&self) -> impl Iterator<Item = &Team> {
+        self.teams.values()
     }
 
-    /// `GET /teams/{id}`.
-    pub fn team(&self, id: TeamId) -> Result<Value, ApiError> {
-        self.teams.get(&id).map(Team::to_json).ok_or_else(|| team_not_found(id))
+    /// The teams after `id`, ordered by id.
+    pub fn teams_after(&self, id: TeamId) -> impl Iterator<Item = &Team> {
+        self.teams
+            .range((std::ops::Bound::Excluded(id), std::ops::Bound::Unbounded))
+            .map(|(_, team)| team)
     }
 
-    /// `POST /teams`: the new team's id and JSON.
-    pub fn create_team(&mut self, body: &Value) -> Result<(TeamId, Value), ApiError> {
-        let fields = TeamInput::parse(body, None)?.into_fields()?;
-        let key = fields.name.to_lowercase();
-        if self.team_names.contains_key(&key) {
-            return Err(name_taken(&fields.name));
-        }
+    /// The team with this id.
+    pub fn team(&self, id: TeamId) -> Option<&Team> {
+        self.teams.get(&id)
+    }
+
+    /// The team with this name, compared case-insensitively.
+    pub fn team_by_name(&self, name: &str) -> Option<&Team> {
+        self.team_names
+            .get(&name.to_lowercase())
+            .and_then(|id| self.teams.get(id))
+    }
+
+    /// The team with this UUID, compared case-insensitively.
+    pub fn team_by_uuid(&self, uuid: &str) -> Option<&Team> {
+        self.team_uuids
+            .get(&uuid.to_ascii_lowercase())
+            .and_then(|id| self.teams.get(id))
+    }
+
+    /// Creates a team with `members` (who must exist: 422 otherwise).
+    pub fn create_team(&mut self, fields: TeamFields, members: &BTreeSet<UserId>) -> Result<&Team, ApiError> {
+        self.check_team_unique(&fields, None)?;
+        self.check_users_exist(members)?;
         self.last_team += 1;
         let id = TeamId(self.last_team);
         let team = Team {
             id,
+            uuid: new_uuid(),
             fields,
+            members: members.clone(),
             meta: Meta::new(self.now()),
-            members: BTreeSet::new(),
         };
-        let json = team.to_json();
-        self.team_names.insert(key, id);
+        self.team_names.insert(team.fields.name.to_lowercase(), id);
+        self.team_uuids.insert(team.uuid.clone(), id);
         self.teams.insert(id, team);
-        Ok((id, json))
+        // A new team has its first version; only users that render their teams move.
+        let mut touched = Touched::default();
+        for user in members {
+            touched.membership(self.members_on, id, *user);
+        }
+        touched.teams.remove(&id);
+        self.commit(touched);
+        self.teams.get(&id).ok_or_else(|| team_not_found(id))
     }
 
-    /// `PATCH` or `PUT /teams/{id}`. A write that changes nothing leaves `version` and `updated_at` alone.
-    pub fn update_team(&mut self, id: TeamId, body: &Value, write: Write) -> Result<Value, ApiError> {
+    /// Replaces the fields of a team and, if `members` is given, its members (who must exist: 422 otherwise).
+    pub fn update_team(
+        &mut self,
+        id: TeamId,
+        fields: TeamFields,
+        members: Option<&BTreeSet<UserId>>,
+    ) -> Result<&Team, ApiError> {
         let team = self.teams.get(&id).ok_or_else(|| team_not_found(id))?;
-        let input = TeamInput::parse(body, (write == Write::Replace).then_some(id.0))?;
-        let fields = match write {
-            Write::Patch => {
-                let mut fields = team.fields.clone();
-                input.apply(&mut fields);
-                fields
+        self.check_team_unique(&fields, Some(id))?;
+        let mut touched = Touched::default();
+        if let Some(members) = members {
+            self.check_users_exist(members)?;
+            for user in team.members.symmetric_difference(members) {
+                touched.membership(self.members_on, id, *user);
             }
-            Write::Replace => input.into_fields()?,
-        };
-        if fields == team.fields {
-            return Ok(team.to_json());
         }
-        let old_key = team.fields.name.to_lowercase();
-        let new_key = fields.name.to_lowercase();
-        if self.team_names.get(&new_key).is_some_and(|owner| *owner != id) {
-            return Err(name_taken(&fields.name));
+        if fields != team.fields {
+            touched.teams.insert(id);
         }
-        let now = self.now();
-        self.team_names.remove(&old_key);
-        self.team_names.insert(new_key, id);
-        let team = self.teams.get_mut(&id).ok_or_else(|| team_not_found(id))?;
-        team.fields = fields;
-        team.meta.touch(now);
-        Ok(team.to_json())
+        self.team_names.remove(&team.fields.name.to_lowercase());
+        self.team_names.insert(fields.name.to_lowercase(), id);
+        if let Some(team) = self.teams.get_mut(&id) {
+            team.fields = fields;
+            if let Some(members) = members {
+                team.members.clone_from(members);
+            }
+        }
+        self.commit(touched);
+        self.teams.get(&id).ok_or_else(|| team_not_found(id))
     }
 
-    /// `DELETE /teams/{id}`; the members' users stay.
+    /// Deletes a team; its members' users stay.
     pub fn delete_team(&mut self, id: TeamId) -> Result<(), ApiError> {
         let team = self.teams.remove(&id).ok_or_else(|| team_not_found(id))?;
         self.team_names.remove(&team.fields.name.to_lowercase());
+        self.team_uuids.remove(&team.uuid);
+        let mut touched = Touched::default();
+        for user in &team.members {
+            touched.membership(self.members_on, id, *user);
+        }
+        touched.teams.remove(&id);
+        self.commit(touched);
         Ok(())
     }
 
-    /// `GET /teams/{id}/members`: `{"user_id", "email"}` per member, ordered by user id, one page of them.
-    pub fn list_members(&self, id: TeamId, page: Page) -> Result<Value, ApiError> {
+    /// Adds the users in `add` and removes those in `remove` (all must exist: 422 otherwise, and nothing changes);
+    /// adding a member or removing a non-member is no change. Answers how many were really added and removed.
+    pub fn change_members(
+        &mut self,
+        id: TeamId,
+        add: &BTreeSet<UserId>,
+        remove: &BTreeSet<UserId>,
+    ) -> Result<(usize, usize), ApiError> {
         let team = self.teams.get(&id).ok_or_else(|| team_not_found(id))?;
-        let members = team.members.iter().filter_map(|user_id| self.users.get(user_id));
-        Ok(page.render(
-            members,
-            |user| json!({"user_id": user.id.0, "email": user.fields.email}),
-        ))
+        self.check_users_exist(add)?;
+        self.check_users_exist(remove)?;
+        let added: Vec<UserId> = add.difference(&team.members).copied().collect();
+        let removed: Vec<UserId> = remove.intersection(&team.members).copied().collect();
+        let mut touched = Touched::default();
+        for user in added.iter().chain(&removed) {
+            touched.membership(self.members_on, id, *user);
+        }
+        if let Some(team) = self.teams.get_mut(&id) {
+            team.members.extend(&added);
+            for user in &removed {
+                team.members.remove(user);
+            }
+        }
+        self.commit(touched);
+        Ok((added.len(), removed.len()))
     }
 
-    /// `PUT /teams/{id}/members/{user_id}`: idempotent.
-    pub fn add_member(&mut self, id: TeamId, user: UserId) -> Result<(), ApiError> {
-        if !self.teams.contains_key(&id) {
-            return Err(team_not_found(id));
+    fn check_team_unique(&self, fields: &TeamFields, owner: Option<TeamId>) -> Result<(), ApiError> {
+        match self.team_names.get(&fields.name.to_lowercase()) {
+            Some(found) if Some(*found) != owner => Err(ApiError::Conflict(format!(
+                "a team named {:?} already exists",
+                fields.name
+            ))),
+            _ => Ok(()),
         }
-        if !self.users.contains_key(&user) {
-            return Err(user_not_found(user));
-        }
-        let now = self.now();
-        let team = self.teams.get_mut(&id).ok_or_else(|| team_not_found(id))?;
-        if team.members.insert(user) {
-            team.meta.touch(now);
-        }
-        Ok(())
     }
 
-    /// `DELETE /teams/{id}/members/{user_id}`: 404 when the user is not a member (this legacy API is strict).
-    pub fn remove_member(&mut self, id: TeamId, user: UserId) -> Result<(), ApiError> {
-        let now = self.now();
-        let team = self.teams.get_mut(&id).ok_or_else(|| team_not_found(id))?;
-        if !team.members.remove(&user) {
-            return Err(ApiError::NotFound(format!("user {user} is not a member of team {id}")));
+    fn check_users_exist(&self, users: &BTreeSet<UserId>) -> Result<(), ApiError> {
+        match users.iter().find(|user| !self.users.contains_key(user)) {
+            Some(missing) => Err(ApiError::Unprocessable(format!("user {missing} does not exist"))),
+            None => Ok(()),
         }
-        team.meta.touch(now);
-        Ok(())
-    }
-
-    /// Every team's API JSON, ordered by id.
-    pub fn all_teams(&self) -> Vec<Value> {
-        self.teams.values().map(Team::to_json).collect()
-    }
-
-    /// The user ids of a team's members, ordered; `None` if there is no such team.
-    pub fn member_ids(&self, id: TeamId) -> Option<Vec<u64>> {
-        self.teams
-            .get(&id)
-            .map(|team| team.members.iter().map(|user| user.0).collect())
     }
 }
 
+/// The 404 for a team id that is not (or no longer) there.
 fn team_not_found(id: TeamId) -> ApiError {
     ApiError::NotFound(format!("team {id} not found"))
-}
-
-fn name_taken(name: &str) -> ApiError {
-    ApiError::Conflict(format!("a team named {name:?} already exists"))
 }

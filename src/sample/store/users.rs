@@ -1,114 +1,177 @@
-//! Users: list, read, create, update, delete. Deleting a user also drops them from every team.
+//! Users: look up, create, update, delete. Deleting a user also drops them from every team.
 
-use serde_json::Value;
+use std::collections::BTreeSet;
 
-use super::fields::{USER_NULLABLE, UserInput};
-use super::{Meta, Page, Store, User, UserFilter, UserId, Write};
+use super::{Meta, Store, TeamId, Touched, User, UserFields, UserId, new_uuid};
 use crate::sample::error::ApiError;
 
-/// Position of `external_ref` among the nullable user fields.
-const EXTERNAL_REF: usize = 5;
-
 impl Store {
-    /// `GET /users`: the users matching `filter`, ordered by id, one page of them.
-    pub fn list_users(&self, filter: &UserFilter, page: Page) -> Value {
-        // The email filter goes through the unique index: at most one user can match.
-        let candidates: Box<dyn Iterator<Item = &User>> = match &filter.email {
-            Some(email) => Box::new(
-                self.emails
-                    .get(&email.to_lowercase())
-                    .and_then(|id| self.users.get(id))
-                    .into_iter(),
-            ),
-            None => Box::new(self.users.values()),
-        };
-        let wanted_ref = filter.external_ref.as_deref();
-        let matching = candidates.filter(|user| {
-            wanted_ref.is_none_or(|wanted| user.fields.nullable[EXTERNAL_REF].as_deref() == Some(wanted))
-        });
-        page.render(matching, User::to_json)
+    /// Every user, ordered by id (that is, by creation).
+    pub fn users(&self) -> impl Iterator<Item = &User> {
+        self.users.values()
     }
 
-    /// `GET /users/{id}`.
-    pub fn user(&self, id: UserId) -> Result<Value, ApiError> {
-        self.users.get(&id).map(User::to_json).ok_or_else(|| user_not_found(id))
+    /// The users after `id`, ordered by id.
+    pub fn users_after(&self, id: UserId) -> impl Iterator<Item = &User> {
+        self.users
+            .range((std::ops::Bound::Excluded(id), std::ops::Bound::Unbounded))
+            .map(|(_, user)| user)
     }
 
-    /// `POST /users`: the new user's id and JSON.
-    pub fn create_user(&mut self, body: &Value) -> Result<(UserId, Value), ApiError> {
-        let fields = UserInput::parse(body, None)?.into_fields()?;
-        let key = fields.email.to_lowercase();
-        if self.emails.contains_key(&key) {
-            return Err(email_taken(&fields.email));
-        }
+    /// The user with this id.
+    pub fn user(&self, id: UserId) -> Option<&User> {
+        self.users.get(&id)
+    }
+
+    /// The user with this login, compared case-insensitively.
+    pub fn user_by_login(&self, login: &str) -> Option<&User> {
+        self.logins.get(&login.to_lowercase()).and_then(|id| self.users.get(id))
+    }
+
+    /// The user with this UUID, compared case-insensitively.
+    pub fn user_by_uuid(&self, uuid: &str) -> Option<&User> {
+        self.user_uuids
+            .get(&uuid.to_ascii_lowercase())
+            .and_then(|id| self.users.get(id))
+    }
+
+    /// The ids of the teams `user` is a member of, ordered.
+    pub fn teams_of(&self, user: UserId) -> BTreeSet<TeamId> {
+        self.teams
+            .values()
+            .filter(|team| team.members.contains(&user))
+            .map(|team| team.id)
+            .collect()
+    }
+
+    /// Creates a user who is a member of `teams` (which must exist: 422 otherwise).
+    pub fn create_user(&mut self, fields: UserFields, teams: &BTreeSet<TeamId>) -> Result<&User, ApiError> {
+        self.check_user_unique(&fields, None)?;
+        self.check_teams_exist(teams)?;
         self.last_user += 1;
         let id = UserId(self.last_user);
         let user = User {
             id,
+            uuid: new_uuid(),
             fields,
             meta: Meta::new(self.now()),
         };
-        let json = user.to_json();
-        self.emails.insert(key, id);
+        self.index_fields(id, &user.fields);
+        self.user_uuids.insert(user.uuid.clone(), id);
         self.users.insert(id, user);
-        Ok((id, json))
-    }
-
-    /// `PATCH` or `PUT /users/{id}`. A write that changes nothing leaves `version` and `updated_at` alone.
-    pub fn update_user(&mut self, id: UserId, body: &Value, write: Write) -> Result<Value, ApiError> {
-        let user = self.users.get(&id).ok_or_else(|| user_not_found(id))?;
-        let input = UserInput::parse(body, (write == Write::Replace).then_some(id.0))?;
-        let fields = match write {
-            Write::Patch => {
-                let mut fields = user.fields.clone();
-                input.apply(&mut fields);
-                fields
+        for team in teams {
+            if let Some(team) = self.teams.get_mut(team) {
+                team.members.insert(id);
             }
-            Write::Replace => input.into_fields()?,
-        };
-        if fields == user.fields {
-            return Ok(user.to_json());
         }
-        let old_key = user.fields.email.to_lowercase();
-        let new_key = fields.email.to_lowercase();
-        if self.emails.get(&new_key).is_some_and(|owner| *owner != id) {
-            return Err(email_taken(&fields.email));
+        // A new user has its first version; only teams that render members move.
+        let mut touched = Touched::default();
+        for team in teams {
+            touched.membership(self.members_on, *team, id);
         }
-        let now = self.now();
-        self.emails.remove(&old_key);
-        self.emails.insert(new_key, id);
-        let user = self.users.get_mut(&id).ok_or_else(|| user_not_found(id))?;
-        user.fields = fields;
-        user.meta.touch(now);
-        Ok(user.to_json())
+        touched.users.remove(&id);
+        self.commit(touched);
+        self.users.get(&id).ok_or_else(|| user_not_found(id))
     }
 
-    /// `DELETE /users/{id}`; the user leaves every team, and each team they left gets a new version.
+    /// Replaces the fields of a user and, if `teams` is given, the set of teams they are a member of.
+    pub fn update_user(
+        &mut self,
+        id: UserId,
+        fields: UserFields,
+        teams: Option<&BTreeSet<TeamId>>,
+    ) -> Result<&User, ApiError> {
+        let user = self.users.get(&id).ok_or_else(|| user_not_found(id))?;
+        self.check_user_unique(&fields, Some(id))?;
+        if let Some(teams) = teams {
+            self.check_teams_exist(teams)?;
+        }
+        let old = user.fields.clone();
+        let mut touched = Touched::default();
+        if fields != old {
+            touched.users.insert(id);
+        }
+        let renamed = fields.login != old.login;
+        let side = self.members_on;
+        for team in self.teams.values_mut() {
+            let was = team.members.contains(&id);
+            let wanted = teams.map_or(was, |teams| teams.contains(&team.id));
+            if wanted != was {
+                if wanted {
+                    team.members.insert(id);
+                } else {
+                    team.members.remove(&id);
+                }
+                touched.membership(side, team.id, id);
+            } else if was && renamed {
+                // Teams that list members by login render differently after a rename.
+                touched.membership(side, team.id, id);
+            }
+        }
+        self.unindex_user(&old);
+        self.index_fields(id, &fields);
+        if let Some(user) = self.users.get_mut(&id) {
+            user.fields = fields;
+        }
+        self.commit(touched);
+        self.users.get(&id).ok_or_else(|| user_not_found(id))
+    }
+
+    /// Deletes a user; they leave every team.
     pub fn delete_user(&mut self, id: UserId) -> Result<(), ApiError> {
         let user = self.users.remove(&id).ok_or_else(|| user_not_found(id))?;
-        self.emails.remove(&user.fields.email.to_lowercase());
-        let now = self.now();
+        self.unindex_user(&user.fields);
+        self.user_uuids.remove(&user.uuid);
+        let mut touched = Touched::default();
+        let side = self.members_on;
         for team in self.teams.values_mut() {
             if team.members.remove(&id) {
-                team.meta.touch(now.clone());
+                touched.membership(side, team.id, id);
             }
+        }
+        self.commit(touched);
+        Ok(())
+    }
+
+    fn check_user_unique(&self, fields: &UserFields, owner: Option<UserId>) -> Result<(), ApiError> {
+        let taken = |found: Option<&UserId>| found.is_some_and(|found| Some(*found) != owner);
+        if taken(self.emails.get(&fields.email.to_lowercase())) {
+            return Err(ApiError::Conflict(format!(
+                "a user with email {:?} already exists",
+                fields.email
+            )));
+        }
+        if let Some(login) = &fields.login
+            && taken(self.logins.get(&login.to_lowercase()))
+        {
+            return Err(ApiError::Conflict(format!("a user named {login:?} already exists")));
         }
         Ok(())
     }
 
-    /// Every user's API JSON, ordered by id.
-    pub fn all_users(&self) -> Vec<Value> {
-        self.users.values().map(User::to_json).collect()
+    fn check_teams_exist(&self, teams: &BTreeSet<TeamId>) -> Result<(), ApiError> {
+        match teams.iter().find(|team| !self.teams.contains_key(team)) {
+            Some(missing) => Err(ApiError::Unprocessable(format!("team {missing} does not exist"))),
+            None => Ok(()),
+        }
+    }
+
+    fn index_fields(&mut self, id: UserId, fields: &UserFields) {
+        self.emails.insert(fields.email.to_lowercase(), id);
+        if let Some(login) = &fields.login {
+            self.logins.insert(login.to_lowercase(), id);
+        }
+    }
+
+    fn unindex_user(&mut self, fields: &UserFields) {
+        self.emails.remove(&fields.email.to_lowercase());
+        if let Some(login) = &fields.login {
+            self.logins.remove(&login.to_lowercase());
+        }
     }
 }
 
+/// The 404 for a user id that is not (or no longer) there.
 pub(super) fn user_not_found(id: UserId) -> ApiError {
     ApiError::NotFound(format!("user {id} not found"))
 }
-
-fn email_taken(email: &str) -> ApiError {
-    ApiError::Conflict(format!("a user with email {email:?} already exists"))
-}
-
-// Keep the index of `external_ref` honest if the field list is ever reordered.
-const _: () = assert!(matches!(USER_NULLABLE[EXTERNAL_REF].as_bytes(), b"external_ref"));

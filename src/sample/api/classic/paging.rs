@@ -1,4 +1,4 @@
-//! Page-number paging of the sample product's list answers.
+//! Page-number paging of the classic shape's list answers.
 //!
 //! `page` is 1-based (default 1); `per_page` defaults to [`DEFAULT_PER_PAGE`] and may not exceed [`MAX_PER_PAGE`].
 //! A list answer is `{"data": [...], "meta": {"page", "per_page", "total"}}`, where `total` counts every match, not
@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::positive_int;
+use crate::sample::api::query::Query;
 use crate::sample::error::ApiError;
 
 /// `per_page` when the client does not say.
@@ -32,21 +32,12 @@ impl Default for Page {
 }
 
 impl Page {
-    /// Parses the `page` and `per_page` query values; absent ones take their defaults.
-    pub fn parse(page: Option<&str>, per_page: Option<&str>) -> Result<Self, ApiError> {
-        let mut parsed = Page::default();
-        if let Some(text) = page {
-            parsed.page = positive_int(text)
-                .ok_or_else(|| ApiError::Invalid(format!("`page` must be a positive integer, not {text:?}")))?;
-        }
-        if let Some(text) = per_page {
-            parsed.per_page = positive_int(text).filter(|n| *n <= MAX_PER_PAGE).ok_or_else(|| {
-                ApiError::Invalid(format!(
-                    "`per_page` must be an integer from 1 to {MAX_PER_PAGE}, not {text:?}"
-                ))
-            })?;
-        }
-        Ok(parsed)
+    /// Reads the `page` and `per_page` parameters; absent ones take their defaults.
+    pub fn parse(query: &Query) -> Result<Self, ApiError> {
+        Ok(Page {
+            page: query.number("page", 1, 1..=u64::MAX)?,
+            per_page: query.number("per_page", DEFAULT_PER_PAGE, 1..=MAX_PER_PAGE)?,
+        })
     }
 
     /// Renders the items of this page out of all `items` (already filtered and ordered), with the total count.
@@ -63,5 +54,36 @@ impl Page {
             total += 1;
         }
         json!({"data": data, "meta": {"page": self.page, "per_page": self.per_page, "total": total}})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(raw: &str) -> Result<Page, ApiError> {
+        Page::parse(&Query::parse(Some(raw), &["page", "per_page"])?)
+    }
+
+    #[test]
+    fn parameters_are_validated() {
+        assert_eq!(page(""), Ok(Page::default()));
+        assert!(page("per_page=200").is_ok());
+        for bad in ["page=0", "page=-1", "per_page=201", "per_page=0", "page=one"] {
+            assert!(matches!(page(bad), Err(ApiError::Invalid(_))), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn total_counts_all_matches_and_pages_slice() {
+        let second = page("page=2&per_page=3").expect("valid").render(1..=7, |n| json!(n));
+        assert_eq!(
+            second,
+            json!({"data": [4, 5, 6], "meta": {"page": 2, "per_page": 3, "total": 7}})
+        );
+        let past = page("page=99999999999999999")
+            .expect("valid")
+            .render(1..=7, |n| json!(n));
+        assert_eq!((&past["data"], &past["meta"]["total"]), (&json!([]), &json!(7)));
     }
 }

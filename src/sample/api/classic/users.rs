@@ -1,0 +1,163 @@
+//! The classic shape's user endpoints and the strict parsing of its user bodies.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::paging::Page;
+use super::{USER_NULLABLE, Write, user_json};
+use crate::sample::api::fields::{self, email, nullable_string, read_only, required, unknown};
+use crate::sample::api::query::Query;
+use crate::sample::api::{BASE_PATH, Reply};
+use crate::sample::error::ApiError;
+use crate::sample::state::State;
+use crate::sample::store::{UserFields, UserId};
+
+/// `GET /users?email=&external_ref=&page=&per_page=`.
+pub fn list(state: &State, query: Option<&str>) -> Result<Reply, ApiError> {
+    let query = Query::parse(query, &["email", "external_ref", "page", "per_page"])?;
+    let page = Page::parse(&query)?;
+    let (email, external_ref) = (query.get("email"), query.get("external_ref"));
+    let store = state.store();
+    let matching = store.users().filter(|user| {
+        email.is_none_or(|email| user.fields.email.to_lowercase() == email.to_lowercase())
+            && external_ref.is_none_or(|wanted| user.fields.external_ref.as_deref() == Some(wanted))
+    });
+    Ok(Reply::Ok(page.render(matching, |user| user_json(&store, user))))
+}
+
+/// `GET /users/{id}`.
+pub fn get(state: &State, id: UserId) -> Result<Reply, ApiError> {
+    let store = state.store();
+    let user = store.user(id).ok_or_else(|| not_found(id))?;
+    Ok(Reply::Ok(user_json(&store, user)))
+}
+
+/// `POST /users`.
+pub fn create(state: &State, body: &[u8]) -> Result<Reply, ApiError> {
+    let fields = UserInput::parse(&fields::json(body)?, None)?.into_fields()?;
+    let mut store = state.store();
+    let user = store.create_user(fields, &BTreeSet::new())?.clone();
+    Ok(Reply::Created {
+        location: format!("{BASE_PATH}/users/{}", user.id),
+        body: user_json(&store, &user),
+    })
+}
+
+/// `PATCH` and `PUT /users/{id}`.
+pub fn update(state: &State, id: UserId, body: &[u8], write: Write) -> Result<Reply, ApiError> {
+    let body = fields::json(body)?;
+    let mut store = state.store();
+    let old = &store.user(id).ok_or_else(|| not_found(id))?.fields;
+    let fields = match write {
+        Write::Patch => {
+            let mut fields = old.clone();
+            UserInput::parse(&body, None)?.apply(&mut fields);
+            fields
+        }
+        Write::Replace => UserInput::parse(&body, Some(id))?.into_fields()?,
+    };
+    let user = store.update_user(id, fields, None)?.clone();
+    Ok(Reply::Ok(user_json(&store, &user)))
+}
+
+/// `DELETE /users/{id}`.
+pub fn delete(state: &State, id: UserId) -> Result<Reply, ApiError> {
+    let mut store = state.store();
+    store.user(id).ok_or_else(|| not_found(id))?;
+    store.delete_user(id)?;
+    Ok(Reply::NoContent)
+}
+
+/// The 404 for a user id.
+pub fn not_found(id: UserId) -> ApiError {
+    ApiError::NotFound(format!("user {id} not found"))
+}
+
+/// The optional strings of a user, in the order of [`USER_NULLABLE`].
+pub fn nullable(fields: &UserFields) -> [&Option<String>; 6] {
+    [
+        &fields.given_name,
+        &fields.family_name,
+        &fields.display_name,
+        &fields.title,
+        &fields.phone,
+        &fields.external_ref,
+    ]
+}
+
+fn nullable_mut(fields: &mut UserFields) -> [&mut Option<String>; 6] {
+    [
+        &mut fields.given_name,
+        &mut fields.family_name,
+        &mut fields.display_name,
+        &mut fields.title,
+        &mut fields.phone,
+        &mut fields.external_ref,
+    ]
+}
+
+/// The fields one classic request body sets on a user; absent fields are `None`.
+#[derive(Debug, Default)]
+pub struct UserInput {
+    email: Option<String>,
+    disabled: Option<bool>,
+    nullable: [Option<Option<String>>; 6],
+}
+
+impl UserInput {
+    /// Parses a body; `path_id` is the id a PUT may repeat in the body.
+    pub fn parse(body: &Value, path_id: Option<UserId>) -> Result<Self, ApiError> {
+        let mut input = UserInput::default();
+        for (key, value) in fields::object("request body", body)? {
+            match key.as_str() {
+                "email" => input.email = Some(email(value)?),
+                "status" => input.disabled = Some(disabled(value)?),
+                "id" if path_id.is_some_and(|id| value.as_u64() == Some(id.0)) => {}
+                "id" | "created_at" | "updated_at" | "version" => return Err(read_only(key)),
+                other => match USER_NULLABLE.iter().position(|name| *name == other) {
+                    Some(at) => input.nullable[at] = Some(nullable_string(other, value)?),
+                    None => return Err(unknown(other)),
+                },
+            }
+        }
+        Ok(input)
+    }
+
+    /// PATCH: changes only the fields the body named.
+    pub fn apply(self, fields: &mut UserFields) {
+        if let Some(email) = self.email {
+            fields.email = email;
+        }
+        if let Some(disabled) = self.disabled {
+            fields.disabled = disabled;
+        }
+        for (slot, new) in nullable_mut(fields).into_iter().zip(self.nullable) {
+            if let Some(new) = new {
+                *slot = new;
+            }
+        }
+    }
+
+    /// POST and PUT: the whole user; missing nullable fields are null, missing status is active.
+    pub fn into_fields(mut self) -> Result<UserFields, ApiError> {
+        let email = self.email.take().ok_or_else(|| required("email"))?;
+        let mut fields = UserFields {
+            email,
+            ..UserFields::default()
+        };
+        self.apply(&mut fields);
+        Ok(fields)
+    }
+}
+
+/// `status`: `"active"` or `"suspended"`, as `disabled`.
+fn disabled(value: &Value) -> Result<bool, ApiError> {
+    match value.as_str() {
+        Some("active") => Ok(false),
+        Some("suspended") => Ok(true),
+        _ => Err(ApiError::Invalid(format!(
+            "`status` must be \"active\" or \"suspended\", not {value}"
+        ))),
+    }
+}

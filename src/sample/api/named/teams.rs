@@ -1,0 +1,107 @@
+//! The named shape's team endpoints; the member list is part of the team and replaced with it.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::{location, page, team_json};
+use crate::sample::api::Reply;
+use crate::sample::api::fields::{self, array, nullable_string, read_only, required, string, team_name, unknown};
+use crate::sample::api::query::Query;
+use crate::sample::error::ApiError;
+use crate::sample::state::State;
+use crate::sample::store::{Store, TeamFields, TeamId, UserId};
+
+/// `GET /teams?offset=&limit=&name=`.
+pub fn list(state: &State, query: Option<&str>) -> Result<Reply, ApiError> {
+    let query = Query::parse(query, &["offset", "limit", "name"])?;
+    let name = query.get("name").map(str::to_lowercase);
+    let store = state.store();
+    let matching = store.teams().filter(|team| {
+        name.as_ref()
+            .is_none_or(|name| team.fields.name.to_lowercase() == *name)
+    });
+    page(&query, matching, |team| team_json(&store, team))
+}
+
+/// `GET /teams/{name}`.
+pub fn get(state: &State, name: &str) -> Result<Reply, ApiError> {
+    let store = state.store();
+    let id = find(&store, name)?;
+    render(&store, id)
+}
+
+/// `POST /teams`.
+pub fn create(state: &State, body: &[u8]) -> Result<Reply, ApiError> {
+    let body = fields::json(body)?;
+    let mut store = state.store();
+    let (fields, members) = parse(&store, &body)?;
+    let team = store.create_team(fields, &members)?.clone();
+    Ok(Reply::Created {
+        location: location("teams", &team.fields.name),
+        body: team_json(&store, &team),
+    })
+}
+
+/// `PUT /teams/{name}`: the whole team, members included; a new `name` renames.
+pub fn replace(state: &State, name: &str, body: &[u8]) -> Result<Reply, ApiError> {
+    let body = fields::json(body)?;
+    let mut store = state.store();
+    let id = find(&store, name)?;
+    let (fields, members) = parse(&store, &body)?;
+    store.update_team(id, fields, Some(&members))?;
+    render(&store, id)
+}
+
+/// `DELETE /teams/{name}`.
+pub fn delete(state: &State, name: &str) -> Result<Reply, ApiError> {
+    let mut store = state.store();
+    let id = find(&store, name)?;
+    store.delete_team(id)?;
+    Ok(Reply::NoContent)
+}
+
+/// The team with this name (case-insensitive); 404 otherwise.
+fn find(store: &Store, name: &str) -> Result<TeamId, ApiError> {
+    store
+        .team_by_name(name)
+        .map(|team| team.id)
+        .ok_or_else(|| ApiError::NotFound(format!("team {name:?} not found")))
+}
+
+fn render(store: &Store, id: TeamId) -> Result<Reply, ApiError> {
+    let team = store
+        .team(id)
+        .ok_or_else(|| ApiError::NotFound(format!("team {id} not found")))?;
+    Ok(Reply::Ok(team_json(store, team)))
+}
+
+/// A whole team from a POST or PUT body, its member usernames resolved (422 for an unknown one).
+pub fn parse(store: &Store, body: &Value) -> Result<(TeamFields, BTreeSet<UserId>), ApiError> {
+    let (mut name, mut description, mut members) = (None, None, BTreeSet::new());
+    for (key, value) in fields::object("request body", body)? {
+        match key.as_str() {
+            "name" => name = Some(team_name(value)?),
+            "description" => description = nullable_string(key, value)?,
+            "members" => members = resolve(store, array(key, value)?)?,
+            "created_at" | "updated_at" => return Err(read_only(key)),
+            other => return Err(unknown(other)),
+        }
+    }
+    let name = name.ok_or_else(|| required("name"))?;
+    Ok((TeamFields { name, description }, members))
+}
+
+/// Usernames to user ids; duplicates (in any case) collapse.
+fn resolve(store: &Store, usernames: &[Value]) -> Result<BTreeSet<UserId>, ApiError> {
+    usernames
+        .iter()
+        .map(|value| {
+            let name = string("members[]", value)?;
+            store
+                .user_by_login(name)
+                .map(|user| user.id)
+                .ok_or_else(|| ApiError::Unprocessable(format!("member {name:?} is not a user")))
+        })
+        .collect()
+}
