@@ -6,6 +6,7 @@ mod common;
 
 use common::{Gateway, TenantSpec, assert_scim_error, fixture, send, user};
 use reqwest::{Method, StatusCode};
+use scimgate::sample::Shape;
 use serde_json::{Value, json};
 
 fn q(s: &str) -> String {
@@ -308,5 +309,54 @@ async fn groups(gw: &Gateway) {
 #[tokio::test]
 async fn classic_shape_with_member_endpoints() {
     let gw = common::start(&[TenantSpec::new("classic")]).await;
+    suite(&gw).await;
+}
+
+#[tokio::test]
+async fn classic_shape_with_a_batch_member_call() {
+    let mapping = common::example_mapping("classic");
+    let endpoints = "add = \"PUT /teams/{id}/members/{member}\"\nremove = \"DELETE /teams/{id}/members/{member}\"";
+    assert!(mapping.contains(endpoints));
+    let mapping = mapping.replace("style = \"endpoints\"", "style = \"batch\"").replace(
+        endpoints,
+        "batch = \"POST /teams/{id}/members\"\nbatch_add = \"/add\"\nbatch_remove = \"/remove\"",
+    );
+    let gw = common::start_with_mapping(&[TenantSpec::new("batch")], "", &mapping).await;
+    suite(&gw).await;
+    let batches = gw
+        .product(0)
+        .request_log()
+        .iter()
+        .filter(|(m, p)| m == "POST" && p.ends_with("/members"))
+        .count();
+    assert!(batches >= 4, "member changes went through the batch call ({batches})");
+    let singles = gw
+        .product(0)
+        .request_log()
+        .iter()
+        .filter(|(m, p)| m == "PUT" && p.contains("/members/"))
+        .count();
+    assert_eq!(singles, 0);
+}
+
+#[tokio::test]
+async fn named_shape_keyed_by_name_with_put_offset_paging_and_a_member_list() {
+    let gw = common::start_with_mapping(
+        &[TenantSpec::shaped("named", Shape::Named)],
+        "",
+        &common::example_mapping("named"),
+    )
+    .await;
+    suite(&gw).await;
+}
+
+#[tokio::test]
+async fn uuid_shape_with_envelopes_cursor_paging_and_a_team_field_on_users() {
+    let gw = common::start_with_mapping(
+        &[TenantSpec::shaped("uuid", Shape::Uuid)],
+        "",
+        &common::example_mapping("uuid"),
+    )
+    .await;
     suite(&gw).await;
 }

@@ -124,33 +124,27 @@ impl<'c> Membership<'c> {
                     .await;
                 failures.extend(results.into_iter().flatten());
             }
-            Style::Batch { call, add, remove, .. } => {
-                let mut body = Value::Object(Map::new());
-                let as_json =
-                    |keys: &[(String, String)]| Value::Array(keys.iter().map(|(_, k)| self.key_json(k)).collect());
-                if !add_keys.is_empty() {
-                    super::objects::set(add, &mut body, as_json(&add_keys))?;
+            Style::Batch { .. } | Style::List { .. } => {
+                let mut adds = add_keys;
+                let mut outcome = self.write_all(pid, team, &adds, &remove_keys).await;
+                // One call carries every change, so one unknown user fails them all: find which added users the
+                // product does not have, leave them out, and apply the rest.
+                if let Err(e) = &outcome
+                    && e.status.is_client_error()
+                    && !adds.is_empty()
+                {
+                    let missing = self.missing_users(&adds).await?;
+                    if !missing.is_empty() {
+                        adds.retain(|(id, _)| !missing.contains(id));
+                        failures.extend(missing.iter().map(|id| Failure {
+                            what: format!("add {id}"),
+                            error: no_such_user(id),
+                        }));
+                        outcome = self.write_all(pid, team, &adds, &remove_keys).await;
+                    }
                 }
-                if !remove_keys.is_empty() {
-                    super::objects::set(remove, &mut body, as_json(&remove_keys))?;
-                }
-                let error = match self.teams.send(call, Some(pid), None, &[], Some(body)).await {
-                    Ok(r) if r.status.is_success() => None,
-                    Ok(r) => Some(self.teams.error(&r)),
-                    Err(e) => Some(e.into()),
-                };
-                if let Some(error) = error {
-                    let all = add_keys.iter().map(|(id, _)| format!("add {id}"));
-                    let all = all.chain(remove_keys.iter().map(|(id, _)| format!("remove {id}")));
-                    failures.extend(all.map(|what| Failure {
-                        what,
-                        error: error.clone(),
-                    }));
-                }
-            }
-            Style::List { pointer } => {
-                if let Err(error) = self.change_list(pid, team, pointer, &add_keys, &remove_keys).await {
-                    let all = add_keys.iter().map(|(id, _)| format!("add {id}"));
+                if let Err(error) = outcome {
+                    let all = adds.iter().map(|(id, _)| format!("add {id}"));
                     let all = all.chain(remove_keys.iter().map(|(id, _)| format!("remove {id}")));
                     failures.extend(all.map(|what| Failure {
                         what,
@@ -161,6 +155,55 @@ impl<'c> Membership<'c> {
             Style::UserField { .. } => {}
         }
         report(failures, adds.len() + removes.len())
+    }
+
+    /// Every change in one product call (the `batch` and `list` styles).
+    async fn write_all(
+        &self,
+        pid: &ProductId,
+        team: &Value,
+        adds: &[(String, String)],
+        removes: &[(String, String)],
+    ) -> Result<(), Error> {
+        match &self.members.style {
+            Style::Batch { call, add, remove, .. } => {
+                if adds.is_empty() && removes.is_empty() {
+                    return Ok(());
+                }
+                let mut body = Value::Object(Map::new());
+                let as_json =
+                    |keys: &[(String, String)]| Value::Array(keys.iter().map(|(_, k)| self.key_json(k)).collect());
+                if !adds.is_empty() {
+                    super::objects::set(add, &mut body, as_json(adds))?;
+                }
+                if !removes.is_empty() {
+                    super::objects::set(remove, &mut body, as_json(removes))?;
+                }
+                let r = self.teams.send(call, Some(pid), None, &[], Some(body)).await?;
+                if r.status.is_success() {
+                    Ok(())
+                } else {
+                    Err(self.teams.error(&r))
+                }
+            }
+            Style::List { pointer } => self.change_list(pid, team, pointer, adds, removes).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// The ids among `adds` whose user the product does not have.
+    async fn missing_users(&self, adds: &[(String, String)]) -> Result<Vec<String>, Error> {
+        let mut missing = Vec::new();
+        for (id, _) in adds {
+            let exists = match self.users.product_id(id) {
+                Some(upid) => self.users.get(&upid).await?.is_some(),
+                None => false,
+            };
+            if !exists {
+                missing.push(id.clone());
+            }
+        }
+        Ok(missing)
     }
 
     /// One member endpoint call; `None` when the member is where the IdP wants it.

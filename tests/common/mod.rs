@@ -4,7 +4,7 @@
 
 use scimgate::config;
 use scimgate::demo::{self, SAMPLE_MAPPING};
-use scimgate::sample::{SampleOptions, SampleProduct};
+use scimgate::sample::{SampleOptions, SampleProduct, Shape};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
@@ -16,6 +16,10 @@ pub struct TenantSpec {
     pub burst: u32,
     /// Use a product that runs elsewhere (base URL, API key) instead of starting one in-process.
     pub external: Option<(String, String)>,
+    /// The sample product's API shape; the mapping must match it.
+    pub shape: Shape,
+    /// The mapping the tenant uses.
+    pub mapping: &'static str,
 }
 
 impl TenantSpec {
@@ -25,8 +29,34 @@ impl TenantSpec {
             per_second: 1000,
             burst: 1000,
             external: None,
+            shape: Shape::Classic,
+            mapping: "classic",
         }
     }
+
+    /// A tenant in front of a product of this shape, with its mapping from `config/examples/`.
+    pub fn shaped(id: &'static str, shape: Shape) -> Self {
+        TenantSpec {
+            shape,
+            mapping: shape.as_str(),
+            ..TenantSpec::new(id)
+        }
+    }
+}
+
+/// The `auth` table a tenant needs for a product of this shape.
+fn auth_for(shape: Shape, secret: &str) -> String {
+    match shape {
+        Shape::Classic => format!("{{ header = \"X-Api-Key\", secret = {secret:?} }}"),
+        Shape::Named => format!("{{ header = \"Authorization\", scheme = \"Bearer\", secret = {secret:?} }}"),
+        Shape::Uuid => format!("{{ header = \"Authorization\", username = \"api\", secret = {secret:?} }}"),
+    }
+}
+
+/// The mapping file of a shape in `config/examples/`.
+pub fn example_mapping(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("config/examples/{name}.toml"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// A tenant as started: its token and its own sample product (unless it uses an external one).
@@ -79,6 +109,7 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
                 let key = format!("product-key-{}", spec.id);
                 let options = SampleOptions {
                     api_key: key.clone(),
+                    shape: spec.shape,
                     ..SampleOptions::default()
                 };
                 let product = SampleProduct::start(options).await.expect("sample product");
@@ -90,15 +121,16 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
         std::fs::write(&key_file, &key).expect("key file");
         let token = scimgate::auth::new_token();
         text.push_str(&format!(
-            "[[tenants]]\nid = {id:?}\ntokens = [{digest:?}]\nmapping = \"classic\"\n\
+            "[[tenants]]\nid = {id:?}\ntokens = [{digest:?}]\nmapping = {mapping:?}\n\
              rate_limit = {{ per_second = {ps}, burst = {burst} }}\n\
-             upstream = {{ base_url = {base:?}, auth = {{ header = \"X-Api-Key\", secret = {secret:?} }} }}\n\n",
+             upstream = {{ base_url = {base:?}, auth = {auth} }}\n\n",
             id = spec.id,
+            mapping = spec.mapping,
+            auth = auth_for(spec.shape, &format!("file:{}", key_file.display())),
             digest = scimgate::auth::TokenHash::of(&token).to_config(),
             ps = spec.per_second,
             burst = spec.burst,
             base = base_url.clone(),
-            secret = format!("file:{}", key_file.display()),
         ));
         tenants.push(TenantHandle { token, product });
     }
