@@ -1,5 +1,9 @@
 //! Base64 (RFC 4648) for the uuid shape: the standard alphabet of HTTP Basic credentials (§4) and the URL-safe,
-//! unpadded alphabet of its opaque list cursors (§5). Small enough not to warrant a dependency.
+//! unpadded alphabet of its opaque list cursors (§5), through the `base64` crate's strict engines (non-canonical
+//! text is refused).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 /// Which RFC 4648 alphabet, and whether `=` padding is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -10,56 +14,22 @@ pub enum Alphabet {
     UrlSafe,
 }
 
-impl Alphabet {
-    fn chars(self) -> &'static [u8; 64] {
-        match self {
-            Alphabet::Standard => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-            Alphabet::UrlSafe => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-        }
-    }
-}
-
 /// Encodes `bytes`.
 pub fn encode(bytes: &[u8], alphabet: Alphabet) -> String {
-    let chars = alphabet.chars();
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (at, byte)| n | u32::from(*byte) << (16 - 8 * at));
-        for at in 0..=chunk.len() {
-            out.push(char::from(chars[(n >> (18 - 6 * at)) as usize & 63]));
-        }
-        if alphabet == Alphabet::Standard {
-            out.extend(std::iter::repeat_n('=', 3 - chunk.len()));
-        }
+    match alphabet {
+        Alphabet::Standard => STANDARD.encode(bytes),
+        Alphabet::UrlSafe => URL_SAFE_NO_PAD.encode(bytes),
     }
-    out
 }
 
-/// Decodes `text`; `None` unless it is canonical in `alphabet` (padding exactly as [`encode`] writes it).
+/// Decodes canonical `text` (what [`encode`] would write); `None` for anything else.
 pub fn decode(text: &str, alphabet: Alphabet) -> Option<Vec<u8>> {
-    let bytes = decode_lenient(text, alphabet)?;
-    (encode(&bytes, alphabet) == text).then_some(bytes)
-}
-
-fn decode_lenient(text: &str, alphabet: Alphabet) -> Option<Vec<u8>> {
-    let chars = alphabet.chars();
-    let body = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(body.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in body.bytes() {
-        let value = chars.iter().position(|x| *x == c)?;
-        acc = (acc << 6) | value as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
+    let bytes = match alphabet {
+        Alphabet::Standard => STANDARD.decode(text),
+        Alphabet::UrlSafe => URL_SAFE_NO_PAD.decode(text),
     }
-    Some(out)
+    .ok()?;
+    (encode(&bytes, alphabet) == text).then_some(bytes)
 }
 
 #[cfg(test)]
