@@ -5,7 +5,8 @@ use http::Method;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Everything but RFC 3986 unreserved characters is encoded in a path segment or a query component.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+/// Also used for ids in the gateway's own `meta.location` URLs.
+pub const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// One piece of a path template.
 #[derive(Debug, Clone, PartialEq, Eq)]

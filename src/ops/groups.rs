@@ -81,11 +81,7 @@ fn set_members(ctx: &Context<'_>, resource: &mut Value, ids: &[String]) {
     let members: Vec<Value> = ids
         .iter()
         .map(|id| {
-            let location = format!(
-                "{}/Users/{}",
-                ctx.base_url,
-                percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
-            );
+            let location = format!("{}/Users/{}", ctx.base_url, resource::encode_segment(id));
             json!({"value": id, "$ref": location, "type": "User"})
         })
         .collect();

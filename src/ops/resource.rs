@@ -86,8 +86,9 @@ fn etag_of(v: &Value) -> Option<String> {
     Some(format!("W/\"{}\"", text.replace('"', "")))
 }
 
-fn encode_segment(id: &str) -> String {
-    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+/// An id as one URL path segment.
+pub fn encode_segment(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, crate::mapping::endpoint::COMPONENT).to_string()
 }
 
 /// Check a resource sent by the IdP: a JSON object whose `schemas` names the core schema of `kind`.
