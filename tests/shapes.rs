@@ -360,3 +360,16 @@ async fn uuid_shape_with_envelopes_cursor_paging_and_a_team_field_on_users() {
     .await;
     suite(&gw).await;
 }
+
+#[tokio::test]
+async fn named_shape_with_members_keyed_by_a_user_field_through_the_cache() {
+    // The member key is read from the user object (here the same field as the id), so every member value is
+    // translated through the id cache: filled by the suite's reads, and by one users scan on a miss.
+    let mapping = common::example_mapping("named").replace(
+        "style = \"list\"\npointer = \"/members\"",
+        "style = \"list\"\npointer = \"/members\"\nuser_key = \"/username\"",
+    );
+    assert!(mapping.contains("user_key"));
+    let gw = common::start_with_mapping(&[TenantSpec::shaped("named", Shape::Named)], "", &mapping).await;
+    suite(&gw).await;
+}
