@@ -340,7 +340,8 @@ impl Resolved<'_> {
     }
 }
 
-fn is_core(urn: &str) -> bool {
+/// Whether `urn` is a core schema URN (`urn:ietf:params:scim:schemas:core:…`), whose prefix clients may omit.
+pub(crate) fn is_core(urn: &str) -> bool {
     urn.get(..CORE_PREFIX.len())
         .is_some_and(|p| p.eq_ignore_ascii_case(CORE_PREFIX))
 }
