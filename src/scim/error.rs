@@ -172,6 +172,29 @@ mod tests {
     }
 
     #[test]
+    fn body_has_exactly_the_rfc_members_and_every_scim_type_keyword() {
+        let all = [
+            (ScimType::InvalidFilter, "invalidFilter"),
+            (ScimType::TooMany, "tooMany"),
+            (ScimType::Uniqueness, "uniqueness"),
+            (ScimType::Mutability, "mutability"),
+            (ScimType::InvalidSyntax, "invalidSyntax"),
+            (ScimType::InvalidPath, "invalidPath"),
+            (ScimType::NoTarget, "noTarget"),
+            (ScimType::InvalidValue, "invalidValue"),
+            (ScimType::InvalidVers, "invalidVers"),
+            (ScimType::Sensitive, "sensitive"),
+        ];
+        for (t, keyword) in all {
+            let body = Error::bad_request(t, "d").to_body();
+            let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["detail", "schemas", "scimType", "status"]);
+            assert_eq!(body["scimType"], keyword);
+        }
+    }
+
+    #[test]
     fn body_omits_scim_type_when_none() {
         let body = Error::not_found("gone").to_body();
         assert!(body.get("scimType").is_none());

@@ -266,6 +266,12 @@ pub(crate) fn parse_value_filter(src: &str, open: usize) -> Result<(Filter, usiz
     parse::value_filter(src, open, &Limits::default())
 }
 
+/// Read an xsd:dateTime as the evaluator does: RFC 3339, or without an offset as UTC. Sorting orders dateTimes
+/// with it.
+pub(crate) fn parse_date_time(s: &str) -> Option<time::OffsetDateTime> {
+    eval::parse_date_time(s)
+}
+
 // === impl CompareOp ===
 
 impl CompareOp {

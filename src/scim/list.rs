@@ -1,8 +1,23 @@
-//! List requests and responses (RFC 7644 §3.4.2): the query parameters of `GET /Users`, and `ListResponse`.
+//! List requests and responses (RFC 7644 §3.4.2, §3.4.3): the query parameters of `GET /Users`, the body of
+//! `POST /.search`, and `ListResponse`.
+//!
+//! Both forms give the same [`ListQuery`] with the same validation: `filter` (400 invalidFilter), `startIndex`
+//! below 1 read as 1 and `count` below 0 read as 0 (RFC 7644 §3.4.2.4), `count` above the maximum lowered to it,
+//! `sortBy`/`sortOrder` (`crate::scim::sort`), `attributes`/`excludedAttributes` (`crate::scim::projection`).
 
 use crate::scim::filter::{Filter, Limits};
+use crate::scim::path::AttrPath;
+use crate::scim::projection::Projection;
+use crate::scim::sort::{self, SortOrder};
 use crate::scim::{Error, ScimType};
 use serde_json::{Value, json};
+
+mod search;
+
+#[cfg(test)]
+mod tests;
+
+pub use search::SEARCH_SCHEMA;
 
 /// `schemas` URN of a list response.
 pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -16,19 +31,34 @@ pub struct ListQuery {
     pub start_index: u64,
     /// Largest number of results to return; negative values are read as 0, values above the maximum are lowered.
     pub count: u32,
+    /// `sortBy`: the attribute to sort by, if any.
+    pub sort_by: Option<AttrPath>,
+    /// `sortOrder`; ascending unless given (meaningful only with `sort_by`).
+    pub sort_order: SortOrder,
+    /// `attributes` and `excludedAttributes`.
+    pub projection: Projection,
 }
 
 impl ListQuery {
-    /// Parse a URI query string (`+` and `%20` are both spaces, as IdPs send both).
-    pub fn parse(query: Option<&str>, max_count: u32, limits: &Limits) -> Result<Self, Error> {
-        let mut q = ListQuery {
+    /// The query of a request without parameters.
+    pub fn new(max_count: u32) -> ListQuery {
+        ListQuery {
             filter: None,
             start_index: 1,
             count: max_count,
-        };
+            sort_by: None,
+            sort_order: SortOrder::Ascending,
+            projection: Projection::default(),
+        }
+    }
+
+    /// Parse a URI query string (`+` and `%20` are both spaces, as IdPs send both). Parameter names ignore case.
+    pub fn parse(query: Option<&str>, max_count: u32, limits: &Limits) -> Result<Self, Error> {
+        let mut q = ListQuery::new(max_count);
+        let (mut attributes, mut excluded) = (None, None);
         for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-            match key.as_ref() {
-                k if k.eq_ignore_ascii_case("filter") => {
+            match key.to_ascii_lowercase().as_str() {
+                "filter" => {
                     if q.filter.is_some() {
                         return Err(Error::bad_request(
                             ScimType::InvalidFilter,
@@ -37,16 +67,32 @@ impl ListQuery {
                     }
                     q.filter = Some(Filter::parse_with(value.trim(), limits)?);
                 }
-                k if k.eq_ignore_ascii_case("startIndex") => {
-                    q.start_index = parse_int(&value, "startIndex")?.max(1) as u64;
-                }
-                k if k.eq_ignore_ascii_case("count") => {
-                    q.count = parse_int(&value, "count")?.clamp(0, i64::from(max_count)) as u32;
-                }
+                "startindex" => q.set_start_index(parse_int(&value, "startIndex")?),
+                "count" => q.set_count(parse_int(&value, "count")?, max_count),
+                "sortby" => q.sort_by = Some(sort::parse_sort_by(&value)?),
+                "sortorder" => q.sort_order = SortOrder::parse(&value)?,
+                "attributes" => attributes = Some(value.into_owned()),
+                "excludedattributes" => excluded = Some(value.into_owned()),
                 _ => {}
             }
         }
+        q.projection = Projection::parse(attributes.as_deref(), excluded.as_deref())?;
         Ok(q)
+    }
+
+    /// Parse the body of `POST /.search` (RFC 7644 §3.4.3); see `list/search.rs`.
+    pub fn from_search(body: &Value, max_count: u32, limits: &Limits) -> Result<Self, Error> {
+        search::parse(body, max_count, limits)
+    }
+
+    fn set_start_index(&mut self, n: i64) {
+        // RFC 7644 §3.4.2.4: "A value less than 1 SHALL be interpreted as 1."
+        self.start_index = n.max(1) as u64;
+    }
+
+    fn set_count(&mut self, n: i64, max_count: u32) {
+        // RFC 7644 §3.4.2.4: "A negative value SHALL be interpreted as "0"."
+        self.count = n.clamp(0, i64::from(max_count)) as u32;
     }
 }
 
@@ -72,61 +118,4 @@ pub fn response(resources: Vec<Value>, total: u64, start_index: u64) -> Value {
         "itemsPerPage": resources.len(),
         "Resources": resources,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(q: &str) -> Result<ListQuery, Error> {
-        ListQuery::parse(Some(q), 100, &Limits::default())
-    }
-
-    #[test]
-    fn defaults_when_absent() {
-        let q = ListQuery::parse(None, 100, &Limits::default()).unwrap();
-        assert_eq!((q.start_index, q.count, q.filter), (1, 100, None));
-    }
-
-    #[test]
-    fn plus_and_percent_encoded_spaces_both_decode() {
-        let a = parse("filter=userName+eq+%22a%2Bb%40x.com%22").unwrap();
-        let b = parse("filter=userName%20eq%20%22a%2Bb%40x.com%22").unwrap();
-        assert_eq!(a.filter, b.filter);
-        assert_eq!(a.filter.unwrap().to_string(), r#"userName eq "a+b@x.com""#);
-    }
-
-    #[test]
-    fn start_index_below_one_is_one_and_negative_count_is_zero() {
-        let q = parse("startIndex=-5&count=-1").unwrap();
-        assert_eq!((q.start_index, q.count), (1, 0));
-    }
-
-    #[test]
-    fn count_is_lowered_to_the_maximum() {
-        assert_eq!(parse("count=100000").unwrap().count, 100);
-    }
-
-    #[test]
-    fn bad_numbers_and_filters_are_400() {
-        assert_eq!(parse("count=ten").unwrap_err().scim_type, Some(ScimType::InvalidValue));
-        assert_eq!(
-            parse("filter=userName+eq").unwrap_err().scim_type,
-            Some(ScimType::InvalidFilter)
-        );
-    }
-
-    #[test]
-    fn response_has_rfc_members() {
-        let r = response(vec![json!({"id": "1"})], 7, 3);
-        assert_eq!(r["schemas"][0], LIST_SCHEMA);
-        assert_eq!(
-            (
-                r["totalResults"].as_u64(),
-                r["startIndex"].as_u64(),
-                r["itemsPerPage"].as_u64()
-            ),
-            (Some(7), Some(3), Some(1))
-        );
-    }
 }

@@ -139,7 +139,7 @@ fn compare_date_times(have: &str, op: CompareOp, want: &str) -> bool {
 }
 
 /// RFC 3339, or an xsd:dateTime without offset read as UTC.
-fn parse_date_time(s: &str) -> Option<OffsetDateTime> {
+pub(super) fn parse_date_time(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok().or_else(|| {
         let local = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]");
         PrimitiveDateTime::parse(s, local)

@@ -36,6 +36,22 @@ pub enum AttrKind {
     Complex,
 }
 
+impl AttrKind {
+    /// The `type` keyword of RFC 7643 §7 (`string`, `dateTime`, `complex`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttrKind::String => "string",
+            AttrKind::Boolean => "boolean",
+            AttrKind::Decimal => "decimal",
+            AttrKind::Integer => "integer",
+            AttrKind::DateTime => "dateTime",
+            AttrKind::Binary => "binary",
+            AttrKind::Reference => "reference",
+            AttrKind::Complex => "complex",
+        }
+    }
+}
+
 /// Looks up attribute types for the evaluator. Paths inside a value path arrive joined to their parent
 /// (`emails[type eq "work"]` asks about `emails.type`).
 pub trait AttrTypes {
