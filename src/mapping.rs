@@ -129,6 +129,8 @@ pub struct ResourceMapping {
     pub push_down: PushDown,
     /// Attributes.
     pub attributes: AttributeMap,
+    /// The SCIM schema restricted to what the mapping holds: what `/Schemas` advertises.
+    pub schema: scim::schema::ResourceSchema,
     /// Body envelopes.
     pub envelope: Envelope,
     /// What an update sends.

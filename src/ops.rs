@@ -1,6 +1,7 @@
 //! Operations: one function per SCIM endpoint, composing the pure protocol layer (`scim`) with the tenant's
 //! mapping and product API. A handler extracts, calls one layer at a time, and shapes the reply.
 
+pub mod discovery;
 pub mod groups;
 pub mod members;
 pub mod objects;

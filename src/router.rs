@@ -93,7 +93,21 @@ async fn dispatch(gw: &Gateway, ctx: &Context<'_>, rest: &str, req: Request<Inco
     match (&method, segments.as_slice()) {
         (&Method::GET, ["Users"]) => ops::users::list(ctx, query.as_deref()).await,
         (&Method::POST, ["Users"]) => ops::users::create(ctx, read_json(gw, req).await?).await,
-        (&Method::GET, ["Users", id]) => ops::users::get(ctx, &decode_id(id)?).await,
+        (&Method::POST, ["Users", ".search"]) => ops::users::search(ctx, read_json(gw, req).await?).await,
+        (&Method::POST, ["Groups", ".search"]) => ops::groups::search(ctx, read_json(gw, req).await?).await,
+        (_, ["Users" | "Groups", ".search"]) => Err(method_not_allowed("POST")),
+        (&Method::GET, ["Users", id]) => ops::users::get(ctx, &decode_id(id)?, query.as_deref()).await,
+        (&Method::GET, ["ServiceProviderConfig"]) => {
+            let filter = ops::discovery::filter_param(query.as_deref());
+            ops::discovery::service_provider_config(ctx, filter.as_deref())
+        }
+        (&Method::GET, ["ResourceTypes"]) => ops::discovery::resource_types(ctx, None),
+        (&Method::GET, ["ResourceTypes", id]) => ops::discovery::resource_types(ctx, Some(&decode_id(id)?)),
+        (&Method::GET, ["Schemas"]) => ops::discovery::schemas(ctx, None),
+        (&Method::GET, ["Schemas", id]) => ops::discovery::schemas(ctx, Some(&decode_id(id)?)),
+        (_, ["ServiceProviderConfig" | "ResourceTypes" | "Schemas"] | ["ResourceTypes" | "Schemas", _]) => {
+            Err(method_not_allowed("GET"))
+        }
         (&Method::PUT, ["Users", id]) => {
             let id = decode_id(id)?;
             ops::users::replace(ctx, &id, read_json(gw, req).await?).await

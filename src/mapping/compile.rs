@@ -9,6 +9,7 @@ use super::push_down::{self, PushDown};
 use super::{Deactivate, Endpoints, Envelope, GroupMapping, IdType, Mapping, OnConflict, ResourceMapping, UpdateStyle};
 use crate::config::ConfigError;
 use crate::config::file::{AttributeFile, MappingFile, MembersFile, ResourceMappingFile};
+use crate::scim::schema::{Access, Mapped, ResourceSchema, SchemaError};
 
 /// Build a runtime mapping from its config table; `key` is its path (`mappings.NAME`).
 pub fn compile(file: &MappingFile, key: &str) -> Result<Mapping, ConfigError> {
@@ -25,7 +26,13 @@ pub fn compile(file: &MappingFile, key: &str) -> Result<Mapping, ConfigError> {
             http::HeaderValue::from_str(value).map_err(|_| ConfigError::invalid(&at, "not a valid header value"))?;
         headers.push((name, value));
     }
-    let users = resource(&file.users, &format!("{key}.users"), "userName")?;
+    let users = resource(
+        &file.users,
+        &format!("{key}.users"),
+        "userName",
+        ResourceSchema::user(),
+        &[],
+    )?;
     if file.users.members.is_some() {
         return Err(ConfigError::invalid(
             format!("{key}.users.members"),
@@ -36,7 +43,9 @@ pub fn compile(file: &MappingFile, key: &str) -> Result<Mapping, ConfigError> {
         None => None,
         Some(g) => {
             let at = format!("{key}.groups");
-            let resource = resource(g, &at, "displayName")?;
+            // Members are held by the membership style, always read-write.
+            let members = [Mapped::new("members", Access::ReadWrite)];
+            let resource = resource(g, &at, "displayName", ResourceSchema::group(), &members)?;
             let members = g
                 .members
                 .as_ref()
@@ -74,7 +83,13 @@ fn choice<T: Copy>(value: &str, at: &str, options: &[(&str, T)]) -> Result<T, Co
         })
 }
 
-fn resource(file: &ResourceMappingFile, key: &str, required: &str) -> Result<ResourceMapping, ConfigError> {
+fn resource(
+    file: &ResourceMappingFile,
+    key: &str,
+    required: &str,
+    full: &ResourceSchema,
+    extra: &[Mapped],
+) -> Result<ResourceMapping, ConfigError> {
     let at = |k: &str| format!("{key}.{k}");
     let id = pointer(&file.id, &at("id"))?;
     let id_type = choice(
@@ -124,6 +139,7 @@ fn resource(file: &ResourceMappingFile, key: &str, required: &str) -> Result<Res
         );
     }
     let attributes = attributes(file, key, required)?;
+    let schema = restricted(&attributes, full, extra, key, deactivate != Deactivate::Field)?;
     if on_conflict == OnConflict::Adopt && !push_rules.iter().any(|r| r.is_eq_on(required)) {
         return Err(ConfigError::invalid(
             at("on_conflict"),
@@ -159,6 +175,7 @@ fn resource(file: &ResourceMappingFile, key: &str, required: &str) -> Result<Res
         paging,
         push_down: PushDown::new(push_rules),
         attributes,
+        schema,
         envelope,
         update,
         deactivate,
@@ -264,6 +281,43 @@ fn attributes(file: &ResourceMappingFile, key: &str, required: &str) -> Result<A
     }
     let reject_unmapped = choice(&file.unmapped, &at("unmapped"), &[("reject", true), ("ignore", false)])?;
     Ok(AttributeMap::new(rules, reject_unmapped).with_templates(templates))
+}
+
+/// The schema advertised for a mapping: only its attributes, with their real access. An attribute key that
+/// names no SCIM attribute is a config error at that key.
+fn restricted(
+    attributes: &AttributeMap,
+    full: &ResourceSchema,
+    extra: &[Mapped],
+    key: &str,
+    active_by_endpoint: bool,
+) -> Result<ResourceSchema, ConfigError> {
+    let mut mapped: Vec<Mapped> = extra.to_vec();
+    for (path, read_only, write_only) in attributes.advertised() {
+        // `active` read from a field but written through (de)activation endpoints or deletion is read-write.
+        let read_only = read_only && !(active_by_endpoint && path.eq_ignore_ascii_case("active"));
+        let access = match (read_only, write_only) {
+            (true, _) => Access::ReadOnly,
+            (_, true) => Access::WriteOnly,
+            _ => Access::ReadWrite,
+        };
+        // `meta` is the gateway's own and always advertised; its sub-attributes only say where values come from.
+        if path.to_ascii_lowercase().starts_with("meta.") {
+            continue;
+        }
+        full.restricted(&[Mapped::new(path, access)]).map_err(|e| {
+            ConfigError::invalid(
+                format!("{key}.attributes.{path:?}"),
+                match e {
+                    SchemaError::Unknown(_) => format!("{path} is not an attribute of the SCIM {} schema", full.name),
+                    other => other.to_string(),
+                },
+            )
+        })?;
+        mapped.push(Mapped::new(path, access));
+    }
+    full.restricted(&mapped)
+        .map_err(|e| ConfigError::invalid(format!("{key}.attributes"), e.to_string()))
 }
 
 fn compile_paging(file: &ResourceMappingFile, key: &str) -> Result<Paging, ConfigError> {

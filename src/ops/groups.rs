@@ -12,9 +12,10 @@ use super::{Context, Reply};
 use crate::cache::Key;
 use crate::mapping::api::{Api, ProductId};
 use crate::mapping::{GroupMapping, OnConflict};
-use crate::scim::filter::{CompValue, CompareOp, CoreTypes, Filter};
+use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::list::{self, ListQuery};
 use crate::scim::patch::{self as scim_patch, Op, Operation};
+use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, ScimType, json};
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -30,28 +31,6 @@ fn api<'c>(ctx: &'c Context<'_>) -> Result<(Api<'c>, &'c GroupMapping), Error> {
 
 async fn resolve(ctx: &Context<'_>, api: &Api<'_>, id: &str) -> Result<ProductId, Error> {
     objects::resolve(ctx, api, Key::GroupAlias(id.to_owned()), GROUP, id).await
-}
-
-/// Whether the request wants `members` back (RFC 7644 §3.4.2.5 `attributes` / `excludedAttributes`).
-pub fn wants_members(query: Option<&str>) -> bool {
-    let mut wanted = true;
-    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        let names = || {
-            value
-                .split(',')
-                .map(str::trim)
-                .map(|n| n.rsplit(':').next().unwrap_or(n).to_owned())
-        };
-        let names_members =
-            |n: String| n.eq_ignore_ascii_case("members") || n.to_ascii_lowercase().starts_with("members.");
-        if key.eq_ignore_ascii_case("excludedAttributes") && names().any(names_members) {
-            wanted = false;
-        }
-        if key.eq_ignore_ascii_case("attributes") && !names().any(names_members) {
-            wanted = false;
-        }
-    }
-    wanted
 }
 
 /// The group resource of a team, with its members when asked for; remembers displayName → id.
@@ -104,61 +83,80 @@ fn reply(status: StatusCode, rendered: Rendered, with_location: bool) -> Reply {
     }
 }
 
-/// `GET /Groups/{id}`.
+/// `GET /Groups/{id}`, with `attributes` / `excludedAttributes`.
 pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Reply, Error> {
+    let projection = objects::projection(query)?;
     let (api, group) = api(ctx)?;
+    let schema = &api.resource().schema;
     let pid = resolve(ctx, &api, id).await?;
     let team = objects::fetch(&api, GROUP, &pid).await?;
-    Ok(reply(
-        StatusCode::OK,
-        render(ctx, &api, group, &team, wants_members(query)).await?,
-        false,
-    ))
+    let mut rendered = render(ctx, &api, group, &team, projection.wants(schema, "members")).await?;
+    rendered.json = projection.apply(&rendered.json, schema);
+    Ok(reply(StatusCode::OK, rendered, false))
 }
 
 /// `GET /Groups?filter=…`.
 pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error> {
-    let (api, group) = api(ctx)?;
     let q = ListQuery::parse(query, ctx.settings.max_page_size, &ctx.settings.filter_limits)?;
-    // The filter never needs members unless it names them: select on the team objects alone.
-    let names_members = q.filter.as_ref().is_some_and(filter_names_members);
+    search_with(ctx, q).await
+}
+
+/// `POST /Groups/.search` (RFC 7644 §3.4.3).
+pub async fn search(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
+    let q = ListQuery::from_search(&body, ctx.settings.max_page_size, &ctx.settings.filter_limits)?;
+    search_with(ctx, q).await
+}
+
+async fn search_with(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
+    let (api, group) = api(ctx)?;
+    let schema = &api.resource().schema;
+    let with_members = q.projection.wants(schema, "members");
+    let sort = q.sort_by.as_ref().map(|by| (by, q.sort_order));
     let render_plain = |o: &Value| objects::render(ctx, GROUP, &api, o).map(|r| r.json);
-    let (selected, total) = if names_members {
+    if q.filter.as_ref().is_some_and(filter_names_members)
+        || sort.is_some_and(|(by, _)| by.name.eq_ignore_ascii_case("members"))
+    {
         // Members must be read to evaluate the filter: render every candidate with them.
-        let all = objects::select(ctx, GROUP, &api, None, 1, u32::MAX, &render_plain).await?;
+        let (all, _) = objects::select(ctx, GROUP, &api, None, None, 1, u32::MAX, &render_plain).await?;
         let mut matched = Vec::new();
-        for plain in all.0 {
+        for plain in all {
             let id = json::get(&plain, "id")
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned();
             let team = objects::fetch(&api, GROUP, &ProductId::of(&id)).await?;
             let full = render(ctx, &api, group, &team, true).await?.json;
-            if q.filter.as_ref().is_some_and(|f| f.matches(&full, &CoreTypes)) {
+            if q.filter
+                .as_ref()
+                .is_none_or(|f| f.matches(&full, ResourceSchema::group()))
+            {
                 matched.push(full);
             }
+        }
+        if let Some((by, order)) = sort {
+            crate::scim::sort::sort(&mut matched, by, order, ResourceSchema::group());
         }
         let total = matched.len() as u64;
         let page = matched
             .into_iter()
             .skip(q.start_index as usize - 1)
             .take(q.count as usize)
+            .map(|r| q.projection.apply(&r, schema))
             .collect();
         return Ok(Reply::ok(list::response(page, total, q.start_index)));
-    } else {
-        objects::select(
-            ctx,
-            GROUP,
-            &api,
-            q.filter.as_ref(),
-            q.start_index,
-            q.count,
-            &render_plain,
-        )
-        .await?
-    };
+    }
+    let (selected, total) = objects::select(
+        ctx,
+        GROUP,
+        &api,
+        q.filter.as_ref(),
+        sort,
+        q.start_index,
+        q.count,
+        &render_plain,
+    )
+    .await?;
     let mut resources = Vec::with_capacity(selected.len());
-    let with_members = wants_members(query);
     for plain in selected {
         if let Some(name) = json::get(&plain, "displayName").and_then(Value::as_str)
             && let Some(id) = json::get(&plain, "id").and_then(Value::as_str)
@@ -166,7 +164,7 @@ pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error
             ctx.tenant.cache.put(Key::GroupName(name.to_lowercase()), id).await;
         }
         if !with_members {
-            resources.push(plain);
+            resources.push(q.projection.apply(&plain, schema));
             continue;
         }
         let mut full = plain;
@@ -182,7 +180,7 @@ pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error
         };
         let members = Membership::new(ctx, &api, group).read(&pid, &team).await?;
         set_members(ctx, &mut full, &members);
-        resources.push(full);
+        resources.push(q.projection.apply(&full, schema));
     }
     Ok(Reply::ok(list::response(resources, total, q.start_index)))
 }
@@ -321,7 +319,7 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
         let mut updated = team.clone();
         if !direct.others.is_empty() {
             let before = objects::render(ctx, GROUP, &api, &team)?;
-            let after = scim_patch::apply(&before.json, &direct.others, &CoreTypes)?;
+            let after = scim_patch::apply_with_schema(&before.json, &direct.others, ResourceSchema::group())?;
             objects::required(&after, "displayName")?;
             updated = write(ctx, &api, &pid, &team, &after).await?;
         }
@@ -332,7 +330,7 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     let mut before = render(ctx, &api, group, &team, false).await?;
     let current = membership.read(&pid, &team).await?;
     set_members(ctx, &mut before.json, &current);
-    let after = scim_patch::apply(&before.json, &ops, &CoreTypes)?;
+    let after = scim_patch::apply_with_schema(&before.json, &ops, ResourceSchema::group())?;
     objects::required(&after, "displayName")?;
     let desired = member_ids(json::get(&after, "members"))?;
     let updated = write(ctx, &api, &pid, &team, &without_members(&after)).await?;

@@ -9,7 +9,11 @@ use crate::mapping::listing::{self, Source};
 use crate::mapping::pointer::Pointer;
 use crate::mapping::push_down::Plan;
 use crate::mapping::{MappingError, ResourceMapping};
-use crate::scim::filter::{CoreTypes, Filter};
+use crate::scim::filter::Filter;
+use crate::scim::path::AttrPath;
+use crate::scim::projection::Projection;
+use crate::scim::schema::ResourceSchema;
+use crate::scim::sort::SortOrder;
 use crate::scim::{Error, ScimType};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -26,6 +30,19 @@ pub async fn resolve(ctx: &Context<'_>, api: &Api<'_>, alias: Key, kind: Kind, i
     api.product_id(&id).ok_or_else(|| not_found(kind, &id))
 }
 
+/// `attributes` / `excludedAttributes` of a query string (RFC 7644 §3.9).
+pub fn projection(query: Option<&str>) -> Result<Projection, Error> {
+    let (mut attributes, mut excluded) = (None, None);
+    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if k.eq_ignore_ascii_case("attributes") {
+            attributes = Some(v.into_owned());
+        } else if k.eq_ignore_ascii_case("excludedAttributes") {
+            excluded = Some(v.into_owned());
+        }
+    }
+    Ok(Projection::parse(attributes.as_deref(), excluded.as_deref())?)
+}
+
 /// Read one object, 404 when it is gone.
 pub async fn fetch(api: &Api<'_>, kind: Kind, pid: &ProductId) -> Result<Value, Error> {
     api.get(pid).await?.ok_or_else(|| not_found(kind, pid.as_str()))
@@ -39,16 +56,23 @@ pub fn render(ctx: &Context<'_>, kind: Kind, api: &Api<'_>, object: &Value) -> R
 /// The product objects a list request selects, and the total: the product's own window when it evaluates the
 /// whole filter and reports a total; otherwise the whole listing within the scan limit, filtered and counted by
 /// the gateway. `render` turns an object into the resource the filter is evaluated on.
+#[allow(clippy::too_many_arguments)]
 pub async fn select(
     ctx: &Context<'_>,
     kind: Kind,
     api: &Api<'_>,
     filter: Option<&Filter>,
+    sort: Option<(&AttrPath, SortOrder)>,
     start_index: u64,
     count: u32,
     render: &(dyn Fn(&Value) -> Result<Value, Error> + Sync),
 ) -> Result<(Vec<Value>, u64), Error> {
     let res = api.resource();
+    let types: &ResourceSchema = if kind.name == resource::GROUP.name {
+        ResourceSchema::group()
+    } else {
+        ResourceSchema::user()
+    };
     let plan = match filter {
         Some(f) => res.push_down.plan(f),
         None => Plan {
@@ -57,7 +81,9 @@ pub async fn select(
         },
     };
     let offset = start_index - 1;
+    // Sorting needs every match: only an unsorted request can use the product's own window.
     if plan.complete
+        && sort.is_none()
         && let Some(w) = listing::window(api, Source::of(api), &plan.query, offset, count).await?
     {
         let resources = w.objects.iter().map(render).collect::<Result<Vec<_>, _>>()?;
@@ -76,12 +102,15 @@ pub async fn select(
     for object in &objects {
         let resource = render(object)?;
         let keep = match (filter, plan.complete) {
-            (Some(f), false) => f.matches(&resource, &CoreTypes),
+            (Some(f), false) => f.matches(&resource, types),
             _ => true,
         };
         if keep {
             matched.push(resource);
         }
+    }
+    if let Some((by, order)) = sort {
+        crate::scim::sort::sort(&mut matched, by, order, types);
     }
     let total = matched.len() as u64;
     let page = matched.into_iter().skip(offset as usize).take(count as usize).collect();

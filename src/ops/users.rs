@@ -7,8 +7,9 @@ use super::{Context, Reply};
 use crate::cache::Key;
 use crate::mapping::api::{Api, ProductId};
 use crate::mapping::{Deactivate, OnConflict};
-use crate::scim::filter::{CompValue, CompareOp, CoreTypes, Filter};
+use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::list::{self, ListQuery};
+use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, json, patch as scim_patch};
 use http::StatusCode;
 use serde_json::Value;
@@ -65,19 +66,36 @@ async fn resolve(ctx: &Context<'_>, api: &Api<'_>, id: &str) -> Result<ProductId
     objects::resolve(ctx, api, Key::UserAlias(id.to_owned()), USER, id).await
 }
 
-/// `GET /Users/{id}`.
-pub async fn get(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
+/// `GET /Users/{id}`, with `attributes` / `excludedAttributes`.
+pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Reply, Error> {
+    let projection = objects::projection(query)?;
     let api = api(ctx);
     let pid = resolve(ctx, &api, id).await?;
     let object = objects::fetch(&api, USER, &pid).await?;
-    Ok(reply(StatusCode::OK, render(ctx, &api, &object).await?, false))
+    let mut rendered = render(ctx, &api, &object).await?;
+    rendered.json = projection.apply(&rendered.json, &api.resource().schema);
+    Ok(reply(StatusCode::OK, rendered, false))
 }
 
-/// `GET /Users?filter=…&startIndex=…&count=…`.
+/// `GET /Users?filter=…&startIndex=…&count=…&sortBy=…&attributes=…`.
 pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error> {
-    let api = api(ctx);
     let q = ListQuery::parse(query, ctx.settings.max_page_size, &ctx.settings.filter_limits)?;
-    if let Some(hit) = cached_match(ctx, &api, &q).await? {
+    search_with(ctx, q).await
+}
+
+/// `POST /Users/.search` (RFC 7644 §3.4.3).
+pub async fn search(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
+    let q = ListQuery::from_search(&body, ctx.settings.max_page_size, &ctx.settings.filter_limits)?;
+    search_with(ctx, q).await
+}
+
+async fn search_with(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
+    let api = api(ctx);
+    let schema = &api.resource().schema;
+    if q.sort_by.is_none()
+        && let Some(hit) = cached_match(ctx, &api, &q).await?
+    {
+        let hit = hit.iter().map(|r| q.projection.apply(r, schema)).collect();
         return Ok(Reply::ok(list::response(hit, 1, 1)));
     }
     let rendered = std::sync::Mutex::new(Vec::new());
@@ -88,8 +106,18 @@ pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error
         }
         Ok(r.json)
     };
-    let (mut resources, total) =
-        objects::select(ctx, USER, &api, q.filter.as_ref(), q.start_index, q.count, &render_sync).await?;
+    let sort = q.sort_by.as_ref().map(|by| (by, q.sort_order));
+    let (mut resources, total) = objects::select(
+        ctx,
+        USER,
+        &api,
+        q.filter.as_ref(),
+        sort,
+        q.start_index,
+        q.count,
+        &render_sync,
+    )
+    .await?;
     let seen = rendered.into_inner().unwrap_or_default();
     for (user, object) in seen {
         remember(ctx, &user, &object).await;
@@ -99,6 +127,7 @@ pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error
             r.entry("active").or_insert(Value::Bool(true));
         }
     }
+    let resources = resources.iter().map(|r| q.projection.apply(r, schema)).collect();
     Ok(Reply::ok(list::response(resources, total, q.start_index)))
 }
 
@@ -127,7 +156,10 @@ async fn cached_match(ctx: &Context<'_>, api: &Api<'_>, q: &ListQuery) -> Result
     };
     if let Some(object) = object {
         let rendered = render(ctx, api, &object).await?;
-        if q.filter.as_ref().is_some_and(|f| f.matches(&rendered.json, &CoreTypes)) {
+        if q.filter
+            .as_ref()
+            .is_some_and(|f| f.matches(&rendered.json, ResourceSchema::user()))
+        {
             return Ok(Some(vec![rendered.json]));
         }
     }
@@ -197,7 +229,8 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     let pid = resolve(ctx, &api, id).await?;
     let current = objects::fetch(&api, USER, &pid).await?;
     let before = render(ctx, &api, &current).await?;
-    let after = scim_patch::apply(&before.json, &ops, &CoreTypes)?;
+    // The full schema: an attribute the mapping does not hold is the mapping's to refuse (or ignore), by name.
+    let after = scim_patch::apply_with_schema(&before.json, &ops, ResourceSchema::user())?;
     objects::required(&after, "userName")?;
     let updated = update(ctx, &api, &pid, &current, &after).await?;
     Ok(reply(StatusCode::OK, updated.render(ctx, &api).await?, false))
