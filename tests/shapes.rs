@@ -157,13 +157,28 @@ async fn users(gw: &Gateway) {
     assert_eq!(body["name"]["familyName"], "Byron");
     assert_eq!(body["name"]["givenName"], "Ada");
 
-    // PUT replaces.
+    // A new userName alone (in the classic mapping the work email shares its product field: the change wins).
+    let rename = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": "userName", "value": "ada.lovelace@example.com"}]});
+    let (status, _, body) = send(
+        gw.req(0, Method::PATCH, &format!("/Users/{}", q(&ada_id)))
+            .json(&rename),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["userName"], "ada.lovelace@example.com");
+
+    // PUT replaces (and renames back, through the old id where the id is the name).
     let mut put = user("ada@example.com", "Augusta", "King");
     put["title"] = json!("Countess");
     let (status, _, body) = send(gw.req(0, Method::PUT, &format!("/Users/{}", q(&ada_id))).json(&put)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["name"]["givenName"], "Augusta");
     assert_eq!(body["title"], "Countess");
+    assert_eq!(body["userName"], "ada@example.com");
+    let (status, _, body) = send(gw.req(0, Method::GET, &format!("/Users/{}", q(&ada_id)))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["userName"], "ada@example.com");
 
     // Delete, then 404.
     let last = ids.pop().unwrap();

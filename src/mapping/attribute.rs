@@ -409,6 +409,16 @@ impl AttributeMap {
     /// value. Fails on attributes no rule holds (when so configured), on values a value map does not know, and on
     /// two attributes that write different values to one product field.
     pub fn to_product(&self, resource: &Value) -> Result<BTreeMap<Pointer, Value>, MappingError> {
+        self.to_product_over(resource, None)
+    }
+
+    /// As [`AttributeMap::to_product`], for an update of the product object `current`: when two attributes share
+    /// a field and only one of them changed it (a new `userName` with the old work email), the change wins.
+    pub fn to_product_over(
+        &self,
+        resource: &Value,
+        current: Option<&Value>,
+    ) -> Result<BTreeMap<Pointer, Value>, MappingError> {
         if self.reject_unmapped {
             self.check_unmapped(resource)?;
         }
@@ -421,8 +431,14 @@ impl AttributeMap {
                     detail: format!("{v} is not one of the values the product accepts"),
                 })?,
             };
+            let was = current.and_then(|c| rule.pointer.get(c));
             match fields.get(&rule.pointer) {
                 Some((existing, _)) if value.is_null() || *existing == value => {}
+                // This attribute still holds the field's old value: the other one changed it.
+                Some((_, _)) if was == Some(&value) => {}
+                Some((existing, _)) if was == Some(existing) => {
+                    fields.insert(rule.pointer.clone(), (value, &rule.key));
+                }
                 Some((existing, other)) if !existing.is_null() => {
                     return Err(MappingError::Conflict {
                         first: (*other).to_owned(),

@@ -300,10 +300,9 @@ async fn write(
         .ok_or_else(|| not_found(GROUP, pid.as_str()))?;
     let new_id = api.id_of(&updated)?;
     if new_id != pid.as_str() {
-        ctx.tenant
-            .cache
-            .put(Key::GroupAlias(pid.as_str().to_owned()), new_id)
-            .await;
+        let cache = &ctx.tenant.cache;
+        cache.evict(&Key::GroupAlias(new_id.clone())).await;
+        cache.put(Key::GroupAlias(pid.as_str().to_owned()), new_id).await;
     }
     Ok(updated)
 }

@@ -181,7 +181,7 @@ pub async fn write_back(
     extra: &[(Pointer, Value)],
 ) -> Result<Option<Value>, Error> {
     let res = api.resource();
-    let mut fields = res.attributes.to_product(desired)?;
+    let mut fields = res.attributes.to_product_over(desired, Some(current))?;
     for (pointer, value) in extra {
         fields.insert(pointer.clone(), value.clone());
     }

@@ -293,10 +293,10 @@ async fn update(
     let new_id = api.id_of(&updated)?;
     if new_id != pid.as_str() {
         // A product keyed by a mutable name renamed the user: requests for the old id follow it while cached.
-        ctx.tenant
-            .cache
-            .put(Key::UserAlias(pid.as_str().to_owned()), new_id.clone())
-            .await;
+        let cache = &ctx.tenant.cache;
+        cache.put(Key::UserAlias(pid.as_str().to_owned()), new_id.clone()).await;
+        // The new id is a live id again, whatever an older rename said of it.
+        cache.evict(&Key::UserAlias(new_id.clone())).await;
     }
     if res.deactivate == Deactivate::Endpoint && was_active != Some(wants_active) {
         let pid = ProductId::of(&new_id);

@@ -177,3 +177,25 @@ fn write_only_attributes_are_sent_but_never_read_and_defaults_fill_creates() {
     let fields = map.to_product(&created).unwrap();
     assert_eq!(fields[&Pointer::parse("/password").unwrap()], json!("s3cret"));
 }
+
+#[test]
+fn on_update_the_attribute_that_changed_a_shared_field_wins() {
+    let map = AttributeMap::new(
+        vec![
+            rule("userName", "/email"),
+            rule("emails[type eq \"work\"].value", "/email"),
+        ],
+        true,
+    );
+    let current = json!({"email": "old@x"});
+    let renamed = json!({"userName": "new@x", "emails": [{"type": "work", "value": "old@x"}]});
+    let fields = map.to_product_over(&renamed, Some(&current)).unwrap();
+    assert_eq!(fields[&Pointer::parse("/email").unwrap()], json!("new@x"));
+    let reversed = json!({"userName": "old@x", "emails": [{"type": "work", "value": "new@x"}]});
+    let fields = map.to_product_over(&reversed, Some(&current)).unwrap();
+    assert_eq!(fields[&Pointer::parse("/email").unwrap()], json!("new@x"));
+    // Both changed, differently: refused, as on create.
+    let both = json!({"userName": "a@x", "emails": [{"type": "work", "value": "b@x"}]});
+    assert!(map.to_product_over(&both, Some(&current)).is_err());
+    assert!(map.to_product(&renamed).is_err());
+}
