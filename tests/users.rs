@@ -391,7 +391,7 @@ async fn product_calls_per_operation_are_minimal() {
         (
             Method::PATCH,
             Some(fixture("entra-patch-replace-active-string.json")),
-            vec!["GET", "PATCH"],
+            vec!["PATCH"],
         ),
         (
             Method::PUT,

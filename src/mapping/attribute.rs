@@ -311,7 +311,8 @@ impl Transform {
         Transform::Map(pairs)
     }
 
-    fn to_product(&self, scim: &Value) -> Option<Value> {
+    /// The product value of a SCIM value; `None` when a value map does not know it.
+    pub fn to_product(&self, scim: &Value) -> Option<Value> {
         match self {
             Transform::Identity => Some(scim.clone()),
             Transform::Map(pairs) => pairs

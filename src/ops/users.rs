@@ -14,6 +14,8 @@ use crate::scim::{Error, json, patch as scim_patch};
 use http::StatusCode;
 use serde_json::Value;
 
+mod direct;
+
 fn api<'c>(ctx: &'c Context<'_>) -> Api<'c> {
     let mapping = &ctx.tenant.mapping;
     Api::new(&ctx.tenant.upstream, mapping, &mapping.users)
@@ -223,10 +225,18 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
 }
 
 /// `PATCH /Users/{id}`: the operations are applied to the SCIM representation, then only what changed is sent.
+/// Operations that only set mapped single-valued attributes are sent at once, without a read (`direct`).
 pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
     let api = api(ctx);
     let ops = scim_patch::parse(&body, ctx.settings.max_patch_operations)?;
     let pid = resolve(ctx, &api, id).await?;
+    if let Some(fields) = direct::plan(api.resource(), &ops) {
+        let updated = objects::updated(&api, &pid, api.update(&pid, fields).await?)
+            .await?
+            .ok_or_else(|| not_found(USER, id))?;
+        // Cached names of this user may be stale now; a cached lookup re-checks the user and evicts them.
+        return Ok(reply(StatusCode::OK, render(ctx, &api, &updated).await?, false));
+    }
     let current = objects::fetch(&api, USER, &pid).await?;
     let before = render(ctx, &api, &current).await?;
     // The full schema: an attribute the mapping does not hold is the mapping's to refuse (or ignore), by name.
