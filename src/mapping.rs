@@ -60,8 +60,10 @@ pub enum IdType {
 /// The endpoints of one resource type.
 #[derive(Debug, Clone)]
 pub struct Endpoints {
-    /// List and search.
+    /// List.
     pub list: Endpoint,
+    /// List with pushed-down filter parameters, when it differs from `list`.
+    pub search: Option<Endpoint>,
     /// Read one.
     pub get: Endpoint,
     /// Create.

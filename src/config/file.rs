@@ -290,6 +290,9 @@ pub struct EndpointsFile {
     pub update: String,
     /// Delete one object.
     pub delete: String,
+    /// A listing used for pushed-down filters instead of `list` (`"GET /users/search"`), when the product has one.
+    #[serde(default)]
+    pub search: Option<String>,
     /// `endpoint` deactivation: `"POST /users/{id}/deactivate"`.
     #[serde(default)]
     pub deactivate: Option<String>,

@@ -202,6 +202,7 @@ fn endpoints(file: &ResourceMappingFile, key: &str) -> Result<Endpoints, ConfigE
     let e = &file.endpoints;
     Ok(Endpoints {
         list: endpoint("list", &e.list, false)?,
+        search: e.search.as_deref().map(|t| endpoint("search", t, false)).transpose()?,
         get: endpoint("get", &e.get, true)?,
         create: endpoint("create", &e.create, false)?,
         update: endpoint("update", &e.update, true)?,

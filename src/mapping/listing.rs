@@ -29,6 +29,21 @@ impl<'s> Source<'s> {
             id: None,
         }
     }
+
+    /// The resource's listing for these filter parameters: its `search` endpoint when it has one and there are
+    /// parameters, else its `list`.
+    pub fn for_query(api: &Api<'s>, query: &[(String, String)]) -> Self {
+        let res = api.resource();
+        let endpoint = match &res.endpoints.search {
+            Some(search) if !query.is_empty() => search,
+            _ => &res.endpoints.list,
+        };
+        Source {
+            paging: &res.paging,
+            endpoint,
+            id: None,
+        }
+    }
 }
 
 /// Objects of a window and the listing's total.

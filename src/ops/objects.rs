@@ -84,7 +84,7 @@ pub async fn select(
     // Sorting needs every match: only an unsorted request can use the product's own window.
     if plan.complete
         && sort.is_none()
-        && let Some(w) = listing::window(api, Source::of(api), &plan.query, offset, count).await?
+        && let Some(w) = listing::window(api, Source::for_query(api, &plan.query), &plan.query, offset, count).await?
     {
         let resources = w.objects.iter().map(render).collect::<Result<Vec<_>, _>>()?;
         return Ok((resources, w.total));
@@ -92,7 +92,7 @@ pub async fn select(
     let what = kind.endpoint.to_ascii_lowercase();
     let objects = listing::scan(
         api,
-        Source::of(api),
+        Source::for_query(api, &plan.query),
         &plan.query,
         ctx.settings.scan_limit as usize,
         &what,
@@ -152,7 +152,7 @@ pub async fn existing(
     };
     let objects = listing::scan(
         api,
-        Source::of(api),
+        Source::for_query(api, &query),
         &query,
         ctx.settings.scan_limit as usize,
         "objects",
