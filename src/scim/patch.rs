@@ -279,6 +279,21 @@ fn set_attribute(
     multi: bool,
 ) -> Result<(), PatchError> {
     match (op, value) {
+        // Entra's default dialect removes group members with `{"op":"Remove","path":"members","value":[{"value":
+        // "…"}]}`: only the listed values leave. (RFC 7644 §3.5.2.2 gives remove no value; without one, or with
+        // null, the whole attribute goes.)
+        (Op::Remove, Some(gone)) if multi && !gone.is_null() => {
+            let gone = match gone {
+                Value::Array(items) => items,
+                single => vec![single],
+            };
+            if let Some(Value::Array(items)) = container.get_mut(name) {
+                items.retain(|e| !gone.iter().any(|g| same_value(e, g)));
+                if items.is_empty() {
+                    container.remove(name);
+                }
+            }
+        }
         (Op::Remove, _) => {
             container.remove(name);
         }
