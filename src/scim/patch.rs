@@ -214,6 +214,12 @@ fn apply_at(
 ) -> Result<(), PatchError> {
     let attr = &path.attr;
     if attr.schema.is_none() && READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(&attr.name)) {
+        // Okta renames a group with `{"op":"replace","value":{"id":"<its own id>","displayName":"…"}}`: restating
+        // a read-only value changes nothing, so it is not refused.
+        let current = doc.as_object().and_then(|o| member(o, &attr.name));
+        if op != Op::Remove && path.filter.is_none() && attr.sub.is_none() && value.is_some() && current == value {
+            return Ok(());
+        }
         return Err(PatchError::Mutability(format!("{} is read-only", attr.name)));
     }
     let value = value.map(|v| coerce(path, v, types));

@@ -224,3 +224,14 @@ fn entra_remove_members_with_a_value_list_removes_only_those() {
             .is_none()
     );
 }
+
+#[test]
+fn okta_restating_the_own_id_beside_a_rename_is_accepted() {
+    let group = json!({"id": "g1", "displayName": "old"});
+    let body = patch(json!([{"op": "replace", "value": {"id": "g1", "displayName": "new"}}]));
+    let out = apply(&group, &parse(&body, 10).unwrap(), &CoreTypes).unwrap();
+    assert_eq!(out, json!({"id": "g1", "displayName": "new"}));
+    let body = patch(json!([{"op": "replace", "value": {"id": "g2", "displayName": "new"}}]));
+    let err = apply(&group, &parse(&body, 10).unwrap(), &CoreTypes).unwrap_err();
+    assert!(matches!(err, PatchError::Mutability(_)));
+}
