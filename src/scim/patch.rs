@@ -536,4 +536,6 @@ fn is_multi(name: &str) -> bool {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
