@@ -163,6 +163,8 @@ pub fn apply_with_schema(resource: &Value, ops: &[Operation], schema: &ResourceS
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 #[cfg(test)]

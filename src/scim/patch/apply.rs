@@ -5,7 +5,7 @@ use super::rules::Rules;
 use super::values::{coerce, element_from_filter, keep_one_primary, same_value};
 use super::{Op, Operation, PatchError};
 use crate::scim::filter::Filter;
-use crate::scim::json::key_of;
+use crate::scim::json::{key_of, member};
 use crate::scim::path::{AttrPath, PatchPath};
 use serde_json::{Map, Value};
 
@@ -72,6 +72,17 @@ fn apply_at(
     rules: &Rules<'_>,
 ) -> Result<(), PatchError> {
     let attr = &path.attr;
+    // Okta renames a group with `{"op":"replace","value":{"id":"<its own id>","displayName":"…"}}`: restating a
+    // value unchanged changes nothing, so it is not refused even where the attribute is read-only.
+    if op != Op::Remove
+        && path.filter.is_none()
+        && attr.sub.is_none()
+        && attr.schema.is_none()
+        && value.is_some()
+        && doc.as_object().and_then(|o| member(o, &attr.name)) == value
+    {
+        return Ok(());
+    }
     rules.check(op, path)?;
     if let Some(v) = value {
         rules.check_value(path, v)?;
@@ -139,6 +150,21 @@ fn set_attribute(
     multi: bool,
 ) -> Result<(), PatchError> {
     match (op, value) {
+        // Entra's default dialect removes group members with `{"op":"Remove","path":"members","value":[{"value":
+        // "…"}]}`: only the listed values leave. (RFC 7644 §3.5.2.2 gives remove no value; without one, or with
+        // null, the whole attribute goes.)
+        (Op::Remove, Some(gone)) if multi && !gone.is_null() => {
+            let gone = match gone {
+                Value::Array(items) => items,
+                single => vec![single],
+            };
+            if let Some(Value::Array(items)) = container.get_mut(name) {
+                items.retain(|e| !gone.iter().any(|g| same_value(e, g)));
+                if items.is_empty() {
+                    container.remove(name);
+                }
+            }
+        }
         (Op::Remove, _) => {
             container.remove(name);
         }

@@ -203,3 +203,35 @@ fn a_whole_extension_as_the_path_sets_its_attributes() {
     let ops = parse(&patch(json!([{"op": "remove", "path": urn}])), 10).unwrap();
     assert!(apply(&out, &ops, &CoreTypes).unwrap().get(urn).is_none());
 }
+
+#[test]
+fn entra_remove_members_with_a_value_list_removes_only_those() {
+    let group = json!({"displayName": "g", "members": [{"value": "1"}, {"value": "2", "display": "Two"}]});
+    let body = patch(json!([{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "2"}]}]));
+    let out = apply(&group, &parse(&body, 10).unwrap(), &CoreTypes).unwrap();
+    assert_eq!(out["members"], json!([{"value": "1"}]));
+    let body = patch(json!([{"op": "Remove", "path": "members", "value": [{"value": "1"}]}]));
+    let out = apply(&out, &parse(&body, 10).unwrap(), &CoreTypes).unwrap();
+    assert!(
+        out.get("members").is_none(),
+        "an emptied multi-valued attribute is unassigned"
+    );
+    let body = patch(json!([{"op": "remove", "path": "members", "value": null}]));
+    assert!(
+        apply(&group, &parse(&body, 10).unwrap(), &CoreTypes)
+            .unwrap()
+            .get("members")
+            .is_none()
+    );
+}
+
+#[test]
+fn okta_restating_the_own_id_beside_a_rename_is_accepted() {
+    let group = json!({"id": "g1", "displayName": "old"});
+    let body = patch(json!([{"op": "replace", "value": {"id": "g1", "displayName": "new"}}]));
+    let out = apply(&group, &parse(&body, 10).unwrap(), &CoreTypes).unwrap();
+    assert_eq!(out, json!({"id": "g1", "displayName": "new"}));
+    let body = patch(json!([{"op": "replace", "value": {"id": "g2", "displayName": "new"}}]));
+    let err = apply(&group, &parse(&body, 10).unwrap(), &CoreTypes).unwrap_err();
+    assert!(matches!(err, PatchError::Mutability(_)));
+}
