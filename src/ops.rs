@@ -9,10 +9,21 @@ pub mod resource;
 pub mod users;
 
 use crate::gateway::Settings;
+use crate::scim::{self, list::ListQuery};
 use crate::tenant::Tenant;
 use http::StatusCode;
 use serde_json::Value;
 use std::sync::Arc;
+
+/// The list query of `GET /Users?…` or `GET /Groups?…`.
+pub fn list_query(ctx: &Context<'_>, query: Option<&str>) -> Result<ListQuery, scim::Error> {
+    ListQuery::parse(query, ctx.settings.max_page_size, &ctx.settings.filter_limits)
+}
+
+/// The list query of a `POST …/.search` body.
+pub fn search_query(ctx: &Context<'_>, body: &Value) -> Result<ListQuery, scim::Error> {
+    ListQuery::from_search(body, ctx.settings.max_page_size, &ctx.settings.filter_limits)
+}
 
 /// What an operation needs from the request.
 pub struct Context<'a> {

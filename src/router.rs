@@ -91,10 +91,14 @@ async fn dispatch(gw: &Gateway, ctx: &Context<'_>, rest: &str, req: Request<Inco
     let method = req.method().clone();
     let query = req.uri().query().map(str::to_owned);
     match (&method, segments.as_slice()) {
-        (&Method::GET, ["Users"]) => ops::users::list(ctx, query.as_deref()).await,
+        (&Method::GET, ["Users"]) => ops::users::list(ctx, ops::list_query(ctx, query.as_deref())?).await,
         (&Method::POST, ["Users"]) => ops::users::create(ctx, read_json(gw, req).await?).await,
-        (&Method::POST, ["Users", ".search"]) => ops::users::search(ctx, read_json(gw, req).await?).await,
-        (&Method::POST, ["Groups", ".search"]) => ops::groups::search(ctx, read_json(gw, req).await?).await,
+        (&Method::POST, ["Users", ".search"]) => {
+            ops::users::list(ctx, ops::search_query(ctx, &read_json(gw, req).await?)?).await
+        }
+        (&Method::POST, ["Groups", ".search"]) => {
+            ops::groups::list(ctx, ops::search_query(ctx, &read_json(gw, req).await?)?).await
+        }
         (_, ["Users" | "Groups", ".search"]) => Err(method_not_allowed("POST")),
         (&Method::GET, ["Users", id]) => ops::users::get(ctx, &decode_id(id)?, query.as_deref()).await,
         (&Method::GET, ["ServiceProviderConfig"]) => {
@@ -117,7 +121,7 @@ async fn dispatch(gw: &Gateway, ctx: &Context<'_>, rest: &str, req: Request<Inco
             ops::users::patch(ctx, &id, read_json(gw, req).await?).await
         }
         (&Method::DELETE, ["Users", id]) => ops::users::delete(ctx, &decode_id(id)?).await,
-        (&Method::GET, ["Groups"]) => ops::groups::list(ctx, query.as_deref()).await,
+        (&Method::GET, ["Groups"]) => ops::groups::list(ctx, ops::list_query(ctx, query.as_deref())?).await,
         (&Method::POST, ["Groups"]) => ops::groups::create(ctx, read_json(gw, req).await?).await,
         (&Method::GET, ["Groups", id]) => ops::groups::get(ctx, &decode_id(id)?, query.as_deref()).await,
         (&Method::PUT, ["Groups", id]) => {

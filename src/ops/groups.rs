@@ -95,19 +95,9 @@ pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Rep
     Ok(reply(StatusCode::OK, rendered, false))
 }
 
-/// `GET /Groups?filter=…`.
-pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error> {
-    let q = ListQuery::parse(query, ctx.settings.max_page_size, &ctx.settings.filter_limits)?;
-    search_with(ctx, q).await
-}
-
-/// `POST /Groups/.search` (RFC 7644 §3.4.3).
-pub async fn search(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
-    let q = ListQuery::from_search(&body, ctx.settings.max_page_size, &ctx.settings.filter_limits)?;
-    search_with(ctx, q).await
-}
-
-async fn search_with(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
+/// `GET /Groups?filter=…&startIndex=…&count=…&sortBy=…&attributes=…` and `POST /Groups/.search` (RFC 7644 §3.4.2,
+/// §3.4.3), the query parsed by [`super::list_query`] or [`super::search_query`].
+pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
     let (api, group) = api(ctx)?;
     let schema = &api.resource().schema;
     let with_members = q.projection.wants(schema, "members");

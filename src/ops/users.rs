@@ -79,19 +79,9 @@ pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Rep
     Ok(reply(StatusCode::OK, rendered, false))
 }
 
-/// `GET /Users?filter=…&startIndex=…&count=…&sortBy=…&attributes=…`.
-pub async fn list(ctx: &Context<'_>, query: Option<&str>) -> Result<Reply, Error> {
-    let q = ListQuery::parse(query, ctx.settings.max_page_size, &ctx.settings.filter_limits)?;
-    search_with(ctx, q).await
-}
-
-/// `POST /Users/.search` (RFC 7644 §3.4.3).
-pub async fn search(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
-    let q = ListQuery::from_search(&body, ctx.settings.max_page_size, &ctx.settings.filter_limits)?;
-    search_with(ctx, q).await
-}
-
-async fn search_with(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
+/// `GET /Users?filter=…&startIndex=…&count=…&sortBy=…&attributes=…` and `POST /Users/.search` (RFC 7644 §3.4.2,
+/// §3.4.3), the query parsed by [`super::list_query`] or [`super::search_query`].
+pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
     let api = api(ctx);
     let schema = &api.resource().schema;
     if q.sort_by.is_none()
