@@ -78,18 +78,6 @@ pub struct Rule {
     pub default: Option<Value>,
 }
 
-/// A read-only value composed of product fields: `"{/first_name} {/last_name}"`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
-    pieces: Vec<TemplatePiece>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum TemplatePiece {
-    Literal(String),
-    Field(Pointer),
-}
-
 /// The compiled `attributes` table.
 #[derive(Debug, Clone, Default)]
 pub struct AttributeMap {
@@ -239,58 +227,6 @@ impl Target {
                     && sub.is_some_and(|x| s.eq_ignore_ascii_case(x))
             }
         }
-    }
-}
-
-// === impl Template ===
-
-impl Template {
-    /// Parse `"{/first_name} {/last_name}"`: literal text with `{pointer}` fields.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let mut pieces = Vec::new();
-        let mut rest = text;
-        while let Some(open) = rest.find('{') {
-            let close = rest[open..].find('}').ok_or("unclosed '{' in template")? + open;
-            if open > 0 {
-                pieces.push(TemplatePiece::Literal(rest[..open].to_owned()));
-            }
-            pieces.push(TemplatePiece::Field(Pointer::parse(&rest[open + 1..close])?));
-            rest = &rest[close + 1..];
-        }
-        if rest.contains('}') {
-            return Err("unmatched '}' in template".into());
-        }
-        if !rest.is_empty() {
-            pieces.push(TemplatePiece::Literal(rest.to_owned()));
-        }
-        if !pieces.iter().any(|p| matches!(p, TemplatePiece::Field(_))) {
-            return Err("a template needs at least one {/pointer} field".into());
-        }
-        Ok(Template { pieces })
-    }
-
-    /// The value for a product object: fields as text, absent ones empty, surrounding and doubled spaces removed;
-    /// `None` when every field is absent.
-    pub fn render(&self, product: &Value) -> Option<String> {
-        let mut out = String::new();
-        let mut any = false;
-        for piece in &self.pieces {
-            match piece {
-                TemplatePiece::Literal(s) => out.push_str(s),
-                TemplatePiece::Field(p) => match p.get(product) {
-                    Some(Value::String(s)) => {
-                        any |= !s.is_empty();
-                        out.push_str(s);
-                    }
-                    Some(v @ (Value::Number(_) | Value::Bool(_))) => {
-                        any = true;
-                        out.push_str(&v.to_string());
-                    }
-                    _ => {}
-                },
-            }
-        }
-        any.then(|| out.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 }
 
@@ -453,80 +389,6 @@ impl AttributeMap {
         }
         Ok(fields.into_iter().map(|(p, (v, _))| (p, v)).collect())
     }
-
-    /// Refuse attributes that no rule would store.
-    fn check_unmapped(&self, resource: &Value) -> Result<(), MappingError> {
-        let Some(members) = resource.as_object() else {
-            return Err(MappingError::InvalidValue {
-                attribute: "(resource)".into(),
-                detail: "expected an object".into(),
-            });
-        };
-        for (key, value) in members {
-            if PROTOCOL_MEMBERS.iter().any(|m| m.eq_ignore_ascii_case(key)) || value.is_null() {
-                continue;
-            }
-            match (
-                key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")),
-                value.as_object(),
-            ) {
-                (true, Some(extension)) => {
-                    let schema = (!CORE_SCHEMAS.iter().any(|c| c.eq_ignore_ascii_case(key))).then_some(key.as_str());
-                    for (name, v) in extension {
-                        self.check_attribute(schema, name, v)?;
-                    }
-                }
-                _ => self.check_attribute(None, key, value)?,
-            }
-        }
-        Ok(())
-    }
-
-    fn check_attribute(&self, schema: Option<&str>, name: &str, value: &Value) -> Result<(), MappingError> {
-        let covered = |t: Option<&str>, s: Option<&str>| {
-            self.rules.iter().any(|r| r.target.covers(schema, name, t, s))
-                || self
-                    .templates
-                    .iter()
-                    .any(|(_, target, _)| target.covers(schema, name, t, s))
-        };
-        if value.is_null() || covered(None, None) {
-            return Ok(());
-        }
-        let display = |s: &str| match schema {
-            Some(urn) => format!("{urn}:{s}"),
-            None => s.to_owned(),
-        };
-        match value {
-            Value::Object(subs) => {
-                for (sub, _) in subs.iter().filter(|(_, v)| !v.is_null()) {
-                    if !covered(None, Some(sub)) {
-                        return Err(MappingError::Unmapped(display(&format!("{name}.{sub}"))));
-                    }
-                }
-                Ok(())
-            }
-            Value::Array(items) => {
-                for item in items {
-                    let Some(element) = item.as_object() else {
-                        return Err(MappingError::Unmapped(display(name)));
-                    };
-                    let type_value = json::get(item, "type").and_then(Value::as_str);
-                    let data = element
-                        .iter()
-                        .filter(|(k, v)| !v.is_null() && !QUALIFIERS.iter().any(|q| q.eq_ignore_ascii_case(k)));
-                    for (sub, _) in data {
-                        if !covered(type_value, Some(sub)) {
-                            let selector = type_value.map(|t| format!("[type eq \"{t}\"]")).unwrap_or_default();
-                            return Err(MappingError::Unmapped(display(&format!("{name}{selector}.{sub}"))));
-                        }
-                    }
-                }
-                Ok(())
-            }
-            _ => Err(MappingError::Unmapped(display(name))),
-        }
-    }
 }
 
 fn is_type(element: &Value, type_value: &str) -> bool {
@@ -542,6 +404,11 @@ fn object_entry<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mu
     }
     slot.as_object_mut()
 }
+
+mod template;
+mod unmapped;
+
+pub use template::Template;
 
 #[cfg(test)]
 mod tests;

@@ -6,15 +6,15 @@
 //! request converges.
 
 use super::Context;
-use super::users;
-use crate::cache::Key;
+use crate::mapping::GroupMapping;
 use crate::mapping::api::{Api, ProductId};
 use crate::mapping::listing::{self, Source};
 use crate::mapping::members::{Members, Style};
 use crate::mapping::pointer::Pointer;
-use crate::mapping::{GroupMapping, IdType};
 use crate::scim::{Error, ScimType};
 use futures_util::StreamExt;
+
+mod keys;
 use http::StatusCode;
 use serde_json::{Map, Value};
 
@@ -344,84 +344,6 @@ impl<'c> Membership<'c> {
         };
         super::objects::set(pointer, &mut body, value)?;
         Ok(body)
-    }
-
-    /// A key as the product's JSON: a number when user ids are integers and are the keys.
-    fn key_json(&self, key: &str) -> Value {
-        if self.members.user_key.is_none()
-            && self.users.resource().id_type == IdType::Integer
-            && let Ok(n) = key.parse::<u64>()
-        {
-            return Value::from(n);
-        }
-        Value::String(key.to_owned())
-    }
-
-    /// (user id, membership key) of each id; ids that cannot be users become failures.
-    async fn keys(&self, ids: &[String], failures: &mut Vec<Failure>) -> Result<Vec<(String, String)>, Error> {
-        let mut out = Vec::new();
-        for id in ids {
-            match self.key_of(id).await? {
-                Some(key) => out.push((id.clone(), key)),
-                None => failures.push(Failure {
-                    what: format!("member {id}"),
-                    error: no_such_user(id),
-                }),
-            }
-        }
-        Ok(out)
-    }
-
-    /// The membership key of a user id, through the cache; `None` when there is no such user.
-    async fn key_of(&self, id: &str) -> Result<Option<String>, Error> {
-        let Some(upid) = self.users.product_id(id) else {
-            return Ok(None);
-        };
-        let Some(pointer) = &self.members.user_key else {
-            return Ok(Some(id.to_owned()));
-        };
-        let cache = &self.ctx.tenant.cache;
-        if let Some(key) = cache.get(&Key::MemberKey(id.to_owned())).await {
-            return Ok(Some(key));
-        }
-        let Some(user) = self.users.get(&upid).await? else {
-            return Ok(None);
-        };
-        let key = key_text(pointer.get(&user));
-        if let Some(k) = &key {
-            cache.put(Key::MemberKey(id.to_owned()), k.clone()).await;
-            cache.put(Key::MemberUser(k.clone()), id).await;
-        }
-        Ok(key)
-    }
-
-    /// The user ids of membership keys, through the cache; on a miss the users' listing is read once (within the
-    /// scan limit) to fill it. Keys of users the gateway cannot see are left out.
-    async fn users_of(&self, keys: Vec<String>) -> Result<Vec<String>, Error> {
-        if self.members.user_key.is_none() {
-            return Ok(keys);
-        }
-        let cache = &self.ctx.tenant.cache;
-        let mut out = Vec::new();
-        let mut scanned = false;
-        for key in keys {
-            let mut found = cache.get(&Key::MemberUser(key.clone())).await;
-            if found.is_none() && !scanned {
-                scanned = true;
-                let limit = self.ctx.settings.scan_limit as usize;
-                let all = listing::scan(&self.users, Source::of(&self.users), &[], limit, "users").await?;
-                for object in &all {
-                    let user = super::objects::render(self.ctx, super::resource::USER, &self.users, object)?;
-                    users::remember(self.ctx, &user.json, object).await;
-                }
-                found = cache.get(&Key::MemberUser(key.clone())).await;
-            }
-            match found {
-                Some(id) => out.push(id),
-                None => tracing::warn!(member = %key, "a team member matches no user; left out of the group"),
-            }
-        }
-        Ok(out)
     }
 }
 
