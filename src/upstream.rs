@@ -19,13 +19,42 @@ const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
+/// How a tenant's product calls behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallPolicy {
+    /// Time allowed for one attempt.
+    pub timeout: Duration,
+    /// Retries after the first attempt (see [`Upstream::call`] for which failures are retried).
+    pub retries: u32,
+    /// Wait before the first retry; doubled for each further one, with jitter.
+    pub backoff: Duration,
+    /// Calls in flight at once.
+    pub max_concurrent: usize,
+}
+
+impl Default for CallPolicy {
+    fn default() -> Self {
+        CallPolicy {
+            timeout: Duration::from_secs(10),
+            retries: 2,
+            backoff: Duration::from_millis(50),
+            max_concurrent: 32,
+        }
+    }
+}
+
+/// The longest `Retry-After` of a product 429 that a read waits out itself before retrying; a longer one is passed
+/// on to the IdP.
+const MAX_INLINE_RETRY_AFTER: Duration = Duration::from_secs(1);
+
 /// One tenant's product API.
 #[derive(Clone)]
 pub struct Upstream {
     client: HttpsClient,
     base: String,
     auth: Option<(HeaderName, HeaderValue)>,
-    timeout: Duration,
+    policy: CallPolicy,
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -33,7 +62,7 @@ impl std::fmt::Debug for Upstream {
         // The credential is never printed.
         f.debug_struct("Upstream")
             .field("base", &self.base)
-            .field("timeout", &self.timeout)
+            .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
 }
@@ -66,8 +95,11 @@ pub struct ProductResponse {
 /// A product call that did not produce an HTTP answer the gateway can use.
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
-    /// Connecting or talking to the product failed.
+    /// No connection to the product could be opened (nothing was sent).
     #[error("the product API could not be reached")]
+    Refused(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Talking to the product failed after the request may have been sent.
+    #[error("the connection to the product API failed")]
     Unreachable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// No answer within the configured time.
     #[error("the product API did not answer within {0:?}")]
@@ -87,9 +119,10 @@ impl From<UpstreamError> for scim::Error {
     fn from(e: UpstreamError) -> Self {
         let status = match e {
             UpstreamError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            UpstreamError::Unreachable(_) | UpstreamError::TooLarge | UpstreamError::Malformed(_) => {
-                StatusCode::BAD_GATEWAY
-            }
+            UpstreamError::Refused(_)
+            | UpstreamError::Unreachable(_)
+            | UpstreamError::TooLarge
+            | UpstreamError::Malformed(_) => StatusCode::BAD_GATEWAY,
             UpstreamError::InvalidRequest(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         scim::Error::new(status, e.to_string())
@@ -128,9 +161,10 @@ impl Upstream {
     pub fn new(
         base_url: &str,
         auth: Option<(HeaderName, Option<String>, Secret)>,
-        timeout: Duration,
+        policy: CallPolicy,
         tls: rustls::ClientConfig,
     ) -> Result<Self, String> {
+        let timeout = policy.timeout;
         let uri: Uri = base_url.parse().map_err(|e| format!("not a URL: {e}"))?;
         match uri.scheme_str() {
             Some("http" | "https") => {}
@@ -169,7 +203,8 @@ impl Upstream {
             client,
             base: base_url.trim_end_matches('/').to_owned(),
             auth,
-            timeout,
+            policy,
+            slots: Arc::new(tokio::sync::Semaphore::new(policy.max_concurrent.max(1))),
         })
     }
 
@@ -199,11 +234,44 @@ impl Upstream {
             .filter(|r| !r.contains("..") && !r.chars().any(char::is_control) && !r.contains('#'))
     }
 
-    /// Send one request and read the whole answer.
+    /// Send a request and read the whole answer, within this tenant's share of concurrent calls, retrying what is
+    /// safe to retry: any call whose connection could not be opened (nothing was sent), and reads (`GET`, `HEAD`)
+    /// that failed in transport, timed out, or got 502/503/504 or a 429 asking to wait at most a second. A write
+    /// that may have reached the product is never sent again.
     pub async fn call(&self, req: ProductRequest) -> Result<ProductResponse, UpstreamError> {
+        // The semaphore is never closed, so acquiring only waits.
+        let _slot = self.slots.acquire().await.ok();
+        let safe = req.method == Method::GET || req.method == Method::HEAD;
+        let mut attempt = 0;
+        loop {
+            let outcome = self.once(&req).await;
+            let wait = match &outcome {
+                Err(UpstreamError::Refused(_)) => Some(None),
+                Err(UpstreamError::Unreachable(_) | UpstreamError::Timeout(_)) if safe => Some(None),
+                Ok(r) if safe && matches!(r.status.as_u16(), 502..=504) => Some(None),
+                Ok(r) if safe && r.status == StatusCode::TOO_MANY_REQUESTS => match retry_after(&r.headers) {
+                    Some(after) if after <= MAX_INLINE_RETRY_AFTER => Some(Some(after)),
+                    Some(_) => None,
+                    None => Some(None),
+                },
+                _ => None,
+            };
+            let Some(asked) = wait.filter(|_| attempt < self.policy.retries) else {
+                return outcome;
+            };
+            let backoff = self.policy.backoff.saturating_mul(1 << attempt.min(10));
+            let jitter = Duration::from_millis(rand::random::<u64>() % (backoff.as_millis() as u64 / 2 + 1));
+            let delay = asked.unwrap_or(backoff + jitter);
+            tracing::debug!(method = %req.method, attempt = attempt + 1, ?delay, "retrying a product call");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn once(&self, req: &ProductRequest) -> Result<ProductResponse, UpstreamError> {
         let uri = format!("{}{}", self.base, req.path_and_query);
         let mut builder = http::Request::builder()
-            .method(req.method)
+            .method(req.method.clone())
             .uri(&uri)
             .header(ACCEPT, "application/json");
         for (name, value) in &req.headers {
@@ -225,11 +293,13 @@ impl Upstream {
             .body(body)
             .map_err(|e| UpstreamError::InvalidRequest(e.to_string()))?;
         let exchange = async {
-            let response = self
-                .client
-                .request(request)
-                .await
-                .map_err(|e| UpstreamError::Unreachable(Box::new(e)))?;
+            let response = self.client.request(request).await.map_err(|e| {
+                if e.is_connect() {
+                    UpstreamError::Refused(Box::new(e))
+                } else {
+                    UpstreamError::Unreachable(Box::new(e))
+                }
+            })?;
             let (parts, body) = response.into_parts();
             let bytes = Limited::new(body, MAX_RESPONSE_BYTES).collect().await.map_err(|e| {
                 if e.is::<http_body_util::LengthLimitError>() {
@@ -244,10 +314,22 @@ impl Upstream {
                 body: bytes.to_bytes(),
             })
         };
-        tokio::time::timeout(self.timeout, exchange)
+        tokio::time::timeout(self.policy.timeout, exchange)
             .await
-            .map_err(|_| UpstreamError::Timeout(self.timeout))?
+            .map_err(|_| UpstreamError::Timeout(self.policy.timeout))?
     }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not read).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let secs: u64 = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs))
 }
 
 impl ProductResponse {

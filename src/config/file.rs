@@ -123,6 +123,16 @@ pub struct UpstreamFile {
     /// Extra PEM CA bundle trusted for the product's TLS certificate (besides the system roots).
     #[serde(default)]
     pub ca: Option<String>,
+    /// Retries of a failed product call: reads on a transport failure, a timeout, 502/503/504 or a short 429;
+    /// any call whose connection could not be opened (nothing was sent). Writes are never resent once sent.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// Backoff before the first retry, in milliseconds; it doubles for each further retry (with jitter).
+    #[serde(default = "default_retry_backoff")]
+    pub retry_backoff_ms: u64,
+    /// Product calls this tenant may have in flight at once; further calls wait for a slot.
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent: usize,
 }
 
 /// `[tenants.upstream.auth]`: a header whose value is built from a secret reference.
@@ -201,6 +211,15 @@ fn default_burst() -> u32 {
 }
 fn default_upstream_timeout() -> u64 {
     10_000
+}
+fn default_retries() -> u32 {
+    2
+}
+fn default_retry_backoff() -> u64 {
+    50
+}
+fn default_max_concurrent() -> usize {
+    32
 }
 fn default_auth_header() -> String {
     "Authorization".into()

@@ -208,8 +208,22 @@ fn upstream_of(t: &TenantFile, at: &dyn Fn(&str) -> String) -> Result<Upstream, 
         ),
     };
     let tls = upstream::tls_config(ca.as_deref()).map_err(|m| ConfigError::invalid(at("upstream.ca"), m))?;
-    Upstream::new(&u.base_url, auth, Duration::from_millis(u.timeout_ms), tls)
-        .map_err(|m| ConfigError::invalid(at("upstream.base_url"), m))
+    if u.max_concurrent == 0 {
+        return Err(ConfigError::invalid(
+            at("upstream.max_concurrent"),
+            "must be at least 1",
+        ));
+    }
+    if u.retries > 10 {
+        return Err(ConfigError::invalid(at("upstream.retries"), "must be at most 10"));
+    }
+    let policy = upstream::CallPolicy {
+        timeout: Duration::from_millis(u.timeout_ms),
+        retries: u.retries,
+        backoff: Duration::from_millis(u.retry_backoff_ms),
+        max_concurrent: u.max_concurrent,
+    };
+    Upstream::new(&u.base_url, auth, policy, tls).map_err(|m| ConfigError::invalid(at("upstream.base_url"), m))
 }
 
 #[cfg(test)]

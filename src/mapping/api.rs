@@ -234,7 +234,9 @@ impl<'a> Api<'a> {
                 "the product API refused the gateway's credentials; the operator must check the tenant's upstream auth",
             ),
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
-                let after = retry_after(resp).unwrap_or(Duration::from_secs(1));
+                let after = crate::upstream::retry_after(&resp.headers)
+                    .unwrap_or(Duration::from_secs(1))
+                    .clamp(Duration::from_secs(1), Duration::from_secs(3600));
                 scim::Error::new(resp.status, "the product API is busy; retry later").with_retry_after(after)
             }
             s => scim::Error::new(
@@ -255,17 +257,4 @@ impl<'a> Api<'a> {
         text.shrink_to_fit();
         Some(text)
     }
-}
-
-/// `Retry-After` in seconds (the HTTP-date form is answered with the default).
-fn retry_after(resp: &ProductResponse) -> Option<Duration> {
-    let secs: u64 = resp
-        .headers
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(secs.clamp(1, 3600)))
 }

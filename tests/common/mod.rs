@@ -20,6 +20,8 @@ pub struct TenantSpec {
     pub shape: Shape,
     /// The mapping the tenant uses.
     pub mapping: &'static str,
+    /// Extra keys of the tenant's `upstream` table, e.g. `timeout_ms = 300`.
+    pub upstream_extra: &'static str,
 }
 
 impl TenantSpec {
@@ -31,6 +33,7 @@ impl TenantSpec {
             external: None,
             shape: Shape::Classic,
             mapping: "classic",
+            upstream_extra: "",
         }
     }
 
@@ -123,7 +126,12 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
         text.push_str(&format!(
             "[[tenants]]\nid = {id:?}\ntokens = [{digest:?}]\nmapping = {mapping:?}\n\
              rate_limit = {{ per_second = {ps}, burst = {burst} }}\n\
-             upstream = {{ base_url = {base:?}, auth = {auth} }}\n\n",
+             upstream = {{ base_url = {base:?}, auth = {auth}{extra} }}\n\n",
+            extra = if spec.upstream_extra.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", spec.upstream_extra)
+            },
             id = spec.id,
             mapping = spec.mapping,
             auth = auth_for(spec.shape, &format!("file:{}", key_file.display())),
