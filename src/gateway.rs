@@ -2,6 +2,7 @@
 //! shared by every connection; serving code reads only this.
 
 use crate::auth::Authenticator;
+use crate::ratelimit::AuthThrottle;
 use crate::router;
 use crate::scim::filter::Limits;
 use crate::tenant::Tenant;
@@ -33,6 +34,22 @@ pub struct Settings {
     pub filter_limits: Limits,
     /// Largest number of PATCH operations in one request.
     pub max_patch_operations: usize,
+    /// Most group members one request may add or remove.
+    pub max_members_per_request: usize,
+    /// Deepest nesting in a request body.
+    pub max_json_depth: usize,
+    /// Time a client has to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// Largest request head, in bytes.
+    pub max_header_bytes: usize,
+    /// Most headers in one request.
+    pub max_headers: usize,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Failed authentications a client address may make before it is refused.
+    pub auth_failure_limit: u32,
+    /// Quiet time after which an address's failures are forgotten.
+    pub auth_failure_window: Duration,
 }
 
 /// Everything a request needs.
@@ -44,6 +61,8 @@ pub struct Gateway {
     pub auth: Authenticator,
     /// All tenants, in config order.
     pub tenants: Vec<Arc<Tenant>>,
+    /// Failed authentications per client address.
+    pub auth_throttle: AuthThrottle,
 }
 
 impl Gateway {
@@ -51,6 +70,7 @@ impl Gateway {
     pub fn new(settings: Settings, tenants: Vec<Arc<Tenant>>) -> Self {
         Gateway {
             auth: Authenticator::new(&tenants),
+            auth_throttle: AuthThrottle::new(settings.auth_failure_limit, settings.auth_failure_window),
             settings,
             tenants,
         }

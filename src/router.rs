@@ -22,7 +22,15 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     let started = Instant::now();
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-    let admitted = admit(gw, &req);
+    // A client address that keeps failing authentication is refused before its token is even looked at.
+    let admitted = header_count(gw, &req)
+        .and_then(|()| gw.auth_throttle.check(peer.ip()))
+        .and_then(|()| admit(gw, &req));
+    if let Err(e) = &admitted
+        && e.status == StatusCode::UNAUTHORIZED
+    {
+        gw.auth_throttle.failed(peer.ip());
+    }
     // Known from authentication on, so that even a request failing later is logged with its tenant.
     let tenant = admitted.as_ref().ok().map(|(_, t)| t.clone());
     let outcome = match admitted.and_then(|(rest, t)| t.rate_limit.check().map(|()| (rest, t)).map_err(Into::into)) {
@@ -75,6 +83,18 @@ fn request_id(headers: &http::HeaderMap) -> String {
         Some(id) if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) => id.to_owned(),
         _ => format!("{:016x}", rand::random::<u64>()),
     }
+}
+
+/// HTTP/1.1 header counts are bounded by the connection's parser; HTTP/2 header lists only by size, so the count
+/// is checked here for both.
+fn header_count(gw: &Gateway, req: &Request<Incoming>) -> Result<(), scim::Error> {
+    if req.headers().len() > gw.settings.max_headers {
+        return Err(scim::Error::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!("the request has more than {} headers", gw.settings.max_headers),
+        ));
+    }
+    Ok(())
 }
 
 /// Base path and authentication: the path below the base, and the tenant.
@@ -201,8 +221,7 @@ async fn read_json(gw: &Gateway, req: Request<Incoming>) -> Result<serde_json::V
                 scim::Error::bad_request(ScimType::InvalidSyntax, "the request body could not be read")
             }
         })?;
-    serde_json::from_slice(&bytes.to_bytes())
-        .map_err(|e| scim::Error::bad_request(ScimType::InvalidSyntax, format!("the body is not valid JSON: {e}")))
+    scim::body::parse(&bytes.to_bytes(), gw.settings.max_json_depth)
 }
 
 /// The SCIM base URL for `meta.location`: configured, or built from the request's authority.

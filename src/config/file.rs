@@ -76,6 +76,39 @@ pub struct LimitsFile {
     /// Upper bound on one request's time in the gateway, in milliseconds.
     #[serde(default = "default_request_timeout")]
     pub request_timeout_ms: u64,
+    /// Time a client has to send a request's headers, in milliseconds (slow clients are cut off).
+    #[serde(default = "default_header_read_timeout")]
+    pub header_read_timeout_ms: u64,
+    /// Largest request head (request line and headers), in bytes.
+    #[serde(default = "default_max_header_bytes")]
+    pub max_header_bytes: usize,
+    /// Most headers in one request.
+    #[serde(default = "default_max_headers")]
+    pub max_headers: usize,
+    /// Connections served at once; further clients wait in the listen backlog.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Deepest nesting of arrays and objects in a request body.
+    #[serde(default = "default_max_json_depth")]
+    pub max_json_depth: usize,
+    /// Longest `filter`, in characters.
+    #[serde(default = "default_max_filter_length")]
+    pub max_filter_length: usize,
+    /// Deepest nesting of parentheses, `not` and value paths in a `filter`.
+    #[serde(default = "default_max_filter_depth")]
+    pub max_filter_depth: usize,
+    /// Most operations in one PATCH.
+    #[serde(default = "default_max_patch_operations")]
+    pub max_patch_operations: usize,
+    /// Most group members one request may add or remove.
+    #[serde(default = "default_max_members_per_request")]
+    pub max_members_per_request: usize,
+    /// Failed authentications one client address may make before it is refused (429) for `auth_failure_window_s`.
+    #[serde(default = "default_auth_failure_limit")]
+    pub auth_failure_limit: u32,
+    /// Seconds without a failure after which a client address's failures are forgotten.
+    #[serde(default = "default_auth_failure_window")]
+    pub auth_failure_window_s: u64,
 }
 
 /// One `[[tenants]]` entry.
@@ -172,6 +205,17 @@ impl Default for LimitsFile {
             max_page_size: default_max_page(),
             scan_limit: default_scan_limit(),
             request_timeout_ms: default_request_timeout(),
+            header_read_timeout_ms: default_header_read_timeout(),
+            max_header_bytes: default_max_header_bytes(),
+            max_headers: default_max_headers(),
+            max_connections: default_max_connections(),
+            max_json_depth: default_max_json_depth(),
+            max_filter_length: default_max_filter_length(),
+            max_filter_depth: default_max_filter_depth(),
+            max_patch_operations: default_max_patch_operations(),
+            max_members_per_request: default_max_members_per_request(),
+            auth_failure_limit: default_auth_failure_limit(),
+            auth_failure_window_s: default_auth_failure_window(),
         }
     }
 }
@@ -202,6 +246,39 @@ fn default_scan_limit() -> u32 {
 }
 fn default_request_timeout() -> u64 {
     30_000
+}
+fn default_header_read_timeout() -> u64 {
+    10_000
+}
+fn default_max_header_bytes() -> usize {
+    64 * 1024
+}
+fn default_max_headers() -> usize {
+    100
+}
+fn default_max_connections() -> usize {
+    4096
+}
+fn default_max_json_depth() -> usize {
+    32
+}
+fn default_max_filter_length() -> usize {
+    4096
+}
+fn default_max_filter_depth() -> usize {
+    32
+}
+fn default_max_patch_operations() -> usize {
+    1000
+}
+fn default_max_members_per_request() -> usize {
+    1000
+}
+fn default_auth_failure_limit() -> u32 {
+    20
+}
+fn default_auth_failure_window() -> u64 {
+    60
 }
 fn default_rate() -> u32 {
     25

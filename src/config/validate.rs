@@ -81,10 +81,33 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
         ("limits.max_page_size", u64::from(l.max_page_size)),
         ("limits.scan_limit", u64::from(l.scan_limit)),
         ("limits.request_timeout_ms", l.request_timeout_ms),
+        ("limits.header_read_timeout_ms", l.header_read_timeout_ms),
+        ("limits.max_headers", l.max_headers as u64),
+        ("limits.max_connections", l.max_connections as u64),
+        ("limits.max_json_depth", l.max_json_depth as u64),
+        ("limits.max_filter_depth", l.max_filter_depth as u64),
+        ("limits.max_filter_length", l.max_filter_length as u64),
+        ("limits.max_patch_operations", l.max_patch_operations as u64),
+        ("limits.max_members_per_request", l.max_members_per_request as u64),
+        ("limits.auth_failure_limit", u64::from(l.auth_failure_limit)),
+        ("limits.auth_failure_window_s", l.auth_failure_window_s),
     ] {
         if value == 0 {
             return Err(ConfigError::invalid(key, "must be greater than 0"));
         }
+    }
+    // Bounds above which a hostile input could exhaust the stack (filter trees, nested bodies) or memory.
+    for (key, value, max) in [
+        ("limits.max_json_depth", l.max_json_depth, 128),
+        ("limits.max_filter_length", l.max_filter_length, 8192),
+        ("limits.max_filter_depth", l.max_filter_depth, 64),
+    ] {
+        if value > max {
+            return Err(ConfigError::invalid(key, format!("must be at most {max}")));
+        }
+    }
+    if l.max_header_bytes < 8192 {
+        return Err(ConfigError::invalid("limits.max_header_bytes", "must be at least 8192"));
     }
     let settings = Settings {
         base_path,
@@ -94,8 +117,19 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
         max_page_size: l.max_page_size,
         scan_limit: l.scan_limit,
         request_timeout: Duration::from_millis(l.request_timeout_ms),
-        filter_limits: Limits::default(),
-        max_patch_operations: 1000,
+        filter_limits: Limits {
+            max_len: l.max_filter_length,
+            max_depth: l.max_filter_depth,
+        },
+        max_patch_operations: l.max_patch_operations,
+        max_members_per_request: l.max_members_per_request,
+        max_json_depth: l.max_json_depth,
+        header_read_timeout: Duration::from_millis(l.header_read_timeout_ms),
+        max_header_bytes: l.max_header_bytes,
+        max_headers: l.max_headers,
+        max_connections: l.max_connections,
+        auth_failure_limit: l.auth_failure_limit,
+        auth_failure_window: Duration::from_secs(l.auth_failure_window_s),
     };
     let mut mappings = BTreeMap::new();
     for (name, m) in &file.mappings {
