@@ -58,6 +58,9 @@ pub struct TlsFile {
     pub cert: String,
     /// Path of the PEM private key (PKCS#8, PKCS#1 or SEC1).
     pub key: String,
+    /// Path of a PEM CA bundle: when set, clients must present a certificate it issued (mutual TLS).
+    #[serde(default)]
+    pub client_ca: Option<String>,
 }
 
 /// `[limits]`.

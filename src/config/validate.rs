@@ -52,8 +52,12 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
         }
         (None, true) => None,
         (Some(t), false) => Some(
-            tls::server_config(Path::new(&t.cert), Path::new(&t.key))
-                .map_err(|m| ConfigError::invalid("server.tls", m))?,
+            tls::server_config(
+                Path::new(&t.cert),
+                Path::new(&t.key),
+                t.client_ca.as_deref().map(Path::new),
+            )
+            .map_err(|m| ConfigError::invalid("server.tls", m))?,
         ),
     };
     let base_path = s.base_path.trim_end_matches('/').to_owned();
