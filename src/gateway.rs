@@ -2,6 +2,7 @@
 //! shared by every connection; serving code reads only this.
 
 use crate::auth::Authenticator;
+use crate::metrics::Metrics;
 use crate::ratelimit::AuthThrottle;
 use crate::router;
 use crate::scim::filter::Limits;
@@ -63,12 +64,15 @@ pub struct Gateway {
     pub tenants: Vec<Arc<Tenant>>,
     /// Failed authentications per client address.
     pub auth_throttle: AuthThrottle,
+    /// Counters and histograms, shared with the admin listener and kept across reloads.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Gateway {
     /// A runtime from its parts.
-    pub fn new(settings: Settings, tenants: Vec<Arc<Tenant>>) -> Self {
+    pub fn new(settings: Settings, tenants: Vec<Arc<Tenant>>, metrics: Arc<Metrics>) -> Self {
         Gateway {
+            metrics,
             auth: Authenticator::new(&tenants),
             auth_throttle: AuthThrottle::new(settings.auth_failure_limit, settings.auth_failure_window),
             settings,

@@ -4,12 +4,14 @@
 //! `upstream` → the product, and back. `config` builds the runtime; `sample` is the bundled sample product.
 #![deny(unsafe_code)]
 
+pub mod admin;
 pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod gateway;
 pub mod mapping;
+pub mod metrics;
 pub mod ops;
 pub mod preview;
 pub mod ratelimit;

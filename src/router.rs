@@ -2,14 +2,17 @@
 //! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
 
 use crate::gateway::Gateway;
+use crate::metrics::{self, RequestLabels, TenantLabels};
 use crate::ops::{self, Context, Reply};
 use crate::scim::{self, ScimType};
 use crate::tenant::Tenant;
+use crate::upstream::PRODUCT_CALLS;
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
+use std::cell::Cell;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,17 +33,35 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
         && e.status == StatusCode::UNAUTHORIZED
     {
         gw.auth_throttle.failed(peer.ip());
+        gw.metrics.auth_failures.inc();
     }
     // Known from authentication on, so that even a request failing later is logged with its tenant.
     let tenant = admitted.as_ref().ok().map(|(_, t)| t.clone());
-    let outcome = match admitted.and_then(|(rest, t)| t.rate_limit.check().map(|()| (rest, t)).map_err(Into::into)) {
+    let mut product_calls = 0;
+    let outcome = match admitted.and_then(|(rest, t)| {
+        t.rate_limit.check().map(|()| (rest, t.clone())).map_err(|e| {
+            gw.metrics
+                .rate_limited
+                .get_or_create(&TenantLabels {
+                    tenant: t.id.to_string(),
+                })
+                .inc();
+            e.into()
+        })
+    }) {
         Ok((rest, t)) => {
             let ctx = Context {
                 tenant: t,
                 base_url: base_url(gw, &req),
                 settings: &gw.settings,
             };
-            match tokio::time::timeout(gw.settings.request_timeout, dispatch(gw, &ctx, &rest, req)).await {
+            let counted = PRODUCT_CALLS.scope(Cell::new(0), async {
+                let outcome = tokio::time::timeout(gw.settings.request_timeout, dispatch(gw, &ctx, &rest, req)).await;
+                (outcome, PRODUCT_CALLS.with(Cell::get))
+            });
+            let (outcome, calls) = counted.await;
+            product_calls = calls;
+            match outcome {
                 Ok(outcome) => outcome,
                 Err(_) => Err(scim::Error::new(
                     StatusCode::GATEWAY_TIMEOUT,
@@ -57,6 +78,16 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, v);
     }
+    let (resource, operation) = metrics::route(&method, strip_base(&path, &gw.settings.base_path).unwrap_or(""));
+    gw.metrics.request(
+        RequestLabels {
+            tenant: tenant.as_ref().map_or_else(|| "-".to_owned(), |t| t.id.to_string()),
+            resource: resource.to_owned(),
+            operation: operation.to_owned(),
+            status: response.status().as_u16(),
+        },
+        started.elapsed(),
+    );
     tracing::info!(
         request_id = %request_id,
         %peer,
@@ -64,6 +95,9 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
         path = %path,
         tenant = tenant.as_ref().map_or("-", |t| t.id.as_str()),
         status = response.status().as_u16(),
+        resource,
+        operation,
+        product_calls,
         micros = started.elapsed().as_micros() as u64,
         "request"
     );

@@ -23,7 +23,7 @@ async fn secrets_never_reach_the_logs() {
     let digest = scimgate::auth::TokenHash::of(&token).to_config();
     let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml");
     let config = format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n\
+        "[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n[admin]\nlisten = \"127.0.0.1:0\"\n\
          [[tenants]]\nid = \"logs\"\ntokens = [{digest:?}]\nmapping = \"classic\"\n\
          upstream = {{ base_url = {base:?}, auth = {{ header = \"X-Api-Key\", secret = {secret:?} }} }}\n",
         base = product.base_url(),

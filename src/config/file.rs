@@ -26,6 +26,42 @@ pub struct ConfigFile {
     /// Named mappings from SCIM onto a product API, referenced by tenants.
     #[serde(default)]
     pub mappings: BTreeMap<String, MappingFile>,
+    /// The admin listener (health and metrics).
+    #[serde(default)]
+    pub admin: AdminFile,
+    /// The audit trail of changes.
+    #[serde(default)]
+    pub audit: AuditFile,
+}
+
+/// `[admin]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminFile {
+    /// Serve `/healthz`, `/readyz` and `/metrics`.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Where; plain HTTP, so keep it on loopback or a private network.
+    #[serde(default = "default_admin_listen")]
+    pub listen: String,
+}
+
+impl Default for AdminFile {
+    fn default() -> Self {
+        AdminFile {
+            enabled: true,
+            listen: default_admin_listen(),
+        }
+    }
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFile {
+    /// `stdout`, or the path of a file that audit lines are appended to; without it, no audit trail is written.
+    #[serde(default)]
+    pub output: Option<String>,
 }
 
 /// `[server]`.
@@ -232,6 +268,12 @@ impl Default for RateLimitFile {
     }
 }
 
+fn default_true() -> bool {
+    true
+}
+fn default_admin_listen() -> String {
+    "127.0.0.1:9090".into()
+}
 fn default_listen() -> String {
     "0.0.0.0:8443".into()
 }

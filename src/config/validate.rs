@@ -5,6 +5,7 @@ use super::{ConfigError, secret};
 use crate::auth::TokenHash;
 use crate::gateway::{Gateway, Settings};
 use crate::mapping::{self, Mapping};
+use crate::metrics::Metrics;
 use crate::ratelimit::RateLimit;
 use crate::scim::filter::Limits;
 use crate::server::tls;
@@ -26,10 +27,18 @@ pub struct Runtime {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// The gateway.
     pub gateway: Gateway,
+    /// The admin listener's address, when enabled.
+    pub admin: Option<SocketAddr>,
 }
 
-/// Validate a loaded config into a runtime. Reads the files it references (certificates, secrets, CA bundles).
+/// Validate a loaded config into a runtime with metrics of its own. Reads the files it references
+/// (certificates, secrets, CA bundles).
 pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
+    validate_with(file, Arc::new(Metrics::default()))
+}
+
+/// Validate a loaded config into a runtime that counts into `metrics` (kept across reloads).
+pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime, ConfigError> {
     let s = &file.server;
     let listen: SocketAddr = s.listen.parse().map_err(|_| {
         ConfigError::invalid(
@@ -142,15 +151,29 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
             Arc::new(mapping::compile(m, &format!("mappings.{name}"))?),
         );
     }
-    let tenants = tenants(&file.tenants, &mappings)?;
+    let tenants = tenants(&file.tenants, &mappings, &metrics)?;
+    let admin = match file.admin.enabled {
+        false => None,
+        true => Some(file.admin.listen.parse::<SocketAddr>().map_err(|_| {
+            ConfigError::invalid(
+                "admin.listen",
+                format!("{:?} is not an address like 127.0.0.1:9090", file.admin.listen),
+            )
+        })?),
+    };
     Ok(Runtime {
         listen,
         tls,
-        gateway: Gateway::new(settings, tenants),
+        admin,
+        gateway: Gateway::new(settings, tenants, metrics),
     })
 }
 
-fn tenants(files: &[TenantFile], mappings: &BTreeMap<String, Arc<Mapping>>) -> Result<Vec<Arc<Tenant>>, ConfigError> {
+fn tenants(
+    files: &[TenantFile],
+    mappings: &BTreeMap<String, Arc<Mapping>>,
+    metrics: &Arc<Metrics>,
+) -> Result<Vec<Arc<Tenant>>, ConfigError> {
     let mut ids = HashSet::new();
     let mut digests = HashSet::new();
     let mut out = Vec::new();
@@ -187,7 +210,7 @@ fn tenants(files: &[TenantFile], mappings: &BTreeMap<String, Arc<Mapping>>) -> R
                 format!("no mapping named {:?} under [mappings]", t.mapping),
             )
         })?;
-        let upstream = upstream_of(t, &at)?;
+        let upstream = upstream_of(t, &at)?.with_metrics(metrics.clone(), id.as_str());
         out.push(Arc::new(Tenant {
             id,
             tokens,
