@@ -100,6 +100,12 @@ async fn dispatch(gw: &Gateway, ctx: &Context<'_>, rest: &str, req: Request<Inco
             ops::groups::list(ctx, ops::search_query(ctx, &read_json(gw, req).await?)?).await
         }
         (_, ["Users" | "Groups", ".search"]) => Err(method_not_allowed("POST")),
+        // RFC 7644 §3.4.3 lets a server search every resource type at once at the root; this one searches one type
+        // at a time, and RFC 7644 §3.12 names 501 for an operation a service provider does not support.
+        (&Method::POST, [".search"]) => Err(scim::Error::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "searching several resource types at once is not supported; use /Users/.search or /Groups/.search",
+        )),
         (&Method::GET, ["Users", id]) => ops::users::get(ctx, &decode_id(id)?, query.as_deref()).await,
         (&Method::GET, ["ServiceProviderConfig"]) => {
             let filter = ops::discovery::filter_param(query.as_deref());

@@ -2,6 +2,7 @@
 //! resources IdPs send, shared by every resource type.
 
 use crate::mapping::ResourceMapping;
+use crate::scim::patch::{Op, Operation};
 use crate::scim::{Error, ScimType};
 use serde_json::{Map, Value, json};
 
@@ -127,4 +128,43 @@ pub fn required_string<'v>(body: &'v Value, name: &str) -> Result<&'v str, Error
             format!("{name} must be a string"),
         )),
     }
+}
+
+/// Attributes the mapping marks `required` (the product always holds them) must be in a create, unless a default
+/// fills them, and in a PUT.
+pub fn check_required(res: &ResourceMapping, resource: &Value, creating: bool) -> Result<(), Error> {
+    for rule in res.attributes.required() {
+        let absent = crate::scim::json::get(resource, &rule.key).is_none_or(Value::is_null);
+        if absent && !(creating && rule.default.is_some()) {
+            return Err(Error::bad_request(
+                ScimType::InvalidValue,
+                format!("{} is required", rule.key),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A PATCH may not remove an attribute the product always holds: RFC 7644 §3.5.2, "An operation that is not
+/// compatible with an attribute's mutability or schema SHALL return the appropriate HTTP response status code".
+pub fn check_removals(res: &ResourceMapping, ops: &[Operation]) -> Result<(), Error> {
+    for path in ops
+        .iter()
+        .filter(|o| matches!(o.op, Op::Remove))
+        .filter_map(|o| o.path.as_ref())
+    {
+        let whole = path.attr.sub.is_none() && path.sub.is_none() && path.filter.is_none();
+        if whole
+            && res
+                .attributes
+                .required()
+                .any(|r| r.key.eq_ignore_ascii_case(&path.attr.name))
+        {
+            return Err(Error::bad_request(
+                ScimType::Mutability,
+                format!("{} is required: the product always holds a value", path.attr.name),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -164,6 +164,7 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     let api = api(ctx);
     let res = api.resource();
     resource::check_incoming(USER, &body)?;
+    resource::check_required(res, &body, true)?;
     let user_name = objects::required(&body, "userName")?.to_owned();
     let inactive = active_of(&body) == Some(false);
     let (scim, deactivate_after) = match res.deactivate {
@@ -207,6 +208,7 @@ async fn adopt(ctx: &Context<'_>, api: &Api<'_>, user_name: &str, scim: &Value) 
 pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
     let api = api(ctx);
     resource::check_incoming(USER, &body)?;
+    resource::check_required(api.resource(), &body, false)?;
     objects::required(&body, "userName")?;
     let pid = resolve(ctx, &api, id).await?;
     let current = objects::fetch(&api, USER, &pid).await?;
@@ -219,6 +221,7 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
 pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
     let api = api(ctx);
     let ops = scim_patch::parse(&body, ctx.settings.max_patch_operations)?;
+    resource::check_removals(api.resource(), &ops)?;
     let pid = resolve(ctx, &api, id).await?;
     if let Some(fields) = direct::plan(api.resource(), &ops) {
         let updated = objects::updated(&api, &pid, api.update(&pid, fields).await?)
