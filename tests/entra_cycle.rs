@@ -254,7 +254,10 @@ async fn an_entra_provisioning_cycle_leaves_the_product_exactly_as_entra_believe
     let teams = product.teams();
     assert_eq!(teams.len(), GROUPS);
     for (gid, name, members) in &groups {
-        let team = teams.iter().find(|t| t["id"].to_string() == *gid).expect("team");
+        let team = teams
+            .iter()
+            .find(|t| t["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(gid.as_str()))
+            .expect("team");
         assert_eq!(team["name"], name.as_str());
         assert!(
             team["external_ref"]

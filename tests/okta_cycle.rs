@@ -204,7 +204,10 @@ async fn an_okta_provisioning_cycle_leaves_the_product_exactly_as_okta_believes(
     let teams = product.teams();
     assert_eq!(teams.len(), groups.len());
     for (gid, name, members) in &groups {
-        let team = teams.iter().find(|t| t["id"].to_string() == *gid).expect("team");
+        let team = teams
+            .iter()
+            .find(|t| t["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(gid.as_str()))
+            .expect("team");
         assert_eq!(team["name"], name.as_str());
         let held: BTreeSet<String> = product.team_members(gid).expect("team").into_iter().collect();
         assert_eq!(&held, members, "{name}");
