@@ -306,6 +306,11 @@ impl AttributeMap {
         out
     }
 
+    /// Whether `meta.version` is mapped (the product gives a version, the gateway an ETag).
+    pub fn maps_version(&self) -> bool {
+        self.rules.iter().any(|r| r.key.eq_ignore_ascii_case("meta.version"))
+    }
+
     /// The rules of attributes the product always holds.
     pub fn required(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter().filter(|r| r.required)

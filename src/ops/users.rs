@@ -211,6 +211,7 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
     resource::check_required(api.resource(), &body, false)?;
     objects::required(&body, "userName")?;
     let pid = resolve(ctx, &api, id).await?;
+    objects::check_if_match(ctx, &api, USER, &pid).await?;
     let current = objects::fetch(&api, USER, &pid).await?;
     let updated = update(ctx, &api, &pid, &current, &body).await?;
     Ok(reply(StatusCode::OK, updated.render(ctx, &api).await?, false))
@@ -223,6 +224,7 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     let ops = scim_patch::parse(&body, ctx.settings.max_patch_operations)?;
     resource::check_removals(api.resource(), &ops)?;
     let pid = resolve(ctx, &api, id).await?;
+    objects::check_if_match(ctx, &api, USER, &pid).await?;
     if let Some(fields) = direct::plan(api.resource(), &ops) {
         let updated = objects::updated(&api, &pid, api.update(&pid, fields).await?)
             .await?
@@ -331,6 +333,7 @@ async fn forget(ctx: &Context<'_>, api: &Api<'_>, object: &Value) {
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let api = api(ctx);
     let pid = resolve(ctx, &api, id).await?;
+    objects::check_if_match(ctx, &api, USER, &pid).await?;
     if api.delete(&pid).await? {
         ctx.tenant.cache.evict(&Key::MemberKey(pid.as_str().to_owned())).await;
         Ok(Reply::no_content())
