@@ -11,7 +11,7 @@
 mod common;
 
 use common::TenantSpec;
-use common::cycle::{GROUP_SCHEMA, USER_SCHEMA, call, filter, from_fixture, list, resource, with_id};
+use common::cycle::{GROUP_SCHEMA, USER_SCHEMA, assert_teams, call, filter, from_fixture, list, resource, with_id};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -201,15 +201,5 @@ async fn an_okta_provisioning_cycle_leaves_the_product_exactly_as_okta_believes(
         assert_eq!(u["last_name"], family.as_str());
         assert_eq!(u["status"], if *active { "active" } else { "suspended" });
     }
-    let teams = product.teams();
-    assert_eq!(teams.len(), groups.len());
-    for (gid, name, members) in &groups {
-        let team = teams
-            .iter()
-            .find(|t| t["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(gid.as_str()))
-            .expect("team");
-        assert_eq!(team["name"], name.as_str());
-        let held: BTreeSet<String> = product.team_members(gid).expect("team").into_iter().collect();
-        assert_eq!(&held, members, "{name}");
-    }
+    assert_teams(product, &groups);
 }

@@ -83,6 +83,27 @@ pub fn list(body: &Value, total: usize) -> Vec<Value> {
     resources
 }
 
+/// A group as the IdP believes it: SCIM id, displayName, member ids.
+pub type Pushed = (String, String, std::collections::BTreeSet<String>);
+
+/// Re-read the product's teams: exactly `groups`, each with its name and members; the product's team objects.
+pub fn assert_teams(product: &scimgate::sample::SampleProduct, groups: &[Pushed]) -> Vec<Value> {
+    let teams = product.teams();
+    assert_eq!(teams.len(), groups.len(), "one product team per group");
+    let mut found = Vec::new();
+    for (gid, name, members) in groups {
+        let team = teams
+            .iter()
+            .find(|t| t["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(gid.as_str()))
+            .expect("team");
+        assert_eq!(team["name"], name.as_str());
+        let held: std::collections::BTreeSet<String> = product.team_members(gid).expect("team").into_iter().collect();
+        assert_eq!(&held, members, "{name}");
+        found.push(team.clone());
+    }
+    found
+}
+
 /// A filter query component, percent-encoded.
 pub fn filter(expr: &str) -> String {
     format!("filter={}", urlencode(expr))
