@@ -84,6 +84,10 @@ pub struct ServerFile {
     /// When unset, it is built from the request's `Host` and the listener's scheme.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// Build `meta.location` from `X-Forwarded-Proto` and `X-Forwarded-Host` when `public_url` is unset. Only for a
+    /// listener that a trusted reverse proxy alone can reach: the client could otherwise choose the URLs.
+    #[serde(default)]
+    pub trust_forwarded_headers: bool,
 }
 
 /// `[server.tls]`.
@@ -233,6 +237,7 @@ impl Default for ServerFile {
             plaintext: false,
             base_path: default_base_path(),
             public_url: None,
+            trust_forwarded_headers: false,
         }
     }
 }

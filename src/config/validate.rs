@@ -126,6 +126,7 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
         base_path,
         public_url,
         scheme: if tls.is_some() { "https" } else { "http" },
+        trust_forwarded_headers: s.trust_forwarded_headers,
         max_body_bytes: l.max_body_bytes,
         max_page_size: l.max_page_size,
         scan_limit: l.scan_limit,

@@ -51,7 +51,7 @@ fn bad_values_name_their_keys() {
     assert!(err.starts_with("server.listen"), "{err}");
     let err = error_of(&config(&tenant("a", &digest("t"))).replace("\"GET /users/{id}\"", "\"GET /users/{uid}\""));
     assert!(err.starts_with("mappings.classic.users.endpoints.get"), "{err}");
-    let err = error_of(&config(&tenant("a", &digest("t"))).replace("userName = \"/email\"\n", ""));
+    let err = error_of(&config(&tenant("a", &digest("t"))).replace("userName = \"/username\"\n", ""));
     assert!(err.contains("userName must be mapped"), "{err}");
 }
 
@@ -133,7 +133,7 @@ fn mapping_mistakes_name_their_keys() {
                 "unmapped = \"reject\"\non_conflict = \"adopt\"",
                 1,
             )
-            .replace("\"userName eq\" = \"email\"\n", ""),
+            .replace("\"userName eq\" = \"username\"\n", ""),
     );
     assert!(err.starts_with("mappings.classic.users.on_conflict"), "{err}");
 }
