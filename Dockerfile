@@ -20,5 +20,7 @@ USER 10001:10001
 VOLUME ["/etc/scimgate"]
 ENV SCIMGATE_CONFIG=/etc/scimgate/scimgate.toml
 EXPOSE 8443
+# The admin listener answers on loopback inside the container.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5s CMD ["/usr/local/bin/scimgate", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/scimgate"]
 CMD ["run"]

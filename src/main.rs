@@ -93,7 +93,18 @@ enum TokenCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli.log_format);
+    // The audit output is part of the config; a config that does not load is reported by the command itself.
+    let audit = match cli.command {
+        None | Some(Command::Run) => config_paths(&cli.config)
+            .ok()
+            .and_then(|paths| config::load(paths).ok())
+            .and_then(|file| file.audit.output),
+        _ => None,
+    };
+    if let Err(e) = init_logging(&cli.log_format, audit.as_deref()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -271,15 +282,58 @@ fn preview(
     }
 }
 
-fn init_logging(format: &str) {
+/// JSON (or text) logs on stderr filtered by `SCIMGATE_LOG`; the audit trail, as JSON lines, to `audit`
+/// (`stdout` or a file appended to) and never into the logs.
+fn init_logging(format: &str, audit: Option<&str>) -> anyhow::Result<()> {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("SCIMGATE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if format == "text" {
-        builder.init();
-    } else {
-        builder.json().flatten_event(true).init();
-    }
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        .add_directive(format!("{}=off", scimgate::audit::TARGET).parse()?);
+    let logs = match format {
+        "text" => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed(),
+        _ => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_writer(std::io::stderr)
+            .boxed(),
+    };
+    let trail = Targets::new().with_target(scimgate::audit::TARGET, LevelFilter::INFO);
+    let audit = match audit {
+        None => None,
+        Some("stdout") => Some(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .flatten_event(true)
+                .with_current_span(false)
+                .with_span_list(false)
+                .with_writer(std::io::stdout)
+                .with_filter(trail)
+                .boxed(),
+        ),
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| anyhow::anyhow!("audit.output: cannot open {path}: {e}"))?;
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(false)
+                    .with_span_list(false)
+                    .with_writer(std::sync::Mutex::new(file))
+                    .with_filter(trail)
+                    .boxed(),
+            )
+        }
+    };
+    tracing_subscriber::registry()
+        .with(logs.with_filter(filter))
+        .with(audit)
+        .init();
+    Ok(())
 }

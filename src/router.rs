@@ -1,6 +1,7 @@
 //! The SCIM router: strip the base path, authenticate, rate-limit, read the body within its limit, match the
 //! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
 
+use crate::audit;
 use crate::gateway::Gateway;
 use crate::metrics::{self, RequestLabels, TenantLabels};
 use crate::ops::{self, Context, Reply};
@@ -85,7 +86,25 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, v);
     }
-    let (resource, operation) = metrics::route(&method, strip_base(&path, &gw.settings.base_path).unwrap_or(""));
+    let rest = strip_base(&path, &gw.settings.base_path).unwrap_or("");
+    let (resource, operation) = metrics::route(&method, rest);
+    // A write that failed is in the audit trail too, with its status; successes are recorded where they happen.
+    if let Some(t) = &tenant
+        && response.status().as_u16() >= 400
+        && let Some(action) = audit_action(resource, operation)
+    {
+        let id = rest.split('/').filter(|s| !s.is_empty()).nth(1).unwrap_or("");
+        let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
+        let status = response.status().as_u16().to_string();
+        audit::record(
+            t.id.as_str(),
+            resource.trim_end_matches('s'),
+            action,
+            &id,
+            None,
+            &status,
+        );
+    }
     gw.metrics.request(
         RequestLabels {
             tenant: tenant.as_ref().map_or_else(|| "-".to_owned(), |t| t.id.to_string()),
@@ -109,6 +128,19 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
         "request"
     );
     response
+}
+
+/// The audit action of a write operation on Users or Groups.
+fn audit_action(resource: &str, operation: &str) -> Option<audit::Action> {
+    if !matches!(resource, "Users" | "Groups") {
+        return None;
+    }
+    match operation {
+        "create" => Some(audit::Action::Create),
+        "replace" | "patch" => Some(audit::Action::Update),
+        "delete" => Some(audit::Action::Delete),
+        _ => None,
+    }
 }
 
 /// Header carrying the request id, taken from the IdP when it sends one.

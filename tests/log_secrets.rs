@@ -2,11 +2,9 @@
 //! requests carrying a bearer token, a wrong token, a product credential and a password, and its whole log output
 //! is scanned for each of them.
 
+mod common;
+
 use scimgate::sample::{SampleOptions, SampleProduct};
-use std::process::Stdio;
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::Command;
 
 #[tokio::test]
 async fn secrets_never_reach_the_logs() {
@@ -31,41 +29,8 @@ async fn secrets_never_reach_the_logs() {
     );
     let path = dir.path().join("scimgate.toml");
     std::fs::write(&path, config).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scimgate"))
-        .args(["run", "--config"])
-        .arg(&path)
-        .args(["--config", mapping])
-        .env("SCIMGATE_LOG", "trace")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    // The listen address is in the startup log line.
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut log = String::new();
-    let addr = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            let mut line = String::new();
-            assert!(
-                stderr.read_line(&mut line).await.unwrap() > 0,
-                "the gateway exited: {log}"
-            );
-            log.push_str(&line);
-            if let Some(at) = line.find("127.0.0.1:") {
-                let rest = &line[at..];
-                let end = rest
-                    .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ':'))
-                    .unwrap_or(rest.len());
-                if rest[..end].len() > "127.0.0.1:".len() {
-                    return rest[..end].to_owned();
-                }
-            }
-        }
-    })
-    .await
-    .expect("the gateway logged its address");
-    let base = format!("http://{addr}/scim/v2");
+    let gateway = common::process::run(&path, mapping, "trace").await;
+    let base = gateway.base.clone();
     let client = reqwest::Client::new();
     let password = "Tr0ub4dor&3-secret-password";
     let body = serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -97,10 +62,7 @@ async fn secrets_never_reach_the_logs() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 401);
-    child.start_kill().unwrap();
-    let mut rest = String::new();
-    let _ = tokio::time::timeout(Duration::from_secs(10), stderr.read_to_string(&mut rest)).await;
-    log.push_str(&rest);
+    let log = gateway.stop().await;
     assert!(log.contains("\"request\""), "the requests were logged at all: {log}");
     let hex = digest.trim_start_matches("sha256:");
     for secret in [token.as_str(), hex, product_key, password, wrong] {

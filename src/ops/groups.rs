@@ -9,6 +9,7 @@ use super::members::Membership;
 use super::objects::{self, not_found};
 use super::resource::{self, GROUP, Rendered};
 use super::{Context, Reply};
+use crate::audit::{self, Action};
 use crate::cache::Key;
 use crate::mapping::api::{Api, ProductId};
 use crate::mapping::{GroupMapping, OnConflict};
@@ -263,6 +264,14 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     membership.change(&pid, &team, &members, &removes).await?;
     let mut rendered = render(ctx, &api, group, &team, false).await?;
     set_members(ctx, &mut rendered.json, &members);
+    audit::record(
+        ctx.tenant.id.as_str(),
+        GROUP.name,
+        Action::Create,
+        pid.as_str(),
+        None,
+        "ok",
+    );
     Ok(reply(StatusCode::CREATED, rendered, true))
 }
 
@@ -304,6 +313,7 @@ async fn write(
         .await?
         .ok_or_else(|| not_found(GROUP, pid.as_str()))?;
     let new_id = api.id_of(&updated)?;
+    audit::record(ctx.tenant.id.as_str(), GROUP.name, Action::Update, &new_id, None, "ok");
     if new_id != pid.as_str() {
         let cache = &ctx.tenant.cache;
         cache.evict(&Key::GroupAlias(new_id.clone())).await;
@@ -409,6 +419,14 @@ pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let pid = resolve(ctx, &api, id).await?;
     objects::check_if_match(ctx, &api, GROUP, &pid).await?;
     if api.delete(&pid).await? {
+        audit::record(
+            ctx.tenant.id.as_str(),
+            GROUP.name,
+            Action::Delete,
+            pid.as_str(),
+            None,
+            "ok",
+        );
         Ok(Reply::no_content())
     } else {
         Err(not_found(GROUP, id))

@@ -6,6 +6,7 @@
 //! request converges.
 
 use super::Context;
+use crate::audit::{self, Action};
 use crate::mapping::GroupMapping;
 use crate::mapping::api::{Api, ProductId};
 use crate::mapping::listing::{self, Source};
@@ -100,7 +101,7 @@ impl<'c> Membership<'c> {
         let (add_keys, remove_keys) = match &self.members.style {
             Style::UserField { pointer, .. } => {
                 failures.extend(self.change_user_fields(pid, team, pointer, adds, removes).await);
-                return report(failures, adds.len() + removes.len());
+                return self.finish(pid, adds, removes, failures);
             }
             _ => (
                 self.keys(adds, &mut failures).await?,
@@ -154,7 +155,7 @@ impl<'c> Membership<'c> {
             }
             Style::UserField { .. } => {}
         }
-        report(failures, adds.len() + removes.len())
+        self.finish(pid, adds, removes, failures)
     }
 
     /// Every change in one product call (the `batch` and `list` styles).
@@ -204,6 +205,30 @@ impl<'c> Membership<'c> {
             }
         }
         Ok(missing)
+    }
+
+    /// Write each member change to the audit trail, then report the failures, if any.
+    fn finish(
+        &self,
+        pid: &ProductId,
+        adds: &[String],
+        removes: &[String],
+        failures: Vec<Failure>,
+    ) -> Result<(), Error> {
+        let tenant = self.ctx.tenant.id.as_str();
+        for (action, verb, ids) in [
+            (Action::MemberAdd, "add", adds),
+            (Action::MemberRemove, "remove", removes),
+        ] {
+            for id in ids {
+                let failed = failures
+                    .iter()
+                    .find(|f| f.what == format!("{verb} {id}") || f.what == format!("member {id}"));
+                let outcome = failed.map_or_else(|| "ok".to_owned(), |f| f.error.status.as_u16().to_string());
+                audit::record(tenant, "Group", action, pid.as_str(), Some(id), &outcome);
+            }
+        }
+        report(failures, adds.len() + removes.len())
     }
 
     /// One member endpoint call; `None` when the member is where the IdP wants it.

@@ -4,6 +4,7 @@
 use super::objects::{self, not_found};
 use super::resource::{self, Rendered, USER};
 use super::{Context, Reply};
+use crate::audit::{self, Action};
 use crate::cache::Key;
 use crate::mapping::api::{Api, ProductId};
 use crate::mapping::{Deactivate, OnConflict};
@@ -191,7 +192,9 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
             .await?
             .ok_or_else(|| not_found(USER, pid.as_str()))?;
     }
-    Ok(reply(StatusCode::CREATED, render(ctx, &api, &created).await?, true))
+    let rendered = render(ctx, &api, &created).await?;
+    audit_change(ctx, &rendered, Action::Create);
+    Ok(reply(StatusCode::CREATED, rendered, true))
 }
 
 /// Link the product's existing user with this userName: update it with the SCIM values and the managed marker.
@@ -213,8 +216,11 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
     let pid = resolve(ctx, &api, id).await?;
     objects::check_if_match(ctx, &api, USER, &pid).await?;
     let current = objects::fetch(&api, USER, &pid).await?;
+    let was_active = active_of(&objects::render(ctx, USER, &api, &current)?.json);
     let updated = update(ctx, &api, &pid, &current, &body).await?;
-    Ok(reply(StatusCode::OK, updated.render(ctx, &api).await?, false))
+    let rendered = updated.render(ctx, &api).await?;
+    audit_change(ctx, &rendered, update_action(was_active, &rendered.json));
+    Ok(reply(StatusCode::OK, rendered, false))
 }
 
 /// `PATCH /Users/{id}`: the operations are applied to the SCIM representation, then only what changed is sent.
@@ -230,7 +236,11 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
             .await?
             .ok_or_else(|| not_found(USER, id))?;
         // Cached names of this user may be stale now; a cached lookup re-checks the user and evicts them.
-        return Ok(reply(StatusCode::OK, render(ctx, &api, &updated).await?, false));
+        let rendered = render(ctx, &api, &updated).await?;
+        let sets_active = direct::sets_active(&ops);
+        let was_active = sets_active.then(|| active_of(&rendered.json).map(|a| !a)).flatten();
+        audit_change(ctx, &rendered, update_action(was_active, &rendered.json));
+        return Ok(reply(StatusCode::OK, rendered, false));
     }
     let current = objects::fetch(&api, USER, &pid).await?;
     let before = render(ctx, &api, &current).await?;
@@ -238,7 +248,23 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     let after = scim_patch::apply_with_schema(&before.json, &ops, ResourceSchema::user())?;
     objects::required(&after, "userName")?;
     let updated = update(ctx, &api, &pid, &current, &after).await?;
-    Ok(reply(StatusCode::OK, updated.render(ctx, &api).await?, false))
+    let rendered = updated.render(ctx, &api).await?;
+    audit_change(ctx, &rendered, update_action(active_of(&before.json), &rendered.json));
+    Ok(reply(StatusCode::OK, rendered, false))
+}
+
+/// Deactivate or reactivate when `active` changed, else update.
+fn update_action(was_active: Option<bool>, after: &Value) -> Action {
+    match (was_active, active_of(after)) {
+        (Some(true), Some(false)) => Action::Deactivate,
+        (Some(false), Some(true)) => Action::Reactivate,
+        _ => Action::Update,
+    }
+}
+
+fn audit_change(ctx: &Context<'_>, rendered: &Rendered, action: Action) {
+    let id = json::get(&rendered.json, "id").and_then(Value::as_str).unwrap_or("");
+    audit::record(ctx.tenant.id.as_str(), USER.name, action, id, None, "ok");
 }
 
 /// A user after an update.
@@ -336,6 +362,14 @@ pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     objects::check_if_match(ctx, &api, USER, &pid).await?;
     if api.delete(&pid).await? {
         ctx.tenant.cache.evict(&Key::MemberKey(pid.as_str().to_owned())).await;
+        audit::record(
+            ctx.tenant.id.as_str(),
+            USER.name,
+            Action::Delete,
+            pid.as_str(),
+            None,
+            "ok",
+        );
         Ok(Reply::no_content())
     } else {
         Err(not_found(USER, id))

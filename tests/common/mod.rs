@@ -2,6 +2,8 @@
 //! normal path) in front of real sample product servers, and an HTTPS client that trusts the test CA.
 #![allow(dead_code)]
 
+pub mod process;
+
 pub mod cycle;
 
 use scimgate::config;

@@ -53,6 +53,18 @@ pub fn plan(res: &ResourceMapping, ops: &[Operation]) -> Option<Value> {
     Some(body)
 }
 
+/// Whether the operations set `active` (with a path or inside a path-less value).
+pub fn sets_active(ops: &[Operation]) -> bool {
+    ops.iter().any(|op| match &op.path {
+        Some(p) => p.attr.name.eq_ignore_ascii_case("active"),
+        None => op
+            .value
+            .as_ref()
+            .and_then(Value::as_object)
+            .is_some_and(|o| o.keys().any(|k| k.eq_ignore_ascii_case("active"))),
+    })
+}
+
 /// The product field and value of one single-valued attribute set by a PATCH.
 fn field(res: &ResourceMapping, attr: &AttrPath, value: &Value) -> Option<(Pointer, Value)> {
     if attr
