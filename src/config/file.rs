@@ -76,6 +76,12 @@ pub struct LimitsFile {
     /// Upper bound on one request's time in the gateway, in milliseconds.
     #[serde(default = "default_request_timeout")]
     pub request_timeout_ms: u64,
+    /// Largest number of id mappings each tenant's cache holds (userName → id and the like; about 200 bytes each).
+    #[serde(default = "default_cache_entries")]
+    pub cache_entries: u64,
+    /// How long an id mapping is trusted, in seconds.
+    #[serde(default = "default_cache_ttl")]
+    pub cache_ttl_s: u64,
 }
 
 /// One `[[tenants]]` entry.
@@ -162,6 +168,8 @@ impl Default for LimitsFile {
             max_page_size: default_max_page(),
             scan_limit: default_scan_limit(),
             request_timeout_ms: default_request_timeout(),
+            cache_entries: default_cache_entries(),
+            cache_ttl_s: default_cache_ttl(),
         }
     }
 }
@@ -192,6 +200,12 @@ fn default_scan_limit() -> u32 {
 }
 fn default_request_timeout() -> u64 {
     30_000
+}
+fn default_cache_entries() -> u64 {
+    crate::cache::DEFAULT_ENTRIES
+}
+fn default_cache_ttl() -> u64 {
+    crate::cache::DEFAULT_TTL.as_secs()
 }
 fn default_rate() -> u32 {
     25

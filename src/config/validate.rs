@@ -81,6 +81,8 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
         ("limits.max_page_size", u64::from(l.max_page_size)),
         ("limits.scan_limit", u64::from(l.scan_limit)),
         ("limits.request_timeout_ms", l.request_timeout_ms),
+        ("limits.cache_entries", l.cache_entries),
+        ("limits.cache_ttl_s", l.cache_ttl_s),
     ] {
         if value == 0 {
             return Err(ConfigError::invalid(key, "must be greater than 0"));
@@ -104,7 +106,8 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
             Arc::new(mapping::compile(m, &format!("mappings.{name}"))?),
         );
     }
-    let tenants = tenants(&file.tenants, &mappings)?;
+    let cache = (l.cache_entries, Duration::from_secs(l.cache_ttl_s));
+    let tenants = tenants(&file.tenants, &mappings, cache)?;
     Ok(Runtime {
         listen,
         tls,
@@ -112,7 +115,11 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
     })
 }
 
-fn tenants(files: &[TenantFile], mappings: &BTreeMap<String, Arc<Mapping>>) -> Result<Vec<Arc<Tenant>>, ConfigError> {
+fn tenants(
+    files: &[TenantFile],
+    mappings: &BTreeMap<String, Arc<Mapping>>,
+    (cache_entries, cache_ttl): (u64, Duration),
+) -> Result<Vec<Arc<Tenant>>, ConfigError> {
     let mut ids = HashSet::new();
     let mut digests = HashSet::new();
     let mut out = Vec::new();
@@ -156,7 +163,7 @@ fn tenants(files: &[TenantFile], mappings: &BTreeMap<String, Arc<Mapping>>) -> R
             rate_limit: RateLimit::new(per_second, burst),
             upstream,
             mapping,
-            cache: crate::cache::IdCache::default(),
+            cache: crate::cache::IdCache::new(cache_entries, cache_ttl),
         }));
     }
     Ok(out)
