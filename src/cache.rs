@@ -129,4 +129,20 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(120)).await;
         assert_eq!(cache.get(&Key::MemberKey("17".into())).await, None);
     }
+
+    #[tokio::test]
+    async fn an_unchanged_put_keeps_the_entry_and_its_age_and_a_changed_one_replaces_it() {
+        let cache = IdCache::new(10, Duration::from_millis(150));
+        let key = Key::UserName("ada".into());
+        cache.put(key.clone(), "17").await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Seen again with the same id: not rewritten, so it still expires 150 ms after the first put.
+        cache.put(key.clone(), "17").await;
+        assert_eq!(cache.get(&key).await.as_deref(), Some("17"));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(cache.get(&key).await, None);
+        cache.put(key.clone(), "17").await;
+        cache.put(key.clone(), "18").await;
+        assert_eq!(cache.get(&key).await.as_deref(), Some("18"));
+    }
 }

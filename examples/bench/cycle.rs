@@ -117,10 +117,10 @@ where
                 }
                 let (back, result) = work(scim.clone(), conn, i).await;
                 conn = back;
-                if let Err(e) = result {
-                    if errors.fetch_add(1, Ordering::Relaxed) == 0 {
-                        eprintln!("  {label}: first failure: {e:#}");
-                    }
+                if let Err(e) = result
+                    && errors.fetch_add(1, Ordering::Relaxed) == 0
+                {
+                    eprintln!("  {label}: first failure: {e:#}");
                 }
             }
         }));

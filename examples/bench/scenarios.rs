@@ -160,7 +160,7 @@ impl World {
                 let team = t.conn + 1;
                 let first = t.conn as u64 * 100 + 1;
                 let ids: Vec<u64> = (first..first + 100).collect();
-                let adding = t.iter % 2 == 0;
+                let adding = t.iter.is_multiple_of(2);
                 if scim {
                     let values: Vec<String> = ids.iter().map(|id| format!(r#"{{"value":"{id}"}}"#)).collect();
                     let op = if adding { "add" } else { "remove" };

@@ -76,7 +76,7 @@ pub struct LimitsFile {
     /// Upper bound on one request's time in the gateway, in milliseconds.
     #[serde(default = "default_request_timeout")]
     pub request_timeout_ms: u64,
-    /// Largest number of id mappings each tenant's cache holds (userName → id and the like; about 200 bytes each).
+    /// Largest number of id mappings each tenant's cache holds (userName → id and the like; about 400 bytes each, docs/PERFORMANCE.md).
     #[serde(default = "default_cache_entries")]
     pub cache_entries: u64,
     /// How long an id mapping is trusted, in seconds.
