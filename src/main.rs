@@ -8,6 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// Every request allocates many small JSON values and strings that die with it: mimalloc serves that pattern with
+/// far less CPU than glibc's allocator (measured with `cargo run --release --example bench`, docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A SCIM 2.0 gateway in front of a product's own user and team API.
 #[derive(Parser)]
 #[command(name = "scimgate", version, about)]
@@ -78,6 +83,9 @@ enum Command {
         /// HTTP Basic).
         #[arg(long, default_value_t = sample::Shape::Classic)]
         shape: sample::Shape,
+        /// Wait this many milliseconds before answering each request (a slow product, for benchmarks).
+        #[arg(long, default_value_t = 0)]
+        delay_ms: u64,
     },
 }
 
@@ -144,7 +152,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tokio_runtime()?.block_on(demo::run(listen, dir))?;
             Ok(())
         }
-        Command::SampleProduct { listen, api_key, shape } => tokio_runtime()?.block_on(async {
+        Command::SampleProduct {
+            listen,
+            api_key,
+            shape,
+            delay_ms,
+        } => tokio_runtime()?.block_on(async {
             let listener = server::bind(listen).await?;
             println!(
                 "sample product API on http://{}/api/v1 ({shape} shape; auth: {})",
@@ -154,7 +167,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let options = sample::SampleOptions {
                 api_key,
                 shape,
-                ..Default::default()
+                delay: (delay_ms > 0).then(|| std::time::Duration::from_millis(delay_ms)),
             };
             tokio::select! {
                 r = sample::serve(listener, options) => r?,

@@ -63,6 +63,19 @@ fn a_wrong_type_names_the_key() {
 }
 
 #[test]
+fn cache_limits_are_accepted_and_a_zero_names_the_key() {
+    let limits = |body: &str| TENANT.replace("[[tenants]]", &format!("[limits]\n{body}\n\n[[tenants]]"));
+    let (ok, out) = check(&limits("cache_entries = 2000000\ncache_ttl_s = 60"));
+    assert!(ok, "{out}");
+    let (ok, out) = check(&limits("cache_entries = 0"));
+    assert!(!ok);
+    assert!(out.contains("limits.cache_entries"), "{out}");
+    let (ok, out) = check(&limits("cache_ttl_s = 0"));
+    assert!(!ok);
+    assert!(out.contains("limits.cache_ttl_s"), "{out}");
+}
+
+#[test]
 fn an_unknown_key_is_refused() {
     let (ok, out) = check(&TENANT.replace("plaintext = true", "plaintext = true\nlisten_port = 3"));
     assert!(!ok);

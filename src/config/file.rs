@@ -152,6 +152,12 @@ pub struct LimitsFile {
     /// Seconds without a failure after which a client address's failures are forgotten.
     #[serde(default = "default_auth_failure_window")]
     pub auth_failure_window_s: u64,
+    /// Largest number of id mappings each tenant's cache holds (userName → id and the like; about 400 bytes each, docs/PERFORMANCE.md).
+    #[serde(default = "default_cache_entries")]
+    pub cache_entries: u64,
+    /// How long an id mapping is trusted, in seconds.
+    #[serde(default = "default_cache_ttl")]
+    pub cache_ttl_s: u64,
 }
 
 /// One `[[tenants]]` entry.
@@ -260,6 +266,8 @@ impl Default for LimitsFile {
             max_members_per_request: default_max_members_per_request(),
             auth_failure_limit: default_auth_failure_limit(),
             auth_failure_window_s: default_auth_failure_window(),
+            cache_entries: default_cache_entries(),
+            cache_ttl_s: default_cache_ttl(),
         }
     }
 }
@@ -329,6 +337,12 @@ fn default_auth_failure_limit() -> u32 {
 }
 fn default_auth_failure_window() -> u64 {
     60
+}
+fn default_cache_entries() -> u64 {
+    crate::cache::DEFAULT_ENTRIES
+}
+fn default_cache_ttl() -> u64 {
+    crate::cache::DEFAULT_TTL.as_secs()
 }
 fn default_rate() -> u32 {
     25

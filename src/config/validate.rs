@@ -104,6 +104,8 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
         ("limits.max_members_per_request", l.max_members_per_request as u64),
         ("limits.auth_failure_limit", u64::from(l.auth_failure_limit)),
         ("limits.auth_failure_window_s", l.auth_failure_window_s),
+        ("limits.cache_entries", l.cache_entries),
+        ("limits.cache_ttl_s", l.cache_ttl_s),
     ] {
         if value == 0 {
             return Err(ConfigError::invalid(key, "must be greater than 0"));
@@ -152,7 +154,8 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
             Arc::new(mapping::compile(m, &format!("mappings.{name}"))?),
         );
     }
-    let tenants = tenants(&file.tenants, &mappings, &metrics)?;
+    let cache = (l.cache_entries, Duration::from_secs(l.cache_ttl_s));
+    let tenants = tenants(&file.tenants, &mappings, &metrics, cache)?;
     let admin = match file.admin.enabled {
         false => None,
         true => Some(file.admin.listen.parse::<SocketAddr>().map_err(|_| {
@@ -174,6 +177,7 @@ fn tenants(
     files: &[TenantFile],
     mappings: &BTreeMap<String, Arc<Mapping>>,
     metrics: &Arc<Metrics>,
+    (cache_entries, cache_ttl): (u64, Duration),
 ) -> Result<Vec<Arc<Tenant>>, ConfigError> {
     let mut ids = HashSet::new();
     let mut digests = HashSet::new();
@@ -218,7 +222,7 @@ fn tenants(
             rate_limit: RateLimit::new(per_second, burst),
             upstream,
             mapping,
-            cache: crate::cache::IdCache::default(),
+            cache: crate::cache::IdCache::new(cache_entries, cache_ttl),
         }));
     }
     Ok(out)

@@ -1,0 +1,71 @@
+//! The minimal hop: what any TLS-terminating forwarder costs on this machine, and so the yardstick the gateway is
+//! measured against. TLS in (the gateway's own rustls server config), HTTP/1.1 and HTTP/2 through hyper-util's auto
+//! builder, a keep-alive pool out (hyper-util's legacy client), bodies streamed through, no logic at all.
+
+use anyhow::Context as _;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Empty, combinators::BoxBody};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+type Body = BoxBody<Bytes, hyper::Error>;
+
+/// Forward every request arriving on `listen` to `upstream` (plain HTTP), until the process is killed.
+pub async fn serve(listen: SocketAddr, upstream: SocketAddr, cert: &Path, key: &Path) -> anyhow::Result<()> {
+    let tls = scimgate::server::tls::server_config(cert, key, None).map_err(anyhow::Error::msg)?;
+    let acceptor = TlsAcceptor::from(tls);
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    let client: Client<HttpConnector, Incoming> = Client::builder(TokioExecutor::new()).build(connector);
+    let client = Arc::new(client);
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("bind {listen}"))?;
+    loop {
+        let (tcp, _) = listener.accept().await?;
+        tcp.set_nodelay(true)?;
+        let (acceptor, client) = (acceptor.clone(), client.clone());
+        tokio::spawn(async move {
+            let Ok(tls) = acceptor.accept(tcp).await else {
+                return;
+            };
+            let service = service_fn(move |req| forward(client.clone(), upstream, req));
+            let _ = auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(tls), service)
+                .await;
+        });
+    }
+}
+
+async fn forward(
+    client: Arc<Client<HttpConnector, Incoming>>,
+    upstream: SocketAddr,
+    mut req: Request<Incoming>,
+) -> Result<Response<Body>, std::convert::Infallible> {
+    let target = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    let Ok(uri) = format!("http://{upstream}{target}").parse() else {
+        return Ok(status(StatusCode::BAD_REQUEST));
+    };
+    *req.uri_mut() = uri;
+    // HTTP/2 in, HTTP/1.1 out: the pool speaks HTTP/1.1 to the product.
+    *req.version_mut() = http::Version::HTTP_11;
+    match client.request(req).await {
+        Ok(response) => Ok(response.map(BodyExt::boxed)),
+        Err(_) => Ok(status(StatusCode::BAD_GATEWAY)),
+    }
+}
+
+fn status(code: StatusCode) -> Response<Body> {
+    let mut response = Response::new(Empty::new().map_err(|never| match never {}).boxed());
+    *response.status_mut() = code;
+    response
+}

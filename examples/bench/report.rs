@@ -1,0 +1,359 @@
+//! The run: seed, measure every scenario in every column, then calls, the cycle and memory; print Markdown tables
+//! and the targets of docs/PERFORMANCE.md with what was measured against each.
+
+use crate::Args;
+use crate::cycle::{self, Scim};
+use crate::load::{self, Load, MakeRequest, Target};
+use crate::procs::Proc;
+use crate::scenarios::{Column, Scenario, World};
+use crate::setup::{self, Running};
+use std::time::Duration;
+
+/// One scenario in one column.
+#[derive(Debug, Default, Clone)]
+struct Row {
+    rps: f64,
+    p50: f64,
+    p99: f64,
+    /// CPU µs per request of the hop or the gateway (none for the direct column).
+    server_us: Option<f64>,
+    product_us: f64,
+    errors: u64,
+}
+
+const LONG: Duration = Duration::from_secs(600);
+
+/// Run the whole benchmark.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let binary = setup::build(&args)?;
+    let world = setup::start(&args, &binary).await?;
+    let (idle_rss, _) = world.gateway.rss_mib();
+    let tls = load::tls_connector(&world.ca_pem)?;
+    let targets = [
+        Target {
+            addr: world.product.addr,
+            tls: None,
+        },
+        Target {
+            addr: world.hop.addr,
+            tls: Some(tls.clone()),
+        },
+        Target {
+            addr: world.gateway.addr,
+            tls: Some(tls.clone()),
+        },
+    ];
+    let w = World {
+        api_key: world.api_key.clone(),
+        token: world.bench_token.clone(),
+        users: args.users,
+    };
+    eprintln!("seeding {} users …", args.users);
+    let seed = |n| Load {
+        connections: 8,
+        duration: LONG,
+        max_requests: n,
+        rate: None,
+    };
+    checked(
+        "seed users",
+        load::run(&targets[0], seed(args.users), w.seed_users("user")).await?,
+    )?;
+    let teams = args.connections.max(args.rate_connections) as u64;
+    checked("seed teams", load::run(&targets[0], seed(teams), w.seed_teams()).await?)?;
+
+    println!(
+        "\n## Load: {} keep-alive connections, {} s per scenario and column\n",
+        args.connections, args.seconds
+    );
+    println!(
+        "| scenario | column | req/s | × hop | p50 ms | p99 ms | CPU µs/req | × hop | product CPU µs/req | errors |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let closed = Load {
+        connections: args.connections,
+        duration: Duration::from_secs_f64(args.seconds),
+        max_requests: args.max_requests,
+        rate: None,
+    };
+    let mut get_rows = Vec::new();
+    let only = args.only.as_deref();
+    for scenario in Scenario::ALL
+        .into_iter()
+        .filter(|s| only.is_none_or(|o| s.label().contains(o)))
+    {
+        let mut rows = Vec::new();
+        for (column, target) in Column::ALL.into_iter().zip(&targets) {
+            rows.push(measure(&world, target, column, w.make(scenario, column), closed).await?);
+        }
+        print_rows(scenario.label(), &rows);
+        if scenario == Scenario::GetUser {
+            get_rows = rows;
+        }
+    }
+    if only.is_some() {
+        return Ok(());
+    }
+
+    let fixed = Load {
+        connections: args.rate_connections,
+        duration: Duration::from_secs_f64(args.seconds.max(5.0)),
+        max_requests: args.max_requests,
+        rate: Some(args.rate),
+    };
+    let mut fixed_rows = Vec::new();
+    for (column, target) in Column::ALL.into_iter().zip(&targets) {
+        fixed_rows.push(measure(&world, target, column, w.make(Scenario::GetUser, column), fixed).await?);
+    }
+    let label = format!("GET /Users/{{id}} at {} × {} req/s", args.rate_connections, args.rate);
+    print_rows(&label, &fixed_rows);
+    let (_, peak_after_load) = world.gateway.rss_mib();
+
+    println!(
+        "\n## Product calls per SCIM operation (slow product, {} ms per call)\n",
+        args.delay_ms
+    );
+    let gw = &targets[2];
+    let cycle_scim = Scim::new(gw.clone(), &world.cycle_token);
+    eprintln!("Entra-style cycle …");
+    let phases = cycle::entra_cycle(
+        &cycle_scim,
+        &world.slow,
+        args.cycle_users,
+        args.cycle_groups,
+        args.cycle_workers,
+        4,
+    )
+    .await?;
+    let n = args.cycle_users.min(100);
+    let endpoints = cycle::calls_per_op(&cycle_scim, &world.slow, n).await?;
+    let batch = cycle::calls_per_op(&Scim::new(gw.clone(), &world.calls_token), &world.slow, n).await?;
+    println!("| operation | calls (members: a call each, shipped classic mapping) | calls (members: batch) |");
+    println!("|---|---:|---:|");
+    for ((op, e), (_, b)) in endpoints.iter().zip(&batch) {
+        println!("| {op} | {e:.2} | {b:.2} |");
+    }
+
+    let delay = Duration::from_millis(args.delay_ms);
+    println!(
+        "\n## Entra-style initial cycle: {} users, {} groups, {} IdP workers, {} ms per product call\n",
+        args.cycle_users, args.cycle_groups, args.cycle_workers, args.delay_ms
+    );
+    println!(
+        "| phase | SCIM requests | product calls | calls in flight allowed | ideal s | took s | × ideal | errors |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let (mut ideal, mut took) = (Duration::ZERO, Duration::ZERO);
+    for p in &phases {
+        let i = p.ideal(delay);
+        ideal += i;
+        took += p.wall;
+        println!(
+            "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {} |",
+            p.label,
+            p.requests,
+            p.calls,
+            p.concurrency,
+            i.as_secs_f64(),
+            p.wall.as_secs_f64(),
+            p.wall.as_secs_f64() / i.as_secs_f64(),
+            p.errors
+        );
+    }
+    println!(
+        "| **cycle** | | {} | | {:.2} | {:.2} | {:.2} | |",
+        phases.iter().map(|p| p.calls).sum::<u64>(),
+        ideal.as_secs_f64(),
+        took.as_secs_f64(),
+        took.as_secs_f64() / ideal.as_secs_f64()
+    );
+
+    let cache = if args.cache_mappings > 0 {
+        Some(fill_cache(&args, &world, &targets, &w).await?)
+    } else {
+        None
+    };
+
+    println!("\n## Targets\n");
+    println!("| target | measured | met |");
+    println!("|---|---|---|");
+    let (hop, gwr) = (&get_rows[1], &get_rows[2]);
+    let ratio = gwr.rps / hop.rps;
+    target(
+        "GET /Users/{id}: gateway req/s ≥ 0.85 × hop",
+        format!("{ratio:.2} ×"),
+        ratio >= 0.85,
+    );
+    let cpu = gwr.server_us.unwrap_or(f64::NAN) / hop.server_us.unwrap_or(f64::NAN);
+    target(
+        "GET /Users/{id}: gateway CPU/req ≤ 1.25 × hop",
+        format!(
+            "{cpu:.2} × ({:.0} µs vs {:.0} µs)",
+            gwr.server_us.unwrap_or(f64::NAN),
+            hop.server_us.unwrap_or(f64::NAN)
+        ),
+        cpu <= 1.25,
+    );
+    let added = fixed_rows[2].p99 - fixed_rows[1].p99;
+    target(
+        "added p99 at a fixed rate ≤ 0.5 ms",
+        format!("{added:.3} ms"),
+        added <= 0.5,
+    );
+    target(
+        "idle RSS ≤ 20 MiB",
+        format!("{idle_rss:.1} MiB (peak after the load scenarios {peak_after_load:.1} MiB)"),
+        idle_rss <= 20.0,
+    );
+    if let Some((mappings, rss, per_entry)) = cache {
+        target(
+            &format!("RSS with {mappings} cached id mappings ≤ 250 MiB"),
+            format!("{rss:.1} MiB ({per_entry:.0} bytes per mapping)"),
+            rss <= 250.0,
+        );
+    }
+    for (op, calls) in [&batch[0], &batch[2]] {
+        target(
+            &format!("{op}: 1 product call"),
+            format!("{calls:.2}"),
+            (calls - 1.0).abs() < 1e-9,
+        );
+    }
+    let r = took.as_secs_f64() / ideal.as_secs_f64();
+    target(
+        "cycle ≤ 1.5 × calls × delay ÷ concurrency",
+        format!("{r:.2} ×"),
+        r <= 1.5,
+    );
+    let _ = std::fs::remove_dir_all(&world.dir);
+    Ok(())
+}
+
+fn target(what: &str, measured: String, met: bool) {
+    println!("| {what} | {measured} | {} |", if met { "yes" } else { "**no**" });
+}
+
+fn checked(what: &str, out: load::Outcome) -> anyhow::Result<load::Outcome> {
+    anyhow::ensure!(
+        out.errors == 0,
+        "{what}: {} failed, first: {:?}",
+        out.errors,
+        out.first_error
+    );
+    Ok(out)
+}
+
+/// Warm up for a quarter of the time, then run `load` and read the processes' CPU time around it.
+async fn measure(
+    world: &Running,
+    target: &Target,
+    column: Column,
+    make: MakeRequest,
+    load: Load,
+) -> anyhow::Result<Row> {
+    let server: Option<&Proc> = match column {
+        Column::Direct => None,
+        Column::Hop => Some(&world.hop),
+        Column::Gateway => Some(&world.gateway),
+    };
+    let warm = Load {
+        duration: load.duration / 4,
+        ..load
+    };
+    load::run(target, warm, make.clone()).await?;
+    let (server0, product0) = (server.map(Proc::cpu), world.product.cpu());
+    let out = load::run(target, load, make).await?;
+    let (server1, product1) = (server.map(Proc::cpu), world.product.cpu());
+    if let Some(e) = &out.first_error {
+        eprintln!("  {}: {} errors, first: {e}", column.label(), out.errors);
+    }
+    let served = (out.ok + out.errors).max(1) as f64;
+    let us = |a: Duration, b: Duration| (b - a).as_secs_f64() * 1e6 / served;
+    Ok(Row {
+        rps: out.rate(),
+        p50: out.quantile_ms(0.5),
+        p99: out.quantile_ms(0.99),
+        server_us: server0.zip(server1).map(|(a, b)| us(a, b)),
+        product_us: us(product0, product1),
+        errors: out.errors,
+    })
+}
+
+fn print_rows(label: &str, rows: &[Row]) {
+    let hop = &rows[1];
+    for (column, r) in Column::ALL.into_iter().zip(rows) {
+        let cpu = r.server_us.map_or("–".to_owned(), |us| format!("{us:.1}"));
+        let cpu_ratio = match (r.server_us, hop.server_us) {
+            (Some(a), Some(b)) => format!("{:.2}", a / b),
+            _ => "–".to_owned(),
+        };
+        println!(
+            "| {label} | {} | {:.0} | {:.2} | {:.3} | {:.3} | {cpu} | {cpu_ratio} | {:.1} | {} |",
+            column.label(),
+            r.rps,
+            r.rps / hop.rps,
+            r.p50,
+            r.p99,
+            r.product_us,
+            r.errors
+        );
+    }
+}
+
+/// Seed the product up to `cache_mappings / 2` users, read them all through the gateway as a tenant whose cache is
+/// still empty (each user leaves its `userName` and `externalId` there), and read the gateway's memory:
+/// (mappings, peak RSS MiB, bytes per mapping).
+async fn fill_cache(args: &Args, world: &Running, targets: &[Target; 3], w: &World) -> anyhow::Result<(u64, f64, f64)> {
+    let users = args.cache_mappings / 2;
+    let have = product_users(world, &targets[0]).await?;
+    eprintln!("seeding {} more users for the cache …", users.saturating_sub(have));
+    let seed = Load {
+        connections: 8,
+        duration: LONG,
+        max_requests: users.saturating_sub(have),
+        rate: None,
+    };
+    checked(
+        "seed cache users",
+        load::run(&targets[0], seed, w.seed_users("bulk")).await?,
+    )?;
+    let total = product_users(world, &targets[0]).await?;
+    let (before, _) = world.gateway.rss_mib();
+    eprintln!("reading {total} users through the gateway …");
+    let pages = Load {
+        connections: 2,
+        duration: LONG,
+        max_requests: total.div_ceil(200),
+        rate: None,
+    };
+    checked(
+        "list users",
+        load::run(&targets[2], pages, w.list_pages(&world.cache_token)).await?,
+    )?;
+    let (after, peak) = world.gateway.rss_mib();
+    // Every bench user has a userName and an externalId.
+    let added = 2 * total;
+    println!("\n## Memory\n");
+    println!("gateway RSS: {before:.1} MiB before reading {total} users, {after:.1} MiB after (peak {peak:.1} MiB)");
+    Ok((
+        2 * total,
+        peak,
+        (after - before) * 1024.0 * 1024.0 / added.max(1) as f64,
+    ))
+}
+
+async fn product_users(world: &Running, target: &Target) -> anyhow::Result<u64> {
+    let mut conn = load::connect(target).await?;
+    let key = http::HeaderValue::from_str(&world.api_key)?;
+    let req = load::request(
+        http::Method::GET,
+        "/api/v1/users?per_page=1",
+        &[(http::HeaderName::from_static("x-api-key"), key)],
+        None,
+    );
+    let (_, body) = load::send(&mut conn, req).await?;
+    let json: serde_json::Value = serde_json::from_slice(&body)?;
+    json["meta"]["total"]
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("no meta.total in {json}"))
+}
