@@ -2,11 +2,12 @@
 //! shared by every connection; serving code reads only this.
 
 use crate::auth::Authenticator;
+use crate::proxy::Passthrough;
 use crate::router;
 use crate::scim::filter::Limits;
 use crate::tenant::Tenant;
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::combinators::UnsyncBoxBody;
 use hyper::body::Incoming;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,8 +16,10 @@ use std::time::Duration;
 /// Settings that apply to every request.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Path prefix of the SCIM endpoints, without a trailing slash (`/scim/v2`).
+    /// Path prefix of the SCIM endpoints, without a trailing slash (`/scim/v2`): the first of `base_paths`.
     pub base_path: String,
+    /// Every path prefix the SCIM endpoints are served under, in config order.
+    pub base_paths: Vec<String>,
     /// Externally visible SCIM base URL, without a trailing slash, if configured.
     pub public_url: Option<String>,
     /// `https` or `http`: the listener's scheme, for URLs built from `Host`.
@@ -35,6 +38,9 @@ pub struct Settings {
     pub max_patch_operations: usize,
 }
 
+/// The body of every answer: a whole SCIM document, or a pass-through body streamed from the product.
+pub type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
 /// Everything a request needs.
 #[derive(Debug)]
 pub struct Gateway {
@@ -44,6 +50,8 @@ pub struct Gateway {
     pub auth: Authenticator,
     /// All tenants, in config order.
     pub tenants: Vec<Arc<Tenant>>,
+    /// Reverse-proxy mode: where requests outside the SCIM base paths go, if anywhere.
+    pub passthrough: Option<Passthrough>,
 }
 
 impl Gateway {
@@ -53,11 +61,18 @@ impl Gateway {
             auth: Authenticator::new(&tenants),
             settings,
             tenants,
+            passthrough: None,
         }
     }
 
+    /// The same runtime, passing requests outside the SCIM base paths through to the product.
+    pub fn with_passthrough(mut self, passthrough: Option<Passthrough>) -> Self {
+        self.passthrough = passthrough;
+        self
+    }
+
     /// Answer one HTTP request.
-    pub async fn handle(&self, req: http::Request<Incoming>, peer: SocketAddr) -> http::Response<Full<Bytes>> {
+    pub async fn handle(&self, req: http::Request<Incoming>, peer: SocketAddr) -> http::Response<Body> {
         router::handle(self, req, peer).await
     }
 }

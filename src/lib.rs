@@ -12,6 +12,7 @@ pub mod gateway;
 pub mod mapping;
 pub mod ops;
 pub mod preview;
+pub mod proxy;
 pub mod ratelimit;
 pub mod router;
 pub mod sample;

@@ -1,7 +1,7 @@
 //! The SCIM router: strip the base path, authenticate, rate-limit, read the body within its limit, match the
 //! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
 
-use crate::gateway::Gateway;
+use crate::gateway::{Body, Gateway};
 use crate::ops::{self, Context, Reply};
 use crate::scim::{self, ScimType};
 use crate::tenant::Tenant;
@@ -18,7 +18,14 @@ use std::time::Instant;
 pub const SCIM_JSON: &str = "application/scim+json";
 
 /// Answer a request; never fails: every error becomes a SCIM error response.
-pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    // Reverse-proxy mode: a request outside the SCIM base paths leaves for the product at once, before
+    // authentication, rate limits or body reads; the product does its own authentication.
+    if let Some(proxy) = &gw.passthrough
+        && scim_rest(gw, req.uri().path()).is_none()
+    {
+        return proxy.forward(req, peer, &gw.auth).await;
+    }
     let started = Instant::now();
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
@@ -59,7 +66,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
-    response
+    response.map(|body| body.map_err(|never| match never {}).boxed_unsync())
 }
 
 /// Header carrying the request id, taken from the IdP when it sends one.
@@ -77,12 +84,31 @@ fn request_id(headers: &http::HeaderMap) -> String {
     }
 }
 
-/// Base path and authentication: the path below the base, and the tenant.
+/// Base path and authentication: the path below the base, and the tenant (on a host it may be used on).
 fn admit(gw: &Gateway, req: &Request<Incoming>) -> Result<(String, Arc<Tenant>), scim::Error> {
-    let rest = strip_base(req.uri().path(), &gw.settings.base_path)
+    let rest = scim_rest(gw, req.uri().path())
         .ok_or_else(|| scim::Error::not_found("no such endpoint"))?
         .to_owned();
-    Ok((rest, gw.auth.authenticate(req.headers())?))
+    let tenant = gw.auth.authenticate(req.headers())?;
+    gw.auth.admits_on(&tenant, host_name(req).as_deref())?;
+    Ok((rest, tenant))
+}
+
+/// The path below whichever SCIM base path `path` is under.
+fn scim_rest<'p>(gw: &Gateway, path: &'p str) -> Option<&'p str> {
+    gw.settings.base_paths.iter().find_map(|base| strip_base(path, base))
+}
+
+/// The host the request was sent to (the URI's authority, else `Host`), lowercase, without port or final dot.
+fn host_name(req: &Request<Incoming>) -> Option<String> {
+    let authority = match req.uri().authority() {
+        Some(a) => a.host().to_owned(),
+        None => {
+            let host = req.headers().get(HOST)?.to_str().ok()?;
+            host.parse::<http::uri::Authority>().ok()?.host().to_owned()
+        }
+    };
+    Some(authority.trim_end_matches('.').to_ascii_lowercase())
 }
 
 /// Match the endpoint and run its operation.
@@ -217,7 +243,13 @@ fn base_url(gw: &Gateway, req: &Request<Incoming>) -> String {
         .or_else(|| req.headers().get(HOST).and_then(|h| h.to_str().ok()).map(str::to_owned))
         .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)) && !h.is_empty())
         .unwrap_or_else(|| "localhost".to_owned());
-    format!("{}://{authority}{}", gw.settings.scheme, gw.settings.base_path)
+    let base = gw
+        .settings
+        .base_paths
+        .iter()
+        .find(|b| strip_base(req.uri().path(), b).is_some())
+        .unwrap_or(&gw.settings.base_path);
+    format!("{}://{authority}{base}", gw.settings.scheme)
 }
 
 fn render(reply: Reply) -> Response<Full<Bytes>> {

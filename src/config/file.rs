@@ -41,13 +41,66 @@ pub struct ServerFile {
     /// Serve plain HTTP. Only for a deployment behind a TLS-terminating proxy; logged as a warning.
     #[serde(default)]
     pub plaintext: bool,
-    /// Path under which the SCIM endpoints live.
+    /// Path under which the SCIM endpoints live, or a list of them (the first is the one `meta.location` uses
+    /// when a request came in under none of them).
     #[serde(default = "default_base_path")]
-    pub base_path: String,
+    pub base_path: BasePaths,
     /// The externally visible SCIM base URL (`https://scim.example.com/scim/v2`), used for `meta.location`.
     /// When unset, it is built from the request's `Host` and the listener's scheme.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// Reverse-proxy mode: the product's own origin, to which every request outside the SCIM base paths is
+    /// passed through. Without it, those requests get a SCIM 404.
+    #[serde(default)]
+    pub passthrough: Option<PassthroughFile>,
+}
+
+/// `base_path = "/scim/v2"` or `base_path = ["/scim/v2", "/scim"]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BasePaths {
+    /// One base path.
+    One(String),
+    /// Several base paths.
+    Many(Vec<String>),
+}
+
+impl BasePaths {
+    /// The paths as written, in order.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            BasePaths::One(p) => std::slice::from_ref(p),
+            BasePaths::Many(ps) => ps,
+        }
+    }
+}
+
+/// `[server.passthrough]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassthroughFile {
+    /// `http://host:port` or `https://host:port` of the product; no path, no query.
+    pub origin: String,
+    /// `keep`: the product sees the client's `Host`; `origin`: the product sees the origin's authority.
+    #[serde(default = "default_passthrough_host")]
+    pub host: String,
+    /// Which forwarding headers the gateway adds: `both`, `x-forwarded`, `forwarded` (RFC 7239) or `none`.
+    #[serde(default = "default_forwarded")]
+    pub forwarded: String,
+    /// Keep and append to the forwarding headers a client sent (only when another trusted proxy stands in
+    /// front of the gateway); by default they are removed.
+    #[serde(default)]
+    pub trust_forwarded: bool,
+    /// Add `Via` (RFC 9110 §7.6.3) to requests and responses.
+    #[serde(default)]
+    pub via: bool,
+    /// Time the product has to send a response's headers, in milliseconds (504 after it); bodies and upgraded
+    /// connections are streamed without a deadline.
+    #[serde(default = "default_passthrough_timeout")]
+    pub timeout_ms: u64,
+    /// Extra PEM CA bundle trusted for the origin's TLS certificate (besides the system roots).
+    #[serde(default)]
+    pub ca: Option<String>,
 }
 
 /// `[server.tls]`.
@@ -90,6 +143,10 @@ pub struct TenantFile {
     /// Request rate allowed for this tenant.
     #[serde(default)]
     pub rate_limit: RateLimitFile,
+    /// Host names this tenant is served on (`acme.product.example`); its tokens are refused on any other host,
+    /// and other tenants' tokens on these. Empty: any host no tenant is bound to.
+    #[serde(default)]
+    pub hosts: Vec<String>,
     /// Name of the mapping under `[mappings]`.
     pub mapping: String,
     /// The product API this tenant's requests go to.
@@ -161,6 +218,7 @@ impl Default for ServerFile {
             plaintext: false,
             base_path: default_base_path(),
             public_url: None,
+            passthrough: None,
         }
     }
 }
@@ -188,8 +246,17 @@ impl Default for RateLimitFile {
 fn default_listen() -> String {
     "0.0.0.0:8443".into()
 }
-fn default_base_path() -> String {
-    "/scim/v2".into()
+fn default_base_path() -> BasePaths {
+    BasePaths::One("/scim/v2".into())
+}
+fn default_passthrough_host() -> String {
+    "keep".into()
+}
+fn default_forwarded() -> String {
+    "both".into()
+}
+fn default_passthrough_timeout() -> u64 {
+    30_000
 }
 fn default_max_body() -> u64 {
     1024 * 1024
