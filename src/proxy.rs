@@ -14,6 +14,7 @@
 //! and closes the connection after the answer (RFC 9112 §6.3); and the product always gets a message framed
 //! anew from the body hyper decoded, never the client's framing fields.
 
+mod body;
 mod headers;
 mod upgrade;
 
@@ -44,14 +45,15 @@ pub struct Options {
     pub trust_forwarded: bool,
     /// Add `Via` to requests and responses.
     pub via: bool,
-    /// Time the product has to send a response's headers.
+    /// Time the product may stay silent before its response headers: neither taking request body nor
+    /// answering.
     pub timeout: Duration,
 }
 
 /// The product's origin and the client that talks to it. It carries no product credentials: the product
 /// authenticates pass-through requests itself.
 pub struct Passthrough {
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Incoming>,
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, body::Watched<Incoming>>,
     scheme: Scheme,
     authority: Authority,
     options: Options,
@@ -74,7 +76,7 @@ pub enum ProxyError {
     /// Connecting to the product, or reading its answer's head, failed.
     #[error("the product could not be reached")]
     Unreachable(#[source] hyper_util::client::legacy::Error),
-    /// The product sent no response headers in time.
+    /// The product stayed silent too long: neither taking request body nor answering.
     #[error("the product did not answer within {0:?}")]
     Timeout(Duration),
     /// The product answered 101 to a request that asked for no protocol switch.
@@ -201,7 +203,8 @@ impl Passthrough {
             version: parts.version,
             scim_token: auth.carries_scim_token(&parts.headers),
         };
-        let mut out = Request::new(body);
+        let activity = body::Activity::new();
+        let mut out = Request::new(body::Watched::new(body, activity.clone()));
         *out.method_mut() = parts.method;
         *out.uri_mut() = target;
         // The product is spoken to in HTTP/1.1 whatever the client spoke; `headers::outbound` does what
@@ -214,10 +217,19 @@ impl Passthrough {
                 .insert(CONNECTION, HeaderValue::from_static("upgrade"));
             out.headers_mut().insert(UPGRADE, protocol);
         }
-        let response = tokio::time::timeout(self.options.timeout, self.client.request(out))
-            .await
-            .map_err(|_| ProxyError::Timeout(self.options.timeout))?
-            .map_err(ProxyError::Unreachable)?;
+        let exchange = self.client.request(out);
+        tokio::pin!(exchange);
+        let response = loop {
+            let deadline = activity.last() + self.options.timeout;
+            tokio::select! {
+                response = &mut exchange => break response.map_err(ProxyError::Unreachable)?,
+                () = tokio::time::sleep_until(deadline.into()) => {
+                    if activity.last() + self.options.timeout <= Instant::now() {
+                        return Err(ProxyError::Timeout(self.options.timeout));
+                    }
+                }
+            }
+        };
         self.respond(response, client_upgrade)
     }
 

@@ -94,7 +94,8 @@ pub struct PassthroughFile {
     /// Add `Via` (RFC 9110 §7.6.3) to requests and responses.
     #[serde(default)]
     pub via: bool,
-    /// Time the product has to send a response's headers, in milliseconds (504 after it); bodies and upgraded
+    /// Time the product may stay silent before its response headers, in milliseconds (504 after it): counted
+    /// from the last request body it took, so a long upload is not cut short. Response bodies and upgraded
     /// connections are streamed without a deadline.
     #[serde(default = "default_passthrough_timeout")]
     pub timeout_ms: u64,
