@@ -64,7 +64,7 @@ pub struct Passthrough {
 impl std::fmt::Debug for Passthrough {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Passthrough")
-            .field("origin", &format_args!("{}://{}", self.scheme, self.authority))
+            .field("origin", &self.origin())
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
@@ -157,6 +157,11 @@ impl Passthrough {
             options,
             listener_scheme,
         })
+    }
+
+    /// The product's origin, for logs and `scimgate check` (it carries no credential).
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
     }
 
     /// Pass one request through and answer with the product's response (or a plain HTTP error).

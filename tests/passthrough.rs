@@ -84,6 +84,12 @@ async fn several_base_paths_are_scim_and_the_rest_is_passed_through() {
             common::send(gw.client.get(url(&gw, &format!("{base}/Users"))).bearer_auth(token)).await;
         assert_eq!(status, 200, "{base}: {body}");
     }
+    // meta.location follows the base path the request came in under.
+    let create = gw.client.post(url(&gw, "/api/scim/Users")).bearer_auth(token);
+    let (status, headers, _) = common::send(create.json(&common::user("ann@example.com", "Ann", "Lee"))).await;
+    assert_eq!(status, 201);
+    let location = headers["location"].to_str().unwrap();
+    assert!(location.starts_with(&url(&gw, "/api/scim/Users/")), "{location}");
     let (status, _, seen) = echo(gw.client.get(url(&gw, "/api/other")).send().await.unwrap()).await;
     assert_eq!((status, seen["target"].as_str()), (StatusCode::OK, Some("/api/other")));
 }

@@ -1,6 +1,7 @@
 //! A product origin for the pass-through tests: plain HTTP/1.1 on 127.0.0.1:0, answering
 //! - `/download?bytes=N`: N bytes, streamed in 64 KiB frames;
-//! - `/upload`: the number of body bytes received (`{"received": N}`), counted as they stream in;
+//! - `/upload`: the number of body bytes received (`{"received": N}`), counted as they stream in, noting a body
+//!   that breaks off;
 //! - `/slow`: an answer after 5 s;
 //! - `/endless`: a body that never ends, noting when the gateway drops it;
 //! - `/ws`: a WebSocket echo;
@@ -40,6 +41,7 @@ pub struct Seen {
 struct State {
     log: Mutex<Vec<Seen>>,
     endless_dropped: AtomicBool,
+    upload_aborted: AtomicBool,
 }
 
 pub struct Origin {
@@ -84,6 +86,10 @@ impl Origin {
 
     pub fn endless_dropped(&self) -> bool {
         self.state.endless_dropped.load(Ordering::SeqCst)
+    }
+
+    pub fn upload_aborted(&self) -> bool {
+        self.state.upload_aborted.load(Ordering::SeqCst)
     }
 }
 
@@ -136,7 +142,10 @@ async fn answer(state: &Arc<State>, mut req: Request<Incoming>) -> Response<Body
             while let Some(frame) = body.frame().await {
                 match frame {
                     Ok(frame) => received += frame.data_ref().map_or(0, |d| d.len() as u64),
-                    Err(_) => return status(StatusCode::BAD_REQUEST),
+                    Err(_) => {
+                        state.upload_aborted.store(true, Ordering::SeqCst);
+                        return status(StatusCode::BAD_REQUEST);
+                    }
                 }
             }
             Response::new(full(json!({ "received": received }).to_string()))

@@ -2,9 +2,10 @@
 //! takes the product request with it.
 
 use crate::origin::{FRAME, Origin};
-use crate::{gateway_to, http1, url};
+use crate::{gateway_to, http1, raw, url};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
 
 /// A field of /proc/self/status, in KiB.
 fn status_kib(field: &str) -> u64 {
@@ -66,6 +67,30 @@ async fn large_bodies_stream_both_ways_in_bounded_memory() {
         "peak RSS {peak} KiB, {} KiB above the {before} KiB before the transfers",
         peak.saturating_sub(before)
     );
+}
+
+#[tokio::test]
+async fn an_upload_broken_off_by_the_client_is_broken_off_to_the_product() {
+    let origin = Origin::start().await;
+    let gw = gateway_to(&origin.url(), "").await;
+    let mut tls = raw::connect(&gw).await;
+    let head = "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100000000\r\n\r\n";
+    tls.write_all(head.as_bytes()).await.unwrap();
+    tls.write_all(&vec![1u8; 1 << 20]).await.unwrap();
+    tls.flush().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while origin.log().is_empty() {
+        assert!(Instant::now() < deadline, "the upload never reached the product");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(tls);
+    while !origin.upload_aborted() {
+        assert!(
+            Instant::now() < deadline,
+            "the product still waits for the rest of the body"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]
