@@ -111,6 +111,18 @@ async fn method_path_and_query_pass_byte_for_byte() {
 }
 
 #[tokio::test]
+async fn head_answers_keep_the_products_content_length() {
+    let origin = Origin::start().await;
+    let gw = gateway_to(&origin.url(), "").await;
+    for client in [http1(&gw), gw.client.clone()] {
+        let resp = client.head(url(&gw, "/download?bytes=123456")).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-length"], "123456");
+        assert!(resp.bytes().await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
 async fn hop_by_hop_fields_go_forwarding_fields_come_and_end_to_end_fields_stay() {
     let origin = Origin::start().await;
     let gw = gateway_to(&origin.url(), ", via = true").await;
