@@ -78,7 +78,7 @@ fn env_layer() -> Env {
 }
 
 /// The top-level tables of the config.
-const SECTIONS: [&str; 4] = ["server", "limits", "tenants", "mappings"];
+const SECTIONS: [&str; 6] = ["server", "limits", "tenants", "mappings", "admin", "audit"];
 
 /// Parse a TOML text (no environment layer); for tests and tools.
 pub fn from_toml(text: &str) -> Result<ConfigFile, ConfigError> {

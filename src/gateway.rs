@@ -2,7 +2,9 @@
 //! shared by every connection; serving code reads only this.
 
 use crate::auth::Authenticator;
+use crate::metrics::Metrics;
 use crate::proxy::Passthrough;
+use crate::ratelimit::AuthThrottle;
 use crate::router;
 use crate::scim::filter::Limits;
 use crate::tenant::Tenant;
@@ -36,6 +38,22 @@ pub struct Settings {
     pub filter_limits: Limits,
     /// Largest number of PATCH operations in one request.
     pub max_patch_operations: usize,
+    /// Most group members one request may add or remove.
+    pub max_members_per_request: usize,
+    /// Deepest nesting in a request body.
+    pub max_json_depth: usize,
+    /// Time a client has to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// Largest request head, in bytes.
+    pub max_header_bytes: usize,
+    /// Most headers in one request.
+    pub max_headers: usize,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Failed authentications a client address may make before it is refused.
+    pub auth_failure_limit: u32,
+    /// Quiet time after which an address's failures are forgotten.
+    pub auth_failure_window: Duration,
 }
 
 /// The body of every answer: a whole SCIM document, or a pass-through body streamed from the product.
@@ -50,15 +68,21 @@ pub struct Gateway {
     pub auth: Authenticator,
     /// All tenants, in config order.
     pub tenants: Vec<Arc<Tenant>>,
+    /// Failed authentications per client address.
+    pub auth_throttle: AuthThrottle,
+    /// Counters and histograms, shared with the admin listener and kept across reloads.
+    pub metrics: Arc<Metrics>,
     /// Reverse-proxy mode: where requests outside the SCIM base paths go, if anywhere.
     pub passthrough: Option<Passthrough>,
 }
 
 impl Gateway {
     /// A runtime from its parts.
-    pub fn new(settings: Settings, tenants: Vec<Arc<Tenant>>) -> Self {
+    pub fn new(settings: Settings, tenants: Vec<Arc<Tenant>>, metrics: Arc<Metrics>) -> Self {
         Gateway {
+            metrics,
             auth: Authenticator::new(&tenants),
+            auth_throttle: AuthThrottle::new(settings.auth_failure_limit, settings.auth_failure_window),
             settings,
             tenants,
             passthrough: None,

@@ -6,12 +6,14 @@
 //! bundled sample product.
 #![deny(unsafe_code)]
 
+pub mod admin;
 pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod gateway;
 pub mod mapping;
+pub mod metrics;
 pub mod ops;
 pub mod preview;
 pub mod proxy;

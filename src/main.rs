@@ -28,6 +28,12 @@ enum Command {
     Run,
     /// Validate the config and print the tenants and mappings it defines.
     Check,
+    /// Exit 0 when the admin listener answers /healthz (for container health checks).
+    Healthcheck {
+        /// The health URL.
+        #[arg(long, default_value = "http://127.0.0.1:9090/healthz")]
+        url: String,
+    },
     /// Show, offline, what a mapping makes of a product object or of a SCIM resource.
     Preview {
         /// The mapping (default: the only one, or the tenant's).
@@ -101,6 +107,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => serve(&cli.config),
         Command::Check => check(&cli.config),
+        Command::Healthcheck { url } => tokio_runtime()?
+            .block_on(scimgate::admin::healthcheck(&url))
+            .map_err(anyhow::Error::msg),
         Command::Preview {
             mapping,
             tenant,
@@ -170,13 +179,14 @@ fn serve(paths: &[PathBuf]) -> anyhow::Result<()> {
     tokio_runtime()?.block_on(async {
         let listener = server::bind(gateway.listen).await?;
         tracing::info!(addr = %listener.local_addr()?, tenants = gateway.gateway.tenants.len(), "serving SCIM");
-        server::serve(
-            listener,
-            gateway.tls,
-            Arc::new(gateway.gateway),
-            demo::shutdown_signal(),
-        )
-        .await;
+        let shared = Arc::new(gateway.gateway);
+        if let Some(addr) = gateway.admin {
+            let admin = server::bind(addr).await?;
+            tracing::info!(addr = %admin.local_addr()?, "serving health and metrics");
+            let state = Arc::new(scimgate::admin::Admin::new(shared.clone()));
+            tokio::spawn(scimgate::admin::serve(admin, state, std::future::pending()));
+        }
+        server::serve(listener, gateway.tls, shared, demo::shutdown_signal()).await;
         Ok(())
     })
 }

@@ -1,5 +1,8 @@
 //! Per-tenant rate limiting with governor: each tenant owns its own limiter, so one tenant's flood never uses
 //! another's quota. Over the limit: 429 with `Retry-After` (RFC 6585 §4, RFC 7644 §3.12).
+//!
+//! Failed authentication is throttled per client address ([`AuthThrottle`]): a client that keeps presenting
+//! bad tokens is refused, without its tokens being checked, until it has been quiet for a while.
 
 use crate::scim;
 use governor::clock::{Clock, DefaultClock};
@@ -8,6 +11,56 @@ use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::time::Duration;
+
+/// Failed authentications per client address, bounded in memory.
+pub struct AuthThrottle {
+    failures: moka::sync::Cache<std::net::IpAddr, u32>,
+    limit: u32,
+    window: Duration,
+}
+
+impl std::fmt::Debug for AuthThrottle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthThrottle")
+            .field("limit", &self.limit)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthThrottle {
+    /// Refuse an address after `limit` failures, until `window` passes without one.
+    pub fn new(limit: u32, window: Duration) -> Self {
+        AuthThrottle {
+            // Every failure re-inserts the entry, so its time to live restarts: a persistent client stays out.
+            failures: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(window)
+                .build(),
+            limit,
+            window,
+        }
+    }
+
+    /// 429 when `addr` has failed too often; checked before its token is.
+    pub fn check(&self, addr: std::net::IpAddr) -> Result<(), scim::Error> {
+        match self.failures.get(&addr) {
+            Some(n) if n >= self.limit => Err(scim::Error::new(
+                http::StatusCode::TOO_MANY_REQUESTS,
+                "too many failed authentications from this address; wait and retry with a valid token",
+            )
+            .with_retry_after(self.window)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Count a failed authentication of `addr`.
+    pub fn failed(&self, addr: std::net::IpAddr) {
+        self.failures
+            .entry(addr)
+            .and_upsert_with(|e| e.map_or(1, |e| e.into_value().saturating_add(1)));
+    }
+}
 
 /// A tenant's limiter.
 pub struct RateLimit {
@@ -59,6 +112,22 @@ impl RateLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_is_refused_after_its_failures_until_quiet() {
+        let t = AuthThrottle::new(3, Duration::from_millis(100));
+        let a: std::net::IpAddr = [10, 0, 0, 1].into();
+        let b: std::net::IpAddr = [10, 0, 0, 2].into();
+        for _ in 0..3 {
+            assert!(t.check(a).is_ok());
+            t.failed(a);
+        }
+        let e = t.check(a).unwrap_err();
+        assert_eq!(e.status, http::StatusCode::TOO_MANY_REQUESTS);
+        assert!(t.check(b).is_ok(), "other addresses are not affected");
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(t.check(a).is_ok(), "forgotten after a quiet window");
+    }
 
     #[test]
     fn burst_is_admitted_then_limited_with_a_wait() {

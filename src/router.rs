@@ -2,14 +2,17 @@
 //! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
 
 use crate::gateway::{Body, Gateway};
+use crate::metrics::{self, RequestLabels, TenantLabels};
 use crate::ops::{self, Context, Reply};
 use crate::scim::{self, ScimType};
 use crate::tenant::Tenant;
+use crate::upstream::PRODUCT_CALLS;
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
+use std::cell::Cell;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,22 +27,58 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     if let Some(proxy) = &gw.passthrough
         && scim_rest(gw, req.uri().path()).is_none()
     {
-        return proxy.forward(req, peer, &gw.auth).await;
+        let started = Instant::now();
+        let response = proxy.forward(req, peer, &gw.auth).await;
+        // Counted to the response head; the body streams on after.
+        let labels = RequestLabels {
+            tenant: "-".to_owned(),
+            resource: "passthrough".to_owned(),
+            operation: "forward".to_owned(),
+            status: response.status().as_u16(),
+        };
+        gw.metrics.request(labels, started.elapsed());
+        return response;
     }
     let started = Instant::now();
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-    let admitted = admit(gw, &req);
+    // A client address that keeps failing authentication is refused before its token is even looked at.
+    let admitted = header_count(gw, &req)
+        .and_then(|()| gw.auth_throttle.check(peer.ip()))
+        .and_then(|()| admit(gw, &req));
+    if let Err(e) = &admitted
+        && e.status == StatusCode::UNAUTHORIZED
+    {
+        gw.auth_throttle.failed(peer.ip());
+        gw.metrics.auth_failures.inc();
+    }
     // Known from authentication on, so that even a request failing later is logged with its tenant.
     let tenant = admitted.as_ref().ok().map(|(_, t)| t.clone());
-    let outcome = match admitted.and_then(|(rest, t)| t.rate_limit.check().map(|()| (rest, t)).map_err(Into::into)) {
+    let mut product_calls = 0;
+    let outcome = match admitted.and_then(|(rest, t)| {
+        t.rate_limit.check().map(|()| (rest, t.clone())).map_err(|e| {
+            gw.metrics
+                .rate_limited
+                .get_or_create(&TenantLabels {
+                    tenant: t.id.to_string(),
+                })
+                .inc();
+            e.into()
+        })
+    }) {
         Ok((rest, t)) => {
             let ctx = Context {
                 tenant: t,
                 base_url: base_url(gw, &req),
                 settings: &gw.settings,
             };
-            match tokio::time::timeout(gw.settings.request_timeout, dispatch(gw, &ctx, &rest, req)).await {
+            let counted = PRODUCT_CALLS.scope(Cell::new(0), async {
+                let outcome = tokio::time::timeout(gw.settings.request_timeout, dispatch(gw, &ctx, &rest, req)).await;
+                (outcome, PRODUCT_CALLS.with(Cell::get))
+            });
+            let (outcome, calls) = counted.await;
+            product_calls = calls;
+            match outcome {
                 Ok(outcome) => outcome,
                 Err(_) => Err(scim::Error::new(
                     StatusCode::GATEWAY_TIMEOUT,
@@ -56,6 +95,16 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, v);
     }
+    let (resource, operation) = metrics::route(&method, scim_rest(gw, &path).unwrap_or(""));
+    gw.metrics.request(
+        RequestLabels {
+            tenant: tenant.as_ref().map_or_else(|| "-".to_owned(), |t| t.id.to_string()),
+            resource: resource.to_owned(),
+            operation: operation.to_owned(),
+            status: response.status().as_u16(),
+        },
+        started.elapsed(),
+    );
     tracing::info!(
         request_id = %request_id,
         %peer,
@@ -63,6 +112,9 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
         path = %path,
         tenant = tenant.as_ref().map_or("-", |t| t.id.as_str()),
         status = response.status().as_u16(),
+        resource,
+        operation,
+        product_calls,
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
@@ -82,6 +134,18 @@ fn request_id(headers: &http::HeaderMap) -> String {
         Some(id) if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) => id.to_owned(),
         _ => format!("{:016x}", rand::random::<u64>()),
     }
+}
+
+/// HTTP/1.1 header counts are bounded by the connection's parser; HTTP/2 header lists only by size, so the count
+/// is checked here for both.
+fn header_count(gw: &Gateway, req: &Request<Incoming>) -> Result<(), scim::Error> {
+    if req.headers().len() > gw.settings.max_headers {
+        return Err(scim::Error::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!("the request has more than {} headers", gw.settings.max_headers),
+        ));
+    }
+    Ok(())
 }
 
 /// Base path and authentication: the path below the base, and the tenant (on a host it may be used on).
@@ -227,8 +291,7 @@ async fn read_json(gw: &Gateway, req: Request<Incoming>) -> Result<serde_json::V
                 scim::Error::bad_request(ScimType::InvalidSyntax, "the request body could not be read")
             }
         })?;
-    serde_json::from_slice(&bytes.to_bytes())
-        .map_err(|e| scim::Error::bad_request(ScimType::InvalidSyntax, format!("the body is not valid JSON: {e}")))
+    scim::body::parse(&bytes.to_bytes(), gw.settings.max_json_depth)
 }
 
 /// The SCIM base URL for `meta.location`: configured, or built from the request's authority.

@@ -2,6 +2,7 @@
 //! schemas and discovery, PATCH, projection (`attributes`/`excludedAttributes`), sorting, list requests and list
 //! responses. Nothing here does I/O or knows the product's API.
 
+pub mod body;
 pub mod discovery;
 pub mod error;
 pub mod filter;

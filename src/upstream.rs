@@ -14,6 +14,11 @@ use hyper_util::rt::TokioExecutor;
 use std::sync::Arc;
 use std::time::Duration;
 
+tokio::task_local! {
+    /// Product calls made by the request being served (each retry counts), for its log line.
+    pub static PRODUCT_CALLS: std::cell::Cell<u32>;
+}
+
 /// Largest product response body read, in bytes.
 const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
@@ -55,6 +60,7 @@ pub struct Upstream {
     auth: Option<(HeaderName, HeaderValue)>,
     policy: CallPolicy,
     slots: Arc<tokio::sync::Semaphore>,
+    metrics: Option<(Arc<crate::metrics::Metrics>, String)>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -205,7 +211,14 @@ impl Upstream {
             auth,
             policy,
             slots: Arc::new(tokio::sync::Semaphore::new(policy.max_concurrent.max(1))),
+            metrics: None,
         })
+    }
+
+    /// The same client, counting its calls into `metrics` under `tenant`.
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>, tenant: &str) -> Self {
+        self.metrics = Some((metrics, tenant.to_owned()));
+        self
     }
 
     /// The base URL, for logs (it carries no credential).
@@ -244,7 +257,13 @@ impl Upstream {
         let safe = req.method == Method::GET || req.method == Method::HEAD;
         let mut attempt = 0;
         loop {
+            let started = std::time::Instant::now();
+            let _ = PRODUCT_CALLS.try_with(|n| n.set(n.get() + 1));
             let outcome = self.once(&req).await;
+            if let Some((metrics, tenant)) = &self.metrics {
+                let status = outcome.as_ref().ok().map(|r| r.status.as_u16());
+                metrics.product_call(tenant, &req.method, status, started.elapsed());
+            }
             let wait = match &outcome {
                 Err(UpstreamError::Refused(_)) => Some(None),
                 Err(UpstreamError::Unreachable(_) | UpstreamError::Timeout(_)) if safe => Some(None),
@@ -266,6 +285,17 @@ impl Upstream {
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
+    }
+
+    /// Whether the product answers at all (any HTTP status) at its base URL: for readiness checks.
+    pub async fn probe(&self) -> bool {
+        let req = ProductRequest {
+            method: Method::GET,
+            path_and_query: String::new(),
+            body: None,
+            headers: Vec::new(),
+        };
+        self.once(&req).await.is_ok()
     }
 
     async fn once(&self, req: &ProductRequest) -> Result<ProductResponse, UpstreamError> {

@@ -60,6 +60,12 @@ async fn scim_and_passthrough_share_one_port() {
     // A path that merely starts like the base path is the product's.
     let (_, _, seen) = echo(gw.client.get(url(&gw, "/scim/v2x/Users")).send().await.unwrap()).await;
     assert_eq!(seen["target"], "/scim/v2x/Users");
+    let metrics = gw.runtime.metrics.encode();
+    let line = metrics
+        .lines()
+        .find(|l| l.contains("resource=\"passthrough\"") && l.contains("status=\"200\"") && !l.starts_with('#'))
+        .unwrap_or_else(|| panic!("no pass-through count in\n{metrics}"));
+    assert!(line.ends_with(" 2"), "{line}");
 }
 
 #[tokio::test]

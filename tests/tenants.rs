@@ -82,3 +82,78 @@ async fn a_flooding_tenant_gets_429_with_retry_after_while_another_gets_200() {
         "{admitted} admitted, {allowed} allowed"
     );
 }
+
+#[tokio::test]
+async fn every_endpoint_of_one_tenant_stays_in_its_own_product_and_cache() {
+    let gw = start(&[TenantSpec::new("a"), TenantSpec::new("b")]).await;
+    let (_, _, ua) = send(
+        gw.req(0, Method::POST, "/Users")
+            .json(&user("shared@example.com", "A", "A")),
+    )
+    .await;
+    let group = serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": "A team", "members": [{"value": ua["id"]}]});
+    let (status, _, ga) = send(gw.req(0, Method::POST, "/Groups").json(&group)).await;
+    assert_eq!(status, 201, "{ga}");
+    let (uid, gid) = (ua["id"].as_str().unwrap(), ga["id"].as_str().unwrap());
+    let a_calls = gw.product(0).request_count();
+
+    let patch = serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "taken"}]});
+    let search = serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": "userName eq \"shared@example.com\""});
+    let requests: Vec<(Method, String, Option<serde_json::Value>)> = vec![
+        (
+            Method::GET,
+            "/Users?filter=userName%20eq%20%22shared%40example.com%22".into(),
+            None,
+        ),
+        (Method::POST, "/Users/.search".into(), Some(search)),
+        (Method::GET, format!("/Users/{uid}"), None),
+        (Method::PATCH, format!("/Users/{uid}"), Some(patch.clone())),
+        (
+            Method::PUT,
+            format!("/Users/{uid}"),
+            Some(user("shared@example.com", "B", "B")),
+        ),
+        (Method::DELETE, format!("/Users/{uid}"), None),
+        (
+            Method::GET,
+            "/Groups?filter=displayName%20eq%20%22A%20team%22".into(),
+            None,
+        ),
+        (Method::GET, format!("/Groups/{gid}"), None),
+        (Method::PATCH, format!("/Groups/{gid}"), Some(patch)),
+        (Method::DELETE, format!("/Groups/{gid}"), None),
+        (Method::GET, "/ServiceProviderConfig".into(), None),
+        (Method::GET, "/Schemas".into(), None),
+    ];
+    for (method, path, body) in requests {
+        let req = gw.req(1, method.clone(), &path);
+        let (status, _, answer) = send(match body {
+            Some(b) => req.json(&b),
+            None => req,
+        })
+        .await;
+        assert!(
+            status == 200 || status == 404,
+            "{method} {path} as B: {status} {answer}"
+        );
+        if status == 200 && path.contains("filter") {
+            assert_eq!(
+                answer["totalResults"], 0,
+                "{method} {path}: B sees none of A's resources"
+            );
+        }
+        if method == Method::POST {
+            assert_eq!(answer["totalResults"], 0, "{path}: {answer}");
+        }
+    }
+    assert_eq!(
+        gw.product(0).request_count(),
+        a_calls,
+        "none of B's requests reached A's product"
+    );
+    assert_eq!(gw.product(0).users().len(), 1);
+    assert_eq!(gw.product(0).team_members(gid), Some(vec![uid.to_owned()]));
+}

@@ -26,6 +26,42 @@ pub struct ConfigFile {
     /// Named mappings from SCIM onto a product API, referenced by tenants.
     #[serde(default)]
     pub mappings: BTreeMap<String, MappingFile>,
+    /// The admin listener (health and metrics).
+    #[serde(default)]
+    pub admin: AdminFile,
+    /// The audit trail of changes.
+    #[serde(default)]
+    pub audit: AuditFile,
+}
+
+/// `[admin]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminFile {
+    /// Serve `/healthz`, `/readyz` and `/metrics`.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Where; plain HTTP, so keep it on loopback or a private network.
+    #[serde(default = "default_admin_listen")]
+    pub listen: String,
+}
+
+impl Default for AdminFile {
+    fn default() -> Self {
+        AdminFile {
+            enabled: true,
+            listen: default_admin_listen(),
+        }
+    }
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFile {
+    /// `stdout`, or the path of a file that audit lines are appended to; without it, no audit trail is written.
+    #[serde(default)]
+    pub output: Option<String>,
 }
 
 /// `[server]`.
@@ -112,6 +148,9 @@ pub struct TlsFile {
     pub cert: String,
     /// Path of the PEM private key (PKCS#8, PKCS#1 or SEC1).
     pub key: String,
+    /// Path of a PEM CA bundle: when set, clients must present a certificate it issued (mutual TLS).
+    #[serde(default)]
+    pub client_ca: Option<String>,
 }
 
 /// `[limits]`.
@@ -130,6 +169,39 @@ pub struct LimitsFile {
     /// Upper bound on one request's time in the gateway, in milliseconds.
     #[serde(default = "default_request_timeout")]
     pub request_timeout_ms: u64,
+    /// Time a client has to send a request's headers, in milliseconds (slow clients are cut off).
+    #[serde(default = "default_header_read_timeout")]
+    pub header_read_timeout_ms: u64,
+    /// Largest request head (request line and headers), in bytes.
+    #[serde(default = "default_max_header_bytes")]
+    pub max_header_bytes: usize,
+    /// Most headers in one request.
+    #[serde(default = "default_max_headers")]
+    pub max_headers: usize,
+    /// Connections served at once; further clients wait in the listen backlog.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Deepest nesting of arrays and objects in a request body.
+    #[serde(default = "default_max_json_depth")]
+    pub max_json_depth: usize,
+    /// Longest `filter`, in characters.
+    #[serde(default = "default_max_filter_length")]
+    pub max_filter_length: usize,
+    /// Deepest nesting of parentheses, `not` and value paths in a `filter`.
+    #[serde(default = "default_max_filter_depth")]
+    pub max_filter_depth: usize,
+    /// Most operations in one PATCH.
+    #[serde(default = "default_max_patch_operations")]
+    pub max_patch_operations: usize,
+    /// Most group members one request may add or remove.
+    #[serde(default = "default_max_members_per_request")]
+    pub max_members_per_request: usize,
+    /// Failed authentications one client address may make before it is refused (429) for `auth_failure_window_s`.
+    #[serde(default = "default_auth_failure_limit")]
+    pub auth_failure_limit: u32,
+    /// Seconds without a failure after which a client address's failures are forgotten.
+    #[serde(default = "default_auth_failure_window")]
+    pub auth_failure_window_s: u64,
 }
 
 /// One `[[tenants]]` entry.
@@ -231,6 +303,17 @@ impl Default for LimitsFile {
             max_page_size: default_max_page(),
             scan_limit: default_scan_limit(),
             request_timeout_ms: default_request_timeout(),
+            header_read_timeout_ms: default_header_read_timeout(),
+            max_header_bytes: default_max_header_bytes(),
+            max_headers: default_max_headers(),
+            max_connections: default_max_connections(),
+            max_json_depth: default_max_json_depth(),
+            max_filter_length: default_max_filter_length(),
+            max_filter_depth: default_max_filter_depth(),
+            max_patch_operations: default_max_patch_operations(),
+            max_members_per_request: default_max_members_per_request(),
+            auth_failure_limit: default_auth_failure_limit(),
+            auth_failure_window_s: default_auth_failure_window(),
         }
     }
 }
@@ -244,6 +327,12 @@ impl Default for RateLimitFile {
     }
 }
 
+fn default_true() -> bool {
+    true
+}
+fn default_admin_listen() -> String {
+    "127.0.0.1:9090".into()
+}
 fn default_listen() -> String {
     "0.0.0.0:8443".into()
 }
@@ -270,6 +359,39 @@ fn default_scan_limit() -> u32 {
 }
 fn default_request_timeout() -> u64 {
     30_000
+}
+fn default_header_read_timeout() -> u64 {
+    10_000
+}
+fn default_max_header_bytes() -> usize {
+    64 * 1024
+}
+fn default_max_headers() -> usize {
+    100
+}
+fn default_max_connections() -> usize {
+    4096
+}
+fn default_max_json_depth() -> usize {
+    32
+}
+fn default_max_filter_length() -> usize {
+    4096
+}
+fn default_max_filter_depth() -> usize {
+    32
+}
+fn default_max_patch_operations() -> usize {
+    1000
+}
+fn default_max_members_per_request() -> usize {
+    1000
+}
+fn default_auth_failure_limit() -> u32 {
+    20
+}
+fn default_auth_failure_window() -> u64 {
+    60
 }
 fn default_rate() -> u32 {
     25

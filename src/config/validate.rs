@@ -5,6 +5,7 @@ use super::{ConfigError, secret};
 use crate::auth::TokenHash;
 use crate::gateway::{Gateway, Settings};
 use crate::mapping::{self, Mapping};
+use crate::metrics::Metrics;
 use crate::proxy::{self, ForwardedStyle, HostMode, Passthrough};
 use crate::ratelimit::RateLimit;
 use crate::scim::filter::Limits;
@@ -27,10 +28,18 @@ pub struct Runtime {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// The gateway.
     pub gateway: Gateway,
+    /// The admin listener's address, when enabled.
+    pub admin: Option<SocketAddr>,
 }
 
-/// Validate a loaded config into a runtime. Reads the files it references (certificates, secrets, CA bundles).
+/// Validate a loaded config into a runtime with metrics of its own. Reads the files it references
+/// (certificates, secrets, CA bundles).
 pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
+    validate_with(file, Arc::new(Metrics::default()))
+}
+
+/// Validate a loaded config into a runtime that counts into `metrics` (kept across reloads).
+pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime, ConfigError> {
     let s = &file.server;
     let listen: SocketAddr = s.listen.parse().map_err(|_| {
         ConfigError::invalid(
@@ -53,8 +62,12 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
         }
         (None, true) => None,
         (Some(t), false) => Some(
-            tls::server_config(Path::new(&t.cert), Path::new(&t.key))
-                .map_err(|m| ConfigError::invalid("server.tls", m))?,
+            tls::server_config(
+                Path::new(&t.cert),
+                Path::new(&t.key),
+                t.client_ca.as_deref().map(Path::new),
+            )
+            .map_err(|m| ConfigError::invalid("server.tls", m))?,
         ),
     };
     let base_paths = base_paths(s.base_path.as_slice())?;
@@ -76,10 +89,33 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
         ("limits.max_page_size", u64::from(l.max_page_size)),
         ("limits.scan_limit", u64::from(l.scan_limit)),
         ("limits.request_timeout_ms", l.request_timeout_ms),
+        ("limits.header_read_timeout_ms", l.header_read_timeout_ms),
+        ("limits.max_headers", l.max_headers as u64),
+        ("limits.max_connections", l.max_connections as u64),
+        ("limits.max_json_depth", l.max_json_depth as u64),
+        ("limits.max_filter_depth", l.max_filter_depth as u64),
+        ("limits.max_filter_length", l.max_filter_length as u64),
+        ("limits.max_patch_operations", l.max_patch_operations as u64),
+        ("limits.max_members_per_request", l.max_members_per_request as u64),
+        ("limits.auth_failure_limit", u64::from(l.auth_failure_limit)),
+        ("limits.auth_failure_window_s", l.auth_failure_window_s),
     ] {
         if value == 0 {
             return Err(ConfigError::invalid(key, "must be greater than 0"));
         }
+    }
+    // Bounds above which a hostile input could exhaust the stack (filter trees, nested bodies) or memory.
+    for (key, value, max) in [
+        ("limits.max_json_depth", l.max_json_depth, 128),
+        ("limits.max_filter_length", l.max_filter_length, 8192),
+        ("limits.max_filter_depth", l.max_filter_depth, 64),
+    ] {
+        if value > max {
+            return Err(ConfigError::invalid(key, format!("must be at most {max}")));
+        }
+    }
+    if l.max_header_bytes < 8192 {
+        return Err(ConfigError::invalid("limits.max_header_bytes", "must be at least 8192"));
     }
     let settings = Settings {
         base_path: base_paths[0].clone(),
@@ -90,8 +126,19 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
         max_page_size: l.max_page_size,
         scan_limit: l.scan_limit,
         request_timeout: Duration::from_millis(l.request_timeout_ms),
-        filter_limits: Limits::default(),
-        max_patch_operations: 1000,
+        filter_limits: Limits {
+            max_len: l.max_filter_length,
+            max_depth: l.max_filter_depth,
+        },
+        max_patch_operations: l.max_patch_operations,
+        max_members_per_request: l.max_members_per_request,
+        max_json_depth: l.max_json_depth,
+        header_read_timeout: Duration::from_millis(l.header_read_timeout_ms),
+        max_header_bytes: l.max_header_bytes,
+        max_headers: l.max_headers,
+        max_connections: l.max_connections,
+        auth_failure_limit: l.auth_failure_limit,
+        auth_failure_window: Duration::from_secs(l.auth_failure_window_s),
     };
     let mut mappings = BTreeMap::new();
     for (name, m) in &file.mappings {
@@ -100,15 +147,25 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
             Arc::new(mapping::compile(m, &format!("mappings.{name}"))?),
         );
     }
-    let tenants = tenants(&file.tenants, &mappings)?;
+    let tenants = tenants(&file.tenants, &mappings, &metrics)?;
     let passthrough = match &s.passthrough {
         Some(p) => Some(passthrough(p, settings.scheme)?),
         None => None,
     };
+    let admin = match file.admin.enabled {
+        false => None,
+        true => Some(file.admin.listen.parse::<SocketAddr>().map_err(|_| {
+            ConfigError::invalid(
+                "admin.listen",
+                format!("{:?} is not an address like 127.0.0.1:9090", file.admin.listen),
+            )
+        })?),
+    };
     Ok(Runtime {
         listen,
         tls,
-        gateway: Gateway::new(settings, tenants).with_passthrough(passthrough),
+        admin,
+        gateway: Gateway::new(settings, tenants, metrics).with_passthrough(passthrough),
     })
 }
 
@@ -198,7 +255,11 @@ fn hosts_of(
     Ok(out)
 }
 
-fn tenants(files: &[TenantFile], mappings: &BTreeMap<String, Arc<Mapping>>) -> Result<Vec<Arc<Tenant>>, ConfigError> {
+fn tenants(
+    files: &[TenantFile],
+    mappings: &BTreeMap<String, Arc<Mapping>>,
+    metrics: &Arc<Metrics>,
+) -> Result<Vec<Arc<Tenant>>, ConfigError> {
     let mut ids = HashSet::new();
     let mut digests = HashSet::new();
     let mut hosts = HashSet::new();
@@ -236,7 +297,7 @@ fn tenants(files: &[TenantFile], mappings: &BTreeMap<String, Arc<Mapping>>) -> R
                 format!("no mapping named {:?} under [mappings]", t.mapping),
             )
         })?;
-        let upstream = upstream_of(t, &at)?;
+        let upstream = upstream_of(t, &at)?.with_metrics(metrics.clone(), id.as_str());
         let hosts = hosts_of(&t.hosts, &at, &mut hosts)?;
         out.push(Arc::new(Tenant {
             id,

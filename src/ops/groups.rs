@@ -209,6 +209,18 @@ fn member_ids(value: Option<&Value>) -> Result<Vec<String>, Error> {
     Ok(ids)
 }
 
+/// Refuse a request that adds or removes more members than the configured bound.
+fn check_member_count(ctx: &Context<'_>, n: usize) -> Result<(), Error> {
+    let max = ctx.settings.max_members_per_request;
+    if n > max {
+        return Err(Error::bad_request(
+            ScimType::InvalidValue,
+            format!("the request changes {n} members; at most {max} are accepted per request, send them in batches"),
+        ));
+    }
+    Ok(())
+}
+
 fn without_members(resource: &Value) -> Value {
     let mut out = resource.clone();
     if let Some(map) = out.as_object_mut() {
@@ -223,6 +235,7 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     resource::check_incoming(GROUP, &body)?;
     let name = objects::required(&body, "displayName")?.to_owned();
     let members = member_ids(json::get(&body, "members"))?;
+    check_member_count(ctx, members.len())?;
     let scim = without_members(&body);
     let product = objects::create_body(api.resource(), &scim)?;
     let team = match api.create(product).await {
@@ -259,6 +272,7 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
     resource::check_incoming(GROUP, &body)?;
     objects::required(&body, "displayName")?;
     let desired = member_ids(json::get(&body, "members"))?;
+    check_member_count(ctx, desired.len())?;
     let pid = resolve(ctx, &api, id).await?;
     let team = objects::fetch(&api, GROUP, &pid).await?;
     let membership = Membership::new(ctx, &api, group);
@@ -305,6 +319,7 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     let team = objects::fetch(&api, GROUP, &pid).await?;
     let membership = Membership::new(ctx, &api, group);
     if let Some(direct) = direct_member_ops(&ops)? {
+        check_member_count(ctx, direct.adds.len() + direct.removes.len())?;
         let mut updated = team.clone();
         if !direct.others.is_empty() {
             let before = objects::render(ctx, GROUP, &api, &team)?;
@@ -322,9 +337,10 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     let after = scim_patch::apply_with_schema(&before.json, &ops, ResourceSchema::group())?;
     objects::required(&after, "displayName")?;
     let desired = member_ids(json::get(&after, "members"))?;
-    let updated = write(ctx, &api, &pid, &team, &without_members(&after)).await?;
     let adds: Vec<String> = desired.iter().filter(|m| !current.contains(m)).cloned().collect();
     let removes: Vec<String> = current.iter().filter(|m| !desired.contains(m)).cloned().collect();
+    check_member_count(ctx, adds.len() + removes.len())?;
+    let updated = write(ctx, &api, &pid, &team, &without_members(&after)).await?;
     let new_pid = ProductId::of(&api.id_of(&updated)?);
     membership.change(&new_pid, &updated, &adds, &removes).await?;
     let mut rendered = render(ctx, &api, group, &updated, false).await?;

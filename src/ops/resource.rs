@@ -2,6 +2,7 @@
 //! resources IdPs send, shared by every resource type.
 
 use crate::mapping::ResourceMapping;
+use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, ScimType};
 use serde_json::{Map, Value, json};
 
@@ -110,6 +111,25 @@ pub fn check_incoming(kind: Kind, body: &Value) -> Result<(), Error> {
             ScimType::InvalidSyntax,
             format!("schemas must contain {}", kind.schema),
         ));
+    }
+    let definitions = if kind.name == GROUP.name {
+        ResourceSchema::group()
+    } else {
+        ResourceSchema::user()
+    };
+    for urn in schemas {
+        let known = urn
+            .as_str()
+            .is_some_and(|u| u.eq_ignore_ascii_case(kind.schema) || definitions.extension(u).is_some());
+        if !known {
+            return Err(Error::bad_request(
+                ScimType::InvalidSyntax,
+                format!(
+                    "schemas lists {urn}, which is not a schema of the {} resource type",
+                    kind.name
+                ),
+            ));
+        }
     }
     Ok(())
 }

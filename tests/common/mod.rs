@@ -77,6 +77,8 @@ pub struct Gateway {
     pub client: reqwest::Client,
     pub tenants: Vec<TenantHandle>,
     pub dir: tempfile::TempDir,
+    /// The runtime being served, for the admin endpoints.
+    pub runtime: std::sync::Arc<scimgate::gateway::Gateway>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -153,14 +155,10 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
     let listener = scimgate::server::bind(runtime.listen).await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(scimgate::server::serve(
-        listener,
-        runtime.tls,
-        std::sync::Arc::new(runtime.gateway),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let shared = std::sync::Arc::new(runtime.gateway);
+    tokio::spawn(scimgate::server::serve(listener, runtime.tls, shared.clone(), async {
+        let _ = stopped.await;
+    }));
     let ca = std::fs::read(&certs.ca).expect("ca");
     let client = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("ca pem"))
@@ -172,6 +170,7 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
         client,
         tenants,
         dir,
+        runtime: shared,
         stop: Some(stop),
     }
 }

@@ -1,0 +1,267 @@
+//! Prometheus metrics, in one explicit registry (no globals): requests by tenant, resource, operation and
+//! status with latency; product calls by tenant, method and status with latency; rate-limited requests;
+//! failed authentications; config reloads; id-cache lookups. Served as text by the admin listener.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+/// Labels of a SCIM request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// Tenant id, or `-` before authentication.
+    pub tenant: String,
+    /// `Users`, `Groups`, `ServiceProviderConfig`, … or `other`.
+    pub resource: String,
+    /// `get`, `list`, `search`, `create`, `replace`, `patch`, `delete` or `other`.
+    pub operation: String,
+    /// HTTP status code.
+    pub status: u16,
+}
+
+/// Labels of a latency histogram of SCIM requests.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OperationLabels {
+    /// As in [`RequestLabels`].
+    pub resource: String,
+    /// As in [`RequestLabels`].
+    pub operation: String,
+}
+
+/// Labels of a product call.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ProductLabels {
+    /// Tenant id.
+    pub tenant: String,
+    /// HTTP method.
+    pub method: String,
+    /// HTTP status, or `error` when the call got no answer.
+    pub status: String,
+}
+
+/// A tenant label alone.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TenantLabels {
+    /// Tenant id.
+    pub tenant: String,
+}
+
+/// A tenant and an outcome.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CacheLabels {
+    /// Tenant id.
+    pub tenant: String,
+    /// `hit` or `miss`.
+    pub result: String,
+}
+
+/// Outcome of a config reload.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReloadLabels {
+    /// `applied` or `rejected`.
+    pub outcome: String,
+}
+
+type Latency = Family<OperationLabels, Histogram, fn() -> Histogram>;
+type ProductLatency = Family<TenantLabels, Histogram, fn() -> Histogram>;
+
+/// Every metric the gateway keeps.
+pub struct Metrics {
+    registry: Registry,
+    /// SCIM requests answered.
+    pub requests: Family<RequestLabels, Counter>,
+    /// SCIM request latency.
+    pub latency: Latency,
+    /// Product calls made.
+    pub product_calls: Family<ProductLabels, Counter>,
+    /// Product call latency.
+    pub product_latency: ProductLatency,
+    /// Requests refused by a tenant's rate limit.
+    pub rate_limited: Family<TenantLabels, Counter>,
+    /// Requests whose authentication failed.
+    pub auth_failures: Counter,
+    /// Config reloads.
+    pub reloads: Family<ReloadLabels, Counter>,
+    /// Id-cache lookups since start, by tenant and result (refreshed when metrics are read).
+    pub cache_lookups: Family<CacheLabels, Gauge<u64, AtomicU64>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+fn latency_histogram() -> Histogram {
+    // 100 µs to about 26 s.
+    Histogram::new(exponential_buckets(0.0001, 2.0, 19))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("scimgate");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency: Latency = Family::new_with_constructor(latency_histogram);
+        let product_calls = Family::<ProductLabels, Counter>::default();
+        let product_latency: ProductLatency = Family::new_with_constructor(latency_histogram);
+        let rate_limited = Family::<TenantLabels, Counter>::default();
+        let auth_failures = Counter::default();
+        let reloads = Family::<ReloadLabels, Counter>::default();
+        let cache_lookups = Family::<CacheLabels, Gauge<u64, AtomicU64>>::default();
+        registry.register("requests", "SCIM requests answered", requests.clone());
+        registry.register("request_duration_seconds", "SCIM request latency", latency.clone());
+        registry.register("product_calls", "Calls to the product API", product_calls.clone());
+        registry.register(
+            "product_call_duration_seconds",
+            "Latency of calls to the product API",
+            product_latency.clone(),
+        );
+        registry.register(
+            "rate_limited",
+            "Requests refused by a tenant's rate limit",
+            rate_limited.clone(),
+        );
+        registry.register(
+            "auth_failures",
+            "Requests whose authentication failed",
+            auth_failures.clone(),
+        );
+        registry.register("config_reloads", "Config reloads by outcome", reloads.clone());
+        registry.register(
+            "cache_lookups",
+            "Id-cache lookups since start, by result",
+            cache_lookups.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            product_calls,
+            product_latency,
+            rate_limited,
+            auth_failures,
+            reloads,
+            cache_lookups,
+        }
+    }
+}
+
+impl Metrics {
+    /// Count one SCIM request.
+    pub fn request(&self, labels: RequestLabels, elapsed: Duration) {
+        self.latency
+            .get_or_create(&OperationLabels {
+                resource: labels.resource.clone(),
+                operation: labels.operation.clone(),
+            })
+            .observe(elapsed.as_secs_f64());
+        self.requests.get_or_create(&labels).inc();
+    }
+
+    /// Count one product call (`status` `None` when it got no answer).
+    pub fn product_call(&self, tenant: &str, method: &http::Method, status: Option<u16>, elapsed: Duration) {
+        let labels = ProductLabels {
+            tenant: tenant.to_owned(),
+            method: method.to_string(),
+            status: status.map_or_else(|| "error".to_owned(), |s| s.to_string()),
+        };
+        self.product_calls.get_or_create(&labels).inc();
+        self.product_latency
+            .get_or_create(&TenantLabels {
+                tenant: tenant.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Set a tenant's cache lookup figures.
+    pub fn cache(&self, tenant: &str, hits: u64, misses: u64) {
+        for (result, n) in [("hit", hits), ("miss", misses)] {
+            self.cache_lookups
+                .get_or_create(&CacheLabels {
+                    tenant: tenant.to_owned(),
+                    result: result.to_owned(),
+                })
+                .set(n);
+        }
+    }
+
+    /// The OpenMetrics text of every metric.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// `(resource, operation)` of a request path below the SCIM base path, for labels (never an id).
+pub fn route(method: &http::Method, rest: &str) -> (&'static str, &'static str) {
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let resource = match segments.first().copied() {
+        Some("Users") => "Users",
+        Some("Groups") => "Groups",
+        Some("ServiceProviderConfig") => "ServiceProviderConfig",
+        Some("ResourceTypes") => "ResourceTypes",
+        Some("Schemas") => "Schemas",
+        _ => "other",
+    };
+    let operation = match (method.as_str(), segments.len(), segments.get(1).copied()) {
+        ("POST", 2, Some(".search")) => "search",
+        ("GET", 1, _) => "list",
+        ("GET", 2, _) => "get",
+        ("POST", 1, _) => "create",
+        ("PUT", 2, _) => "replace",
+        ("PATCH", 2, _) => "patch",
+        ("DELETE", 2, _) => "delete",
+        _ => "other",
+    };
+    (resource, operation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_appear_in_the_text() {
+        let m = Metrics::default();
+        m.request(
+            RequestLabels {
+                tenant: "acme".into(),
+                resource: "Users".into(),
+                operation: "get".into(),
+                status: 200,
+            },
+            Duration::from_millis(3),
+        );
+        m.product_call("acme", &http::Method::GET, Some(200), Duration::from_millis(2));
+        m.cache("acme", 5, 1);
+        let text = m.encode();
+        assert!(
+            text.contains(r#"scimgate_requests_total{tenant="acme",resource="Users",operation="get",status="200"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains("scimgate_product_calls_total{tenant=\"acme\",method=\"GET\",status=\"200\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("scimgate_cache_lookups{tenant=\"acme\",result=\"hit\"} 5"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn routes_never_carry_ids() {
+        let get = http::Method::GET;
+        assert_eq!(route(&get, "/Users/123"), ("Users", "get"));
+        assert_eq!(route(&get, "/Users"), ("Users", "list"));
+        assert_eq!(route(&http::Method::POST, "/Groups/.search"), ("Groups", "search"));
+        assert_eq!(route(&get, "/whatever/x/y"), ("other", "other"));
+    }
+}

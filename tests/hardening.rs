@@ -1,0 +1,161 @@
+//! Hostile input end to end: strict JSON (duplicate members, nesting, numbers, UTF-8), wrong types and unknown
+//! schemas, ids that try to become paths, header and member limits, connection limits, and failed
+//! authentication throttled per client address — each a clear SCIM (or HTTP) error, and nothing reaching the
+//! product that should not.
+
+mod common;
+
+use common::{TenantSpec, assert_scim_error, send, user};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::time::Duration;
+
+async fn raw(gw: &common::Gateway, method: Method, path: &str, body: &'static [u8]) -> (StatusCode, serde_json::Value) {
+    let (status, _, body) = send(
+        gw.req(0, method, path)
+            .header("content-type", "application/scim+json")
+            .body(body),
+    )
+    .await;
+    (status, body)
+}
+
+#[tokio::test]
+async fn strict_json_wrong_types_and_unknown_schemas_are_400s_that_change_nothing() {
+    let gw = common::start(&[TenantSpec::new("strict")]).await;
+    let cases: [(&[u8], &str); 6] = [
+        (br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@x","userName":"b@x"}"#, "invalidSyntax"),
+        (br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@x","USERNAME":"b@x"}"#, "invalidSyntax"),
+        (br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@x","x":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"#, "invalidSyntax"),
+        (b"{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"\xff\"}", "invalidSyntax"),
+        (br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@x","active":"maybe"}"#, "invalidValue"),
+        (br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:example:custom"],"userName":"a@x"}"#, "invalidSyntax"),
+    ];
+    for (body, scim_type) in cases {
+        let (status, err) = raw(&gw, Method::POST, "/Users", body).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{} → {err}",
+            String::from_utf8_lossy(body)
+        );
+        assert_scim_error(&err, 400, Some(scim_type));
+    }
+    let (status, err) = raw(
+        &gw,
+        Method::POST,
+        "/Users",
+        br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@x","title":1e999}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert!(gw.product(0).users().is_empty(), "nothing was created");
+    assert!(
+        gw.product(0).request_log().is_empty(),
+        "no bad body reached the product: {:?}",
+        gw.product(0).request_log()
+    );
+}
+
+#[tokio::test]
+async fn ids_that_try_to_become_paths_never_reach_the_product() {
+    let gw = common::start(&[TenantSpec::new("ids")]).await;
+    let long = "9".repeat(3000);
+    for id in [
+        "..%2Fadmin",
+        "1%3Fx%3D1",
+        "1%23f",
+        "1%0D%0AX-Evil:%201",
+        "1%00",
+        "%FF%FE",
+        long.as_str(),
+        "1%2F2",
+    ] {
+        for method in [Method::GET, Method::DELETE] {
+            let (status, _, body) = send(gw.req(0, method.clone(), &format!("/Users/{id}"))).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {id}: {body}");
+        }
+    }
+    assert!(
+        gw.product(0).request_log().is_empty(),
+        "{:?}",
+        gw.product(0).request_log()
+    );
+}
+
+#[tokio::test]
+async fn header_member_and_connection_limits_hold() {
+    let extra = "[limits]\nmax_headers = 40\nmax_members_per_request = 3\nmax_connections = 2\n";
+    let gw = common::start_with(&[TenantSpec::new("limits")], extra).await;
+
+    // Too many headers: refused by the HTTP layer before any work.
+    let mut req = gw.req(0, Method::GET, "/Users");
+    for i in 0..60 {
+        req = req.header(format!("x-filler-{i}"), "x");
+    }
+    let status = req.send().await.map(|r| r.status());
+    assert_eq!(status.ok(), Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE));
+
+    // Too many members in one request.
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let (_, _, u) = send(
+            gw.req(0, Method::POST, "/Users")
+                .json(&user(&format!("m{i}@example.com"), "M", "N")),
+        )
+        .await;
+        ids.push(json!({"value": u["id"]}));
+    }
+    let group =
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Big", "members": ids});
+    let (status, _, body) = send(gw.req(0, Method::POST, "/Groups").json(&group)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_scim_error(&body, 400, Some("invalidValue"));
+    assert!(gw.product(0).teams().is_empty(), "nothing was created");
+
+    // Two connections held open without a handshake use both slots: a third client waits until one closes.
+    let a = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
+    let b = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let fresh = || {
+        let ca = std::fs::read(gw.dir.path().join("ca.pem")).ok();
+        let mut builder = reqwest::Client::builder().timeout(Duration::from_millis(700));
+        if let Some(ca) = ca {
+            builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap());
+        }
+        builder.build().unwrap()
+    };
+    let waited = fresh()
+        .get(format!("{}/ServiceProviderConfig", gw.base))
+        .bearer_auth(&gw.tenants[0].token)
+        .send()
+        .await;
+    assert!(
+        waited.is_err(),
+        "a third connection is not served while both slots are taken"
+    );
+    drop(a);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let served = gw.req(0, Method::GET, "/ServiceProviderConfig").send().await.unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+    drop(b);
+}
+
+#[tokio::test]
+async fn failed_authentication_is_throttled_per_client_address() {
+    let gw = common::start_with(
+        &[TenantSpec::new("throttle")],
+        "[limits]\nauth_failure_limit = 3\nauth_failure_window_s = 30\n",
+    )
+    .await;
+    for _ in 0..3 {
+        let (status, _, _) = send(gw.client.get(format!("{}/Users", gw.base)).bearer_auth("wrong-token")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, headers, body) = send(gw.client.get(format!("{}/Users", gw.base)).bearer_auth("wrong-token")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(headers["retry-after"], "30");
+    // While throttled, even a valid token is not checked: guessing cannot go on at full speed.
+    let (status, _, _) = send(gw.req(0, Method::GET, "/Users")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
