@@ -26,6 +26,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// `https` or `http`: the listener's scheme, for URLs built from `Host`.
     pub scheme: &'static str,
+    /// Build URLs from `X-Forwarded-Proto` / `X-Forwarded-Host` (a trusted proxy sets them).
+    pub trust_forwarded_headers: bool,
     /// Largest request body, in bytes.
     pub max_body_bytes: u64,
     /// Largest page of a list response.

@@ -33,6 +33,9 @@ pub struct Context<'a> {
     pub base_url: String,
     /// Request-wide settings.
     pub settings: &'a Settings,
+    /// The request's `If-Match` header (RFC 7644 §3.14), honoured by PUT, PATCH and DELETE where the product gives
+    /// a version.
+    pub if_match: Option<String>,
 }
 
 /// A successful answer, rendered by the router.

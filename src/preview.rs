@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn a_product_user_becomes_a_scim_user() {
-        let product = json!({"id": 7, "email": "ada@example.com", "first_name": "Ada", "status": "suspended",
+        let product = json!({"id": 7, "username": "ada@example.com", "first_name": "Ada", "status": "suspended",
             "created_at": "2026-01-01T00:00:00Z", "version": 3});
         let scim = to_scim(&classic(), Resource::User, &product, "https://scim.example.com/scim/v2").unwrap();
         assert_eq!(scim["id"], "7");
@@ -116,7 +116,7 @@ mod tests {
         let body = to_product(&classic(), Resource::User, &scim).unwrap();
         assert_eq!(
             body,
-            json!({"email": "ada@example.com", "first_name": "Ada", "status": "active"})
+            json!({"username": "ada@example.com", "first_name": "Ada", "status": "active"})
         );
         let mut bad = scim.clone();
         bad["nickName"] = json!("A");

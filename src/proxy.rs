@@ -164,6 +164,11 @@ impl Passthrough {
         format!("{}://{}", self.scheme, self.authority)
     }
 
+    /// How requests are rewritten and bounded.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
     /// Pass one request through and answer with the product's response (or a plain HTTP error).
     pub async fn forward(&self, req: Request<Incoming>, peer: SocketAddr, auth: &Authenticator) -> Response<Body> {
         let started = Instant::now();

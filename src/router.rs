@@ -8,7 +8,9 @@ use crate::scim::{self, ScimType};
 use crate::tenant::Tenant;
 use crate::upstream::PRODUCT_CALLS;
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::header::{
+    ALLOW, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, IF_MATCH, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -71,6 +73,11 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
                 tenant: t,
                 base_url: base_url(gw, &req),
                 settings: &gw.settings,
+                if_match: req
+                    .headers()
+                    .get(IF_MATCH)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
             };
             let counted = PRODUCT_CALLS.scope(Cell::new(0), async {
                 let outcome = tokio::time::timeout(gw.settings.request_timeout, dispatch(gw, &ctx, &rest, req)).await;
@@ -190,6 +197,12 @@ async fn dispatch(gw: &Gateway, ctx: &Context<'_>, rest: &str, req: Request<Inco
             ops::groups::list(ctx, ops::search_query(ctx, &read_json(gw, req).await?)?).await
         }
         (_, ["Users" | "Groups", ".search"]) => Err(method_not_allowed("POST")),
+        // RFC 7644 §3.4.3 lets a server search every resource type at once at the root; this one searches one type
+        // at a time, and RFC 7644 §3.12 names 501 for an operation a service provider does not support.
+        (&Method::POST, [".search"]) => Err(scim::Error::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "searching several resource types at once is not supported; use /Users/.search or /Groups/.search",
+        )),
         (&Method::GET, ["Users", id]) => ops::users::get(ctx, &decode_id(id)?, query.as_deref()).await,
         (&Method::GET, ["ServiceProviderConfig"]) => {
             let filter = ops::discovery::filter_param(query.as_deref());
@@ -294,25 +307,40 @@ async fn read_json(gw: &Gateway, req: Request<Incoming>) -> Result<serde_json::V
     scim::body::parse(&bytes.to_bytes(), gw.settings.max_json_depth)
 }
 
-/// The SCIM base URL for `meta.location`: configured, or built from the request's authority.
+/// The SCIM base URL for `meta.location`: configured; else, when the operator trusts them, from the first
+/// `X-Forwarded-Proto` / `X-Forwarded-Host`; else from the request's authority and the listener's scheme.
 fn base_url(gw: &Gateway, req: &Request<Incoming>) -> String {
-    if let Some(url) = &gw.settings.public_url {
+    let s = &gw.settings;
+    if let Some(url) = &s.public_url {
         return url.clone();
     }
-    let authority = req
-        .uri()
-        .authority()
-        .map(|a| a.as_str().to_owned())
-        .or_else(|| req.headers().get(HOST).and_then(|h| h.to_str().ok()).map(str::to_owned))
-        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)) && !h.is_empty())
+    let header = |name: &str| {
+        let value = req.headers().get(name)?.to_str().ok()?;
+        // A chain of proxies appends: the first value is what the client used.
+        Some(value.split(',').next()?.trim().to_owned())
+    };
+    let forwarded = |name: &str| header(name).filter(|_| s.trust_forwarded_headers);
+    let host_like = |h: &String| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    let authority = forwarded("x-forwarded-host")
+        .filter(host_like)
+        .or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()))
+        .or_else(|| header(HOST.as_str()))
+        .filter(host_like)
         .unwrap_or_else(|| "localhost".to_owned());
-    let base = gw
-        .settings
+    let scheme = match forwarded("x-forwarded-proto")
+        .map(|p| p.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("https") => "https",
+        Some("http") => "http",
+        _ => s.scheme,
+    };
+    let base = s
         .base_paths
         .iter()
         .find(|b| strip_base(req.uri().path(), b).is_some())
-        .unwrap_or(&gw.settings.base_path);
-    format!("{}://{authority}{base}", gw.settings.scheme)
+        .unwrap_or(&s.base_path);
+    format!("{scheme}://{authority}{base}")
 }
 
 fn render(reply: Reply) -> Response<Full<Bytes>> {

@@ -206,7 +206,7 @@ fn preview_shows_both_directions_offline() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         v,
-        serde_json::json!({"email": "bob@example.com", "status": "suspended"})
+        serde_json::json!({"username": "bob@example.com", "status": "suspended"})
     );
     let (ok, out) = run(&["--resource", "group", "--scim-json", scim.to_str().unwrap()]);
     assert!(!ok);

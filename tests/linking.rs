@@ -31,7 +31,7 @@ async fn existing_product_objects_are_adopted_when_configured() {
     let existing = product_post(
         &gw,
         "/users",
-        json!({"email": "legacy@example.com", "first_name": "Old"}),
+        json!({"username": "legacy@example.com", "email": "legacy@example.com", "first_name": "Old"}),
     )
     .await;
     let (status, _, body) = send(

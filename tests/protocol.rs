@@ -39,11 +39,10 @@ async fn discovery_advertises_only_what_the_mapping_holds() {
         .map(|t| t["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["User", "Group"], "{types}");
-    assert!(
-        types["Resources"][0]["schemaExtensions"]
-            .as_array()
-            .is_none_or(Vec::is_empty),
-        "no enterprise attribute is mapped: {types}"
+    assert_eq!(
+        types["Resources"][0]["schemaExtensions"],
+        json!([{"schema": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "required": false}]),
+        "the enterprise attributes Entra sends are mapped: {types}"
     );
     let (status, _, user_type) = send(gw.req(0, Method::GET, "/ResourceTypes/User")).await;
     assert_eq!(status, StatusCode::OK);
@@ -59,10 +58,13 @@ async fn discovery_advertises_only_what_the_mapping_holds() {
         "emails",
         "phoneNumbers",
         "active",
+        "locale",
+        "preferredLanguage",
+        "password",
     ] {
         assert!(attrs.iter().any(|a| a == present), "{present} missing: {attrs:?}");
     }
-    for absent in ["nickName", "password", "addresses", "x509Certificates", "groups"] {
+    for absent in ["nickName", "addresses", "x509Certificates", "groups"] {
         assert!(!attrs.iter().any(|a| a == absent), "{absent} advertised: {attrs:?}");
     }
     let name = schema["attributes"]
@@ -73,7 +75,7 @@ async fn discovery_advertises_only_what_the_mapping_holds() {
         .unwrap();
     assert_eq!(
         names(&name["subAttributes"]),
-        ["familyName", "givenName"]
+        ["formatted", "familyName", "givenName"]
             .map(String::from)
             .to_vec()
             .into_iter()
@@ -89,16 +91,40 @@ async fn discovery_advertises_only_what_the_mapping_holds() {
         .unwrap();
     assert_eq!(user_name["uniqueness"], "server");
     assert_eq!(user_name["required"], true);
-    let (status, _, body) = send(gw.req(
+    let attr = |name: &str| {
+        schema["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    // The product always holds a status (`required = true` in the mapping); a password is sent, never returned.
+    assert_eq!(attr("active")["required"], true);
+    assert_eq!(
+        (&attr("password")["mutability"], &attr("password")["returned"]),
+        (&json!("writeOnly"), &json!("never"))
+    );
+    // One email per type: `primary` is not a stored sub-attribute.
+    assert_eq!(names(&attr("emails")["subAttributes"]), ["value", "type"]);
+    let (status, _, enterprise) = send(gw.req(
         0,
         Method::GET,
         "/Schemas/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
     ))
     .await;
+    assert_eq!(status, StatusCode::OK, "{enterprise}");
+    assert_eq!(
+        names(&enterprise["attributes"]),
+        ["employeeNumber", "department", "manager"],
+        "only the mapped enterprise attributes"
+    );
+    let (status, _, body) = send(gw.req(0, Method::GET, "/Schemas/urn:example:no-such-schema")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_scim_error(&body, 404, None);
     let (_, _, all) = send(gw.req(0, Method::GET, "/Schemas")).await;
-    assert_eq!(all["totalResults"], 2, "{all}");
+    assert_eq!(all["totalResults"], 3, "{all}");
 
     let (status, headers, body) = send(gw.req(0, Method::POST, "/Schemas")).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");

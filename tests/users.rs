@@ -381,7 +381,7 @@ async fn product_calls_per_operation_are_minimal() {
         calls(mark),
         vec![(
             "GET".to_owned(),
-            "/api/v1/users?email=nobody%40example.com&page=1&per_page=100".to_owned()
+            "/api/v1/users?username=nobody%40example.com&page=1&per_page=100".to_owned()
         )],
         "a pushed-down userName filter is one product call"
     );

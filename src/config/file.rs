@@ -89,6 +89,10 @@ pub struct ServerFile {
     /// passed through. Without it, those requests get a SCIM 404.
     #[serde(default)]
     pub passthrough: Option<PassthroughFile>,
+    /// Build `meta.location` from `X-Forwarded-Proto` and `X-Forwarded-Host` when `public_url` is unset. Only for a
+    /// listener that a trusted reverse proxy alone can reach: the client could otherwise choose the URLs.
+    #[serde(default)]
+    pub trust_forwarded_headers: bool,
 }
 
 /// `base_path = "/scim/v2"` or `base_path = ["/scim/v2", "/scim"]`.
@@ -124,9 +128,9 @@ pub struct PassthroughFile {
     #[serde(default = "default_forwarded")]
     pub forwarded: String,
     /// Keep and append to the forwarding headers a client sent (only when another trusted proxy stands in
-    /// front of the gateway); by default they are removed.
+    /// front of the gateway); when unset, follows `server.trust_forwarded_headers`; by default they are removed.
     #[serde(default)]
-    pub trust_forwarded: bool,
+    pub trust_forwarded: Option<bool>,
     /// Add `Via` (RFC 9110 §7.6.3) to requests and responses.
     #[serde(default)]
     pub via: bool,
@@ -292,6 +296,7 @@ impl Default for ServerFile {
             base_path: default_base_path(),
             public_url: None,
             passthrough: None,
+            trust_forwarded_headers: false,
         }
     }
 }

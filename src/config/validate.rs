@@ -122,6 +122,7 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
         base_paths,
         public_url,
         scheme: if tls.is_some() { "https" } else { "http" },
+        trust_forwarded_headers: s.trust_forwarded_headers,
         max_body_bytes: l.max_body_bytes,
         max_page_size: l.max_page_size,
         scan_limit: l.scan_limit,
@@ -149,7 +150,7 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
     }
     let tenants = tenants(&file.tenants, &mappings, &metrics)?;
     let passthrough = match &s.passthrough {
-        Some(p) => Some(passthrough(p, settings.scheme)?),
+        Some(p) => Some(passthrough(p, settings.scheme, s.trust_forwarded_headers)?),
         None => None,
     };
     let admin = match file.admin.enabled {
@@ -200,7 +201,11 @@ fn base_paths(written: &[String]) -> Result<Vec<String>, ConfigError> {
 }
 
 /// `[server.passthrough]` → the pass-through to the product's origin.
-fn passthrough(p: &PassthroughFile, listener_scheme: &'static str) -> Result<Passthrough, ConfigError> {
+fn passthrough(
+    p: &PassthroughFile,
+    listener_scheme: &'static str,
+    trust_forwarded_headers: bool,
+) -> Result<Passthrough, ConfigError> {
     let at = |k: &str| format!("server.passthrough.{k}");
     if p.timeout_ms == 0 {
         return Err(ConfigError::invalid(at("timeout_ms"), "must be greater than 0"));
@@ -208,7 +213,7 @@ fn passthrough(p: &PassthroughFile, listener_scheme: &'static str) -> Result<Pas
     let options = proxy::Options {
         host: HostMode::parse(&p.host).map_err(|m| ConfigError::invalid(at("host"), m))?,
         forwarded: ForwardedStyle::parse(&p.forwarded).map_err(|m| ConfigError::invalid(at("forwarded"), m))?,
-        trust_forwarded: p.trust_forwarded,
+        trust_forwarded: p.trust_forwarded.unwrap_or(trust_forwarded_headers),
         via: p.via,
         timeout: Duration::from_millis(p.timeout_ms),
     };

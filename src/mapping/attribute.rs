@@ -76,6 +76,8 @@ pub struct Rule {
     pub write_only: bool,
     /// SCIM value used on create when the IdP sends none.
     pub default: Option<Value>,
+    /// The product always holds a value (a top-level attribute).
+    pub required: bool,
 }
 
 /// The compiled `attributes` table.
@@ -302,6 +304,16 @@ impl AttributeMap {
             .collect();
         out.extend(self.templates.iter().map(|(k, _, _)| (k.as_str(), true, false)));
         out
+    }
+
+    /// Whether `meta.version` is mapped (the product gives a version, the gateway an ETag).
+    pub fn maps_version(&self) -> bool {
+        self.rules.iter().any(|r| r.key.eq_ignore_ascii_case("meta.version"))
+    }
+
+    /// The rules of attributes the product always holds.
+    pub fn required(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(|r| r.required)
     }
 
     /// Put each rule's `default` into a resource being created where it has no value.

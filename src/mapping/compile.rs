@@ -142,7 +142,14 @@ fn resource(
         );
     }
     let attributes = attributes(file, key, required)?;
-    let schema = restricted(&attributes, full, extra, key, deactivate != Deactivate::Field)?;
+    let mut schema = restricted(&attributes, full, extra, key, deactivate != Deactivate::Field)?;
+    for rule in attributes.required() {
+        let named = |a: &&mut crate::scim::schema::Attribute| a.name.eq_ignore_ascii_case(&rule.key);
+        let attrs = schema.common.iter_mut().chain(schema.core.attributes.iter_mut());
+        if let Some(a) = attrs.into_iter().find(named) {
+            a.required = true;
+        }
+    }
     if on_conflict == OnConflict::Adopt && !push_rules.iter().any(|r| r.is_eq_on(required)) {
         return Err(ConfigError::invalid(
             at("on_conflict"),
@@ -240,6 +247,7 @@ fn attributes(file: &ResourceMappingFile, key: &str, required: &str) -> Result<A
                     read_only: false,
                     write_only: false,
                     default: None,
+                    required: false,
                 });
                 continue;
             }
@@ -247,10 +255,16 @@ fn attributes(file: &ResourceMappingFile, key: &str, required: &str) -> Result<A
         };
         match (&t.pointer, &t.template) {
             (Some(p), None) => {
-                if t.read_only && (t.write_only || t.default.is_some()) {
+                if t.read_only && (t.write_only || t.default.is_some() || t.required) {
                     return Err(ConfigError::invalid(
                         &key_at,
-                        "read_only cannot be combined with write_only or default",
+                        "read_only cannot be combined with write_only, default or required",
+                    ));
+                }
+                if t.required && (t.write_only || !k.chars().all(|c| c.is_ascii_alphanumeric())) {
+                    return Err(ConfigError::invalid(
+                        &key_at,
+                        "required applies to a top-level attribute that is read back (not write_only)",
                     ));
                 }
                 rules.push(Rule {
@@ -261,13 +275,14 @@ fn attributes(file: &ResourceMappingFile, key: &str, required: &str) -> Result<A
                     read_only: t.read_only,
                     write_only: t.write_only,
                     default: t.default.clone(),
+                    required: t.required,
                 });
             }
             (None, Some(text)) => {
-                if t.map.is_some() || t.write_only || t.default.is_some() {
+                if t.map.is_some() || t.write_only || t.default.is_some() || t.required {
                     return Err(ConfigError::invalid(
                         &key_at,
-                        "a template is read-only: map, write_only and default do not apply",
+                        "a template is read-only: map, write_only, default and required do not apply",
                     ));
                 }
                 let template = Template::parse(text).map_err(|m| ConfigError::invalid(&key_at, m))?;

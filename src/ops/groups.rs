@@ -274,6 +274,7 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
     let desired = member_ids(json::get(&body, "members"))?;
     check_member_count(ctx, desired.len())?;
     let pid = resolve(ctx, &api, id).await?;
+    objects::check_if_match(ctx, &api, GROUP, &pid).await?;
     let team = objects::fetch(&api, GROUP, &pid).await?;
     let membership = Membership::new(ctx, &api, group);
     let current = membership.read(&pid, &team).await?;
@@ -316,6 +317,7 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     let (api, group) = api(ctx)?;
     let ops = scim_patch::parse(&body, ctx.settings.max_patch_operations)?;
     let pid = resolve(ctx, &api, id).await?;
+    objects::check_if_match(ctx, &api, GROUP, &pid).await?;
     let team = objects::fetch(&api, GROUP, &pid).await?;
     let membership = Membership::new(ctx, &api, group);
     if let Some(direct) = direct_member_ops(&ops)? {
@@ -405,6 +407,7 @@ fn direct_member_ops(ops: &[Operation]) -> Result<Option<Direct>, Error> {
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let (api, _) = api(ctx)?;
     let pid = resolve(ctx, &api, id).await?;
+    objects::check_if_match(ctx, &api, GROUP, &pid).await?;
     if api.delete(&pid).await? {
         Ok(Reply::no_content())
     } else {

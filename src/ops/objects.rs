@@ -48,6 +48,36 @@ pub async fn fetch(api: &Api<'_>, kind: Kind, pid: &ProductId) -> Result<Value, 
     api.get(pid).await?.ok_or_else(|| not_found(kind, pid.as_str()))
 }
 
+/// RFC 7644 §3.14: a PUT, PATCH or DELETE with `If-Match` goes ahead only when the resource's current version
+/// matches (`*` matches any); otherwise 412. A product that gives no version has nothing to compare, and the header
+/// is not honoured for it (discovery then advertises no ETag support).
+pub async fn check_if_match(ctx: &Context<'_>, api: &Api<'_>, kind: Kind, pid: &ProductId) -> Result<(), Error> {
+    let Some(wanted) = &ctx.if_match else {
+        return Ok(());
+    };
+    if !api.resource().attributes.maps_version() {
+        return Ok(());
+    }
+    let current = render(ctx, kind, api, &fetch(api, kind, pid).await?)?.version;
+    // Weak comparison (RFC 7232 §2.3.2): SCIM versions are weak entity tags.
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").trim_matches('"').to_owned();
+    let matches = wanted
+        .split(',')
+        .any(|tag| tag.trim() == "*" || current.as_deref().is_some_and(|c| opaque(c) == opaque(tag)));
+    if matches {
+        Ok(())
+    } else {
+        Err(Error::new(
+            http::StatusCode::PRECONDITION_FAILED,
+            format!(
+                "{} {:?} has changed: its version is not {wanted}",
+                kind.name,
+                pid.as_str()
+            ),
+        ))
+    }
+}
+
 /// Render a product object as a SCIM resource of `kind`.
 pub fn render(ctx: &Context<'_>, kind: Kind, api: &Api<'_>, object: &Value) -> Result<Rendered, Error> {
     resource::render(kind, api.resource(), object, &ctx.base_url)

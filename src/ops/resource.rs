@@ -2,6 +2,7 @@
 //! resources IdPs send, shared by every resource type.
 
 use crate::mapping::ResourceMapping;
+use crate::scim::patch::{Op, Operation};
 use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, ScimType};
 use serde_json::{Map, Value, json};
@@ -92,6 +93,10 @@ pub fn encode_segment(id: &str) -> String {
     percent_encoding::utf8_percent_encode(id, crate::mapping::endpoint::COMPONENT).to_string()
 }
 
+/// The prefix of the marker schema Entra ID lists beside the core one
+/// (`http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`).
+const ENTRA_MARKER_SCHEMAS: &str = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/";
+
 /// Check a resource sent by the IdP: a JSON object whose `schemas` names the core schema of `kind`.
 pub fn check_incoming(kind: Kind, body: &Value) -> Result<(), Error> {
     let obj = body
@@ -118,9 +123,12 @@ pub fn check_incoming(kind: Kind, body: &Value) -> Result<(), Error> {
         ResourceSchema::user()
     };
     for urn in schemas {
-        let known = urn
-            .as_str()
-            .is_some_and(|u| u.eq_ignore_ascii_case(kind.schema) || definitions.extension(u).is_some());
+        let known = urn.as_str().is_some_and(|u| {
+            u.eq_ignore_ascii_case(kind.schema)
+                || definitions.extension(u).is_some()
+                // Entra lists its own marker schema on group creates; it carries no attributes.
+                || u.starts_with(ENTRA_MARKER_SCHEMAS)
+        });
         if !known {
             return Err(Error::bad_request(
                 ScimType::InvalidSyntax,
@@ -147,4 +155,43 @@ pub fn required_string<'v>(body: &'v Value, name: &str) -> Result<&'v str, Error
             format!("{name} must be a string"),
         )),
     }
+}
+
+/// Attributes the mapping marks `required` (the product always holds them) must be in a create, unless a default
+/// fills them, and in a PUT.
+pub fn check_required(res: &ResourceMapping, resource: &Value, creating: bool) -> Result<(), Error> {
+    for rule in res.attributes.required() {
+        let absent = crate::scim::json::get(resource, &rule.key).is_none_or(Value::is_null);
+        if absent && !(creating && rule.default.is_some()) {
+            return Err(Error::bad_request(
+                ScimType::InvalidValue,
+                format!("{} is required", rule.key),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A PATCH may not remove an attribute the product always holds: RFC 7644 §3.5.2, "An operation that is not
+/// compatible with an attribute's mutability or schema SHALL return the appropriate HTTP response status code".
+pub fn check_removals(res: &ResourceMapping, ops: &[Operation]) -> Result<(), Error> {
+    for path in ops
+        .iter()
+        .filter(|o| matches!(o.op, Op::Remove))
+        .filter_map(|o| o.path.as_ref())
+    {
+        let whole = path.attr.sub.is_none() && path.sub.is_none() && path.filter.is_none();
+        if whole
+            && res
+                .attributes
+                .required()
+                .any(|r| r.key.eq_ignore_ascii_case(&path.attr.name))
+        {
+            return Err(Error::bad_request(
+                ScimType::Mutability,
+                format!("{} is required: the product always holds a value", path.attr.name),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -164,6 +164,7 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     let api = api(ctx);
     let res = api.resource();
     resource::check_incoming(USER, &body)?;
+    resource::check_required(res, &body, true)?;
     let user_name = objects::required(&body, "userName")?.to_owned();
     let inactive = active_of(&body) == Some(false);
     let (scim, deactivate_after) = match res.deactivate {
@@ -207,8 +208,10 @@ async fn adopt(ctx: &Context<'_>, api: &Api<'_>, user_name: &str, scim: &Value) 
 pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
     let api = api(ctx);
     resource::check_incoming(USER, &body)?;
+    resource::check_required(api.resource(), &body, false)?;
     objects::required(&body, "userName")?;
     let pid = resolve(ctx, &api, id).await?;
+    objects::check_if_match(ctx, &api, USER, &pid).await?;
     let current = objects::fetch(&api, USER, &pid).await?;
     let updated = update(ctx, &api, &pid, &current, &body).await?;
     Ok(reply(StatusCode::OK, updated.render(ctx, &api).await?, false))
@@ -219,7 +222,9 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
 pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
     let api = api(ctx);
     let ops = scim_patch::parse(&body, ctx.settings.max_patch_operations)?;
+    resource::check_removals(api.resource(), &ops)?;
     let pid = resolve(ctx, &api, id).await?;
+    objects::check_if_match(ctx, &api, USER, &pid).await?;
     if let Some(fields) = direct::plan(api.resource(), &ops) {
         let updated = objects::updated(&api, &pid, api.update(&pid, fields).await?)
             .await?
@@ -328,6 +333,7 @@ async fn forget(ctx: &Context<'_>, api: &Api<'_>, object: &Value) {
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let api = api(ctx);
     let pid = resolve(ctx, &api, id).await?;
+    objects::check_if_match(ctx, &api, USER, &pid).await?;
     if api.delete(&pid).await? {
         ctx.tenant.cache.evict(&Key::MemberKey(pid.as_str().to_owned())).await;
         Ok(Reply::no_content())

@@ -60,12 +60,15 @@ pub struct UserFields {
     /// The sign-in name (`username` in the named shape, `login` in the uuid shape, absent in the classic shape);
     /// unique case-insensitively when present.
     pub login: Option<String>,
-    /// Unique case-insensitively.
-    pub email: String,
+    /// Unique case-insensitively when present (the named and uuid shapes require it; the classic shape requires it
+    /// or a `username`).
+    pub email: Option<String>,
     /// Given name.
     pub given_name: Option<String>,
     /// Family name.
     pub family_name: Option<String>,
+    /// The full name as the client formats it.
+    pub formatted_name: Option<String>,
     /// Display name.
     pub display_name: Option<String>,
     /// Job title.
@@ -74,6 +77,20 @@ pub struct UserFields {
     pub phone: Option<String>,
     /// The client's own reference (matched exactly by list filters).
     pub external_ref: Option<String>,
+    /// Department.
+    pub department: Option<String>,
+    /// Employee number.
+    pub employee_number: Option<String>,
+    /// The id the client gives the user's manager (free text: the product does not check it).
+    pub manager_id: Option<String>,
+    /// Locale, e.g. `en-US`.
+    pub locale: Option<String>,
+    /// Preferred language, e.g. `en`.
+    pub preferred_language: Option<String>,
+    /// Mobile phone number.
+    pub mobile: Option<String>,
+    /// The initial password: write-only, never rendered by any shape.
+    pub password: Option<String>,
     /// Kept, but locked out (`status: suspended` / `disabled: true`).
     pub disabled: bool,
 }
@@ -85,6 +102,8 @@ pub struct TeamFields {
     pub name: String,
     /// Free text.
     pub description: Option<String>,
+    /// The client's own reference (matched exactly by list filters).
+    pub external_ref: Option<String>,
 }
 
 /// The product's bookkeeping on every object.

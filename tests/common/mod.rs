@@ -2,6 +2,8 @@
 //! normal path) in front of real sample product servers, and an HTTPS client that trusts the test CA.
 #![allow(dead_code)]
 
+pub mod cycle;
+
 use scimgate::config;
 use scimgate::demo::{self, SAMPLE_MAPPING};
 use scimgate::sample::{SampleOptions, SampleProduct, Shape};

@@ -231,6 +231,10 @@ pub struct AttributeTableFile {
     /// Read from the product, never written to it.
     #[serde(default)]
     pub read_only: bool,
+    /// The product always holds a value: advertised `required`, refused when absent from a create or a PUT
+    /// (unless `default` fills it) and when a PATCH removes it (RFC 7644 §3.5.2: 400 `mutability`).
+    #[serde(default)]
+    pub required: bool,
 }
 
 impl Default for PagingFile {

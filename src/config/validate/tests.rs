@@ -51,7 +51,7 @@ fn bad_values_name_their_keys() {
     assert!(err.starts_with("server.listen"), "{err}");
     let err = error_of(&config(&tenant("a", &digest("t"))).replace("\"GET /users/{id}\"", "\"GET /users/{uid}\""));
     assert!(err.starts_with("mappings.classic.users.endpoints.get"), "{err}");
-    let err = error_of(&config(&tenant("a", &digest("t"))).replace("userName = \"/email\"\n", ""));
+    let err = error_of(&config(&tenant("a", &digest("t"))).replace("userName = \"/username\"\n", ""));
     assert!(err.contains("userName must be mapped"), "{err}");
 }
 
@@ -133,7 +133,7 @@ fn mapping_mistakes_name_their_keys() {
                 "unmapped = \"reject\"\non_conflict = \"adopt\"",
                 1,
             )
-            .replace("\"userName eq\" = \"email\"\n", ""),
+            .replace("\"userName eq\" = \"username\"\n", ""),
     );
     assert!(err.starts_with("mappings.classic.users.on_conflict"), "{err}");
 }
@@ -175,8 +175,19 @@ fn base_paths_and_passthrough_are_validated_by_key() {
         let err = error_of(&with(server));
         assert!(err.starts_with(key), "{server}: {err}");
     }
-    let rt = validate(&from_toml(&with("passthrough = { origin = \"https://product.internal:8443\" }")).unwrap());
-    assert!(rt.unwrap().gateway.passthrough.is_some());
+    let passthrough = |server: &str| {
+        let rt = validate(&from_toml(&with(server)).unwrap()).unwrap();
+        rt.gateway.passthrough.expect("a pass-through").options().clone()
+    };
+    let options = passthrough("passthrough = { origin = \"https://product.internal:8443\" }");
+    assert!(!options.trust_forwarded && !options.via);
+    assert_eq!(options.timeout, Duration::from_secs(30));
+    // Whether a trusted proxy stands in front is one fact: the pass-through follows the server's setting.
+    let options = passthrough("trust_forwarded_headers = true\npassthrough = { origin = \"http://p\" }");
+    assert!(options.trust_forwarded);
+    let options =
+        passthrough("trust_forwarded_headers = true\npassthrough = { origin = \"http://p\", trust_forwarded = false }");
+    assert!(!options.trust_forwarded);
 }
 
 #[test]

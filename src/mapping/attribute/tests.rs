@@ -10,6 +10,7 @@ fn rule(key: &str, pointer: &str) -> Rule {
         read_only: false,
         write_only: false,
         default: None,
+        required: false,
     }
 }
 

@@ -7,21 +7,23 @@
 //!
 //! **Auth**: header `X-Api-Key: <key>`; anything else is 401.
 //!
-//! **User**: `{"id": 1, "email": "ada@example.com", "first_name", "last_name", "display_name", "title", "phone",
-//! "external_ref", "status": "active"|"suspended", "created_at", "updated_at", "version": 1}`. The six optional
-//! strings are always present, `null` when unset. `email` is required and unique case-insensitively (409).
+//! **User**: `{"id": 1, "username": "ada", "email": "ada@example.com", "first_name", "last_name", "full_name", "display_name",
+//! "title", "phone", "external_ref", "department", "employee_number", "manager_id", "locale", "preferred_language",
+//! "mobile", "status": "active"|"suspended", "created_at", "updated_at", "version": 1}`. The optional strings are
+//! always present, `null` when unset. A create needs `username` (letters, digits and `@ . _ - +`) or `email` (or
+//! both); each is unique case-insensitively (409). `password` is write-only: stored, never rendered.
 //! `id`, `created_at`, `updated_at` (RFC 3339 UTC, whole seconds) and `version` (1, +1 per change) are read-only:
 //! sending them is 400, except `id` equal to the path id in a PUT. Unknown members are 400.
-//! - `GET /users?email=&external_ref=&page=&per_page=`: `email` matches case-insensitively, `external_ref`
-//!   exactly; answers `{"data": [users], "meta": {"page", "per_page", "total"}}`.
+//! - `GET /users?username=&email=&external_ref=&page=&per_page=`: `username` and `email` match
+//!   case-insensitively, `external_ref` exactly; answers `{"data": [users], "meta": {"page", "per_page", "total"}}`.
 //! - `POST /users` → 201 with the user and `Location: /api/v1/users/{id}`.
 //! - `GET /users/{id}`; `PATCH /users/{id}` changes the fields sent (`null` clears an optional one);
 //!   `PUT /users/{id}` replaces: absent optional fields become `null`, an absent `status` becomes `active`.
 //! - `DELETE /users/{id}` → 204; the user leaves every team.
 //!
-//! **Team**: `{"id": 1, "name": "Ops", "description": null, "created_at", "updated_at", "version"}`; `name` is
-//! required, not blank, unique case-insensitively (409).
-//! - `GET /teams?name=&page=&per_page=` (`name` case-insensitive), `POST /teams` (201, `Location`),
+//! **Team**: `{"id": 1, "name": "Ops", "description": null, "external_ref": null, "created_at", "updated_at",
+//! "version"}`; `name` is required, not blank, unique case-insensitively (409).
+//! - `GET /teams?name=&external_ref=&page=&per_page=` (`name` case-insensitive, `external_ref` exact), `POST /teams` (201, `Location`),
 //!   `GET`/`PATCH`/`PUT`/`DELETE /teams/{id}` as for users (deleting a team leaves its users).
 //! - `GET /teams/{id}/members?page=&per_page=` → `{"data": [{"user_id", "email"}], "meta"}`, by user id.
 //! - `PUT /teams/{id}/members/{user_id}` → 204, idempotent; unknown team or user → 404.
@@ -99,19 +101,27 @@ pub fn route(state: &State, call: &Call<'_>) -> Result<Reply, ApiError> {
 }
 
 /// The optional string fields of a user, in the order they are rendered.
-pub const USER_NULLABLE: [&str; 6] = [
+pub const USER_NULLABLE: [&str; 13] = [
     "first_name",
     "last_name",
+    "full_name",
     "display_name",
     "title",
     "phone",
     "external_ref",
+    "department",
+    "employee_number",
+    "manager_id",
+    "locale",
+    "preferred_language",
+    "mobile",
 ];
 
-/// A user as this shape renders it.
+/// A user as this shape renders it (never its password).
 pub fn user_json(_: &Store, user: &User) -> Value {
     let mut object = Map::new();
     object.insert("id".to_owned(), json!(user.id.0));
+    object.insert("username".to_owned(), json!(user.fields.login));
     object.insert("email".to_owned(), json!(user.fields.email));
     for (name, value) in USER_NULLABLE.iter().zip(users::nullable(&user.fields)) {
         object.insert((*name).to_owned(), json!(value));
@@ -130,6 +140,7 @@ pub fn team_json(_: &Store, team: &Team) -> Value {
         "id": team.id.0,
         "name": team.fields.name,
         "description": team.fields.description,
+        "external_ref": team.fields.external_ref,
         "created_at": team.meta.created_at,
         "updated_at": team.meta.updated_at,
         "version": team.meta.version,

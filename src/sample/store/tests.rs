@@ -15,7 +15,7 @@ fn store(members_on: MembersOn) -> Store {
 
 fn user_fields(email: &str, login: Option<&str>) -> UserFields {
     UserFields {
-        email: email.to_owned(),
+        email: Some(email.to_owned()),
         login: login.map(str::to_owned),
         ..UserFields::default()
     }
@@ -31,7 +31,7 @@ fn add_user(store: &mut Store, email: &str) -> UserId {
 fn team_fields(name: &str) -> TeamFields {
     TeamFields {
         name: name.to_owned(),
-        description: None,
+        ..TeamFields::default()
     }
 }
 

@@ -135,10 +135,11 @@ impl Store {
 
     fn check_user_unique(&self, fields: &UserFields, owner: Option<UserId>) -> Result<(), ApiError> {
         let taken = |found: Option<&UserId>| found.is_some_and(|found| Some(*found) != owner);
-        if taken(self.emails.get(&fields.email.to_lowercase())) {
+        if let Some(email) = &fields.email
+            && taken(self.emails.get(&email.to_lowercase()))
+        {
             return Err(ApiError::Conflict(format!(
-                "a user with email {:?} already exists",
-                fields.email
+                "a user with email {email:?} already exists"
             )));
         }
         if let Some(login) = &fields.login
@@ -157,14 +158,18 @@ impl Store {
     }
 
     fn index_fields(&mut self, id: UserId, fields: &UserFields) {
-        self.emails.insert(fields.email.to_lowercase(), id);
+        if let Some(email) = &fields.email {
+            self.emails.insert(email.to_lowercase(), id);
+        }
         if let Some(login) = &fields.login {
             self.logins.insert(login.to_lowercase(), id);
         }
     }
 
     fn unindex_user(&mut self, fields: &UserFields) {
-        self.emails.remove(&fields.email.to_lowercase());
+        if let Some(email) = &fields.email {
+            self.emails.remove(&email.to_lowercase());
+        }
         if let Some(login) = &fields.login {
             self.logins.remove(&login.to_lowercase());
         }

@@ -43,8 +43,9 @@ pub(super) fn run(resource: &Value, ops: &[Operation], rules: &Rules<'_>) -> Res
 fn apply_keyed(doc: &mut Value, op: Op, key: &str, value: &Value, rules: &Rules<'_>) -> Result<(), PatchError> {
     if let (true, Some(members)) = (is_schema_urn(key), value.as_object()) {
         rules.check_extension(key)?;
-        // An extension object: each of its members is an attribute of that schema.
-        for (name, v) in members {
+        // An extension object: each of its members is an attribute of that schema. A `schemas` member inside it is
+        // a client library's serialisation of the extension model (scim2-models), not an attribute.
+        for (name, v) in members.iter().filter(|(k, _)| !rules.skipped_key(k)) {
             let path = PatchPath::parse(&format!("{key}:{name}")).map_err(|e| PatchError::Path(e.to_string()))?;
             apply_at(doc, op, &path, Some(v), rules)?;
         }

@@ -74,6 +74,14 @@ pub(super) fn coerce(path: &PatchPath, value: &Value, rules: &Rules<'_>) -> Valu
         Value::Array(items) if target.sub.is_none() && path.filter.is_none() => {
             Value::Array(items.iter().map(|e| coerce(path, e, rules)).collect())
         }
+        // Entra sends the enterprise `manager` as the bare id; RFC 7643 §4.3 makes it complex, `{"value": id}`.
+        Value::String(_)
+            if target.sub.is_none()
+                && !rules.is_multi(&path.attr)
+                && rules.types().meta(&target).kind == AttrKind::Complex =>
+        {
+            serde_json::json!({"value": value})
+        }
         Value::String(s) if rules.types().meta(&target).kind == AttrKind::Boolean => {
             match s.to_ascii_lowercase().as_str() {
                 "true" => Value::Bool(true),

@@ -7,7 +7,7 @@
 //! - `id` and `meta` are always kept (RFC 7643 §3.1: every resource has them); `externalId` only when mapped.
 //! - A plain path keeps the whole attribute (all sub-attributes); `a.b` keeps `a` with `b` (and other mapped
 //!   sub-attributes of `a`).
-//! - A value path `emails[type eq "work"].value` keeps `emails` with `value`, `type` and `primary`; the
+//! - A value path `emails[type eq "work"].value` keeps `emails` with `value` and `type` (not `primary`); the
 //!   `canonicalValues` of `type` become the types the filters name (`work`), unless some path maps the attribute
 //!   without a type filter.
 //! - An extension is kept only when one of its attributes is mapped.
@@ -189,8 +189,10 @@ impl ResourceSchema {
             (Some(sub), filter) => {
                 let mut names = vec![sub.to_ascii_lowercase()];
                 if filter.is_some() {
-                    // The element's type and primary flag travel with a value-path mapping.
-                    names.extend(["type".to_owned(), "primary".to_owned()]);
+                    // The element's type travels with a value-path mapping. Its primary flag is not advertised:
+                    // the product holds one value per type, so an IdP's `primary` (Entra and Okta send `true`) is
+                    // accepted as a qualifier but is not stored.
+                    names.push("type".to_owned());
                 }
                 for name in names.into_iter().filter(|n| attr.sub(n).is_some()) {
                     let access = sel.subs.get(&name).copied();

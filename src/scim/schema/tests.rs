@@ -147,14 +147,14 @@ fn restricted_keeps_mapped_attributes_and_always_id_and_meta() {
 }
 
 #[test]
-fn restricted_value_path_keeps_value_type_primary_and_mapped_types() {
+fn restricted_value_path_keeps_value_type_and_mapped_types() {
     let r = mapped(&[
         ("emails[type eq \"work\"].value", Access::ReadWrite),
         ("externalId", Access::ReadWrite),
     ]);
     assert_eq!(names(&r.common), ["id", "externalId", "meta"]);
     let emails = &r.core.attributes[0];
-    assert_eq!(names(&emails.sub_attributes), ["value", "type", "primary"]);
+    assert_eq!(names(&emails.sub_attributes), ["value", "type"]);
     assert_eq!(emails.sub_attributes[1].canonical_values, ["work"]);
     let all = mapped(&[
         ("emails[type eq \"work\"].value", Access::ReadWrite),

@@ -14,15 +14,17 @@ use crate::sample::error::ApiError;
 use crate::sample::state::State;
 use crate::sample::store::{TeamFields, TeamId, UserId};
 
-/// `GET /teams?name=&page=&per_page=`.
+/// `GET /teams?name=&external_ref=&page=&per_page=`.
 pub fn list(state: &State, query: Option<&str>) -> Result<Reply, ApiError> {
-    let query = Query::parse(query, &["name", "page", "per_page"])?;
+    let query = Query::parse(query, &["name", "external_ref", "page", "per_page"])?;
     let page = Page::parse(&query)?;
     let name = query.get("name").map(str::to_lowercase);
+    let external_ref = query.get("external_ref");
     let store = state.store();
     let matching = store.teams().filter(|team| {
         name.as_ref()
             .is_none_or(|name| team.fields.name.to_lowercase() == *name)
+            && external_ref.is_none_or(|wanted| team.fields.external_ref.as_deref() == Some(wanted))
     });
     Ok(Reply::Ok(page.render(matching, |team| team_json(&store, team))))
 }
@@ -147,6 +149,7 @@ fn not_found(id: TeamId) -> ApiError {
 pub struct TeamInput {
     name: Option<String>,
     description: Option<Option<String>>,
+    external_ref: Option<Option<String>>,
 }
 
 impl TeamInput {
@@ -157,6 +160,7 @@ impl TeamInput {
             match key.as_str() {
                 "name" => input.name = Some(team_name(value)?),
                 "description" => input.description = Some(nullable_string("description", value)?),
+                "external_ref" => input.external_ref = Some(nullable_string("external_ref", value)?),
                 "id" if path_id.is_some_and(|id| value.as_u64() == Some(id.0)) => {}
                 "id" | "created_at" | "updated_at" | "version" => return Err(read_only(key)),
                 other => return Err(unknown(other)),
@@ -173,6 +177,9 @@ impl TeamInput {
         if let Some(description) = self.description {
             fields.description = description;
         }
+        if let Some(external_ref) = self.external_ref {
+            fields.external_ref = external_ref;
+        }
     }
 
     /// POST and PUT: the whole team; a missing description is null.
@@ -180,7 +187,7 @@ impl TeamInput {
         let name = self.name.take().ok_or_else(|| required("name"))?;
         let mut fields = TeamFields {
             name,
-            description: None,
+            ..TeamFields::default()
         };
         self.apply(&mut fields);
         Ok(fields)

@@ -71,7 +71,7 @@ fn put_clears_missing_fields_and_patch_changes_only_named_ones() {
     let mut fields =
         create(json!({"email": "a@b", "first_name": "Ada", "title": "T", "status": "suspended"})).expect("valid");
     let patch = UserInput::parse(&json!({"title": null, "phone": "+44"}), None).expect("valid");
-    patch.apply(&mut fields);
+    patch.apply(&mut fields).expect("keeps an email");
     assert_eq!(
         (
             fields.given_name.as_deref(),
@@ -86,7 +86,35 @@ fn put_clears_missing_fields_and_patch_changes_only_named_ones() {
         (None, Some("L"))
     );
     assert!(!replaced.disabled);
-    assert!(is_invalid(UserInput::parse(&json!({"email": null}), None)));
+    assert!(is_invalid(create(json!({"email": null}))));
+    // A user keeps a username or an email: clearing the only one is refused.
+    let mut only_email = create(json!({"email": "a@b"})).expect("valid");
+    let clear = UserInput::parse(&json!({"email": null}), None).expect("parses");
+    assert!(is_invalid(clear.apply(&mut only_email)));
+}
+
+#[test]
+fn a_username_alone_makes_a_user_and_the_password_is_never_rendered() {
+    let mut store = Store::with_clock(MembersOn::Teams, || "2026-11-24T12:00:00Z".to_owned());
+    let fields = create(
+        json!({"username": "Test_User_00aa", "password": "s3cret", "department": "Ops",
+        "manager_id": "26118915", "locale": "en-US"}),
+    )
+    .expect("valid");
+    let user = store.create_user(fields, &Default::default()).expect("valid").clone();
+    let rendered = user_json(&store, &user);
+    assert_eq!(user.fields.password.as_deref(), Some("s3cret"));
+    assert!(!rendered.to_string().contains("s3cret"), "{rendered}");
+    assert_eq!(
+        (
+            &rendered["username"],
+            &rendered["email"],
+            &rendered["department"],
+            &rendered["locale"]
+        ),
+        (&json!("Test_User_00aa"), &json!(null), &json!("Ops"), &json!("en-US"))
+    );
+    assert!(is_invalid(create(json!({"username": "has space"}))));
 }
 
 #[test]
@@ -128,8 +156,10 @@ fn users_and_teams_render_with_integer_ids_and_status() {
     let user = store.create_user(fields, &Default::default()).expect("valid").clone();
     assert_eq!(
         user_json(&store, &user),
-        json!({"id": 1, "email": "ada@example.com", "first_name": "Ada", "last_name": null, "display_name": null,
-               "title": null, "phone": null, "external_ref": null, "status": "active",
+        json!({"id": 1, "username": null, "email": "ada@example.com", "first_name": "Ada", "last_name": null,
+               "full_name": null, "display_name": null, "title": null, "phone": null, "external_ref": null,
+               "department": null, "employee_number": null, "manager_id": null, "locale": null,
+               "preferred_language": null, "mobile": null, "status": "active",
                "created_at": "2026-11-24T12:00:00Z", "updated_at": "2026-11-24T12:00:00Z", "version": 1})
     );
     let fields = TeamInput::parse(&json!({"name": "Ops"}), None).and_then(TeamInput::into_fields);

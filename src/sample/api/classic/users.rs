@@ -6,21 +6,25 @@ use serde_json::Value;
 
 use super::paging::Page;
 use super::{USER_NULLABLE, Write, user_json};
-use crate::sample::api::fields::{self, email, nullable_string, read_only, required, unknown};
+use crate::sample::api::fields::{self, email, login_name, nullable_string, read_only, required, unknown};
 use crate::sample::api::query::Query;
 use crate::sample::api::{BASE_PATH, Reply};
 use crate::sample::error::ApiError;
 use crate::sample::state::State;
 use crate::sample::store::{UserFields, UserId};
 
-/// `GET /users?email=&external_ref=&page=&per_page=`.
+/// `GET /users?username=&email=&external_ref=&page=&per_page=`.
 pub fn list(state: &State, query: Option<&str>) -> Result<Reply, ApiError> {
-    let query = Query::parse(query, &["email", "external_ref", "page", "per_page"])?;
+    let query = Query::parse(query, &["username", "email", "external_ref", "page", "per_page"])?;
     let page = Page::parse(&query)?;
     let (email, external_ref) = (query.get("email"), query.get("external_ref"));
+    let username = query.get("username");
+    let same =
+        |held: &Option<String>, wanted: &str| held.as_ref().is_some_and(|h| h.to_lowercase() == wanted.to_lowercase());
     let store = state.store();
     let matching = store.users().filter(|user| {
-        email.is_none_or(|email| user.fields.email.to_lowercase() == email.to_lowercase())
+        email.is_none_or(|email| same(&user.fields.email, email))
+            && username.is_none_or(|name| same(&user.fields.login, name))
             && external_ref.is_none_or(|wanted| user.fields.external_ref.as_deref() == Some(wanted))
     });
     Ok(Reply::Ok(page.render(matching, |user| user_json(&store, user))))
@@ -52,7 +56,7 @@ pub fn update(state: &State, id: UserId, body: &[u8], write: Write) -> Result<Re
     let fields = match write {
         Write::Patch => {
             let mut fields = old.clone();
-            UserInput::parse(&body, None)?.apply(&mut fields);
+            UserInput::parse(&body, None)?.apply(&mut fields)?;
             fields
         }
         Write::Replace => UserInput::parse(&body, Some(id))?.into_fields()?,
@@ -75,34 +79,50 @@ pub fn not_found(id: UserId) -> ApiError {
 }
 
 /// The optional strings of a user, in the order of [`USER_NULLABLE`].
-pub fn nullable(fields: &UserFields) -> [&Option<String>; 6] {
+pub fn nullable(fields: &UserFields) -> [&Option<String>; 13] {
     [
         &fields.given_name,
         &fields.family_name,
+        &fields.formatted_name,
         &fields.display_name,
         &fields.title,
         &fields.phone,
         &fields.external_ref,
+        &fields.department,
+        &fields.employee_number,
+        &fields.manager_id,
+        &fields.locale,
+        &fields.preferred_language,
+        &fields.mobile,
     ]
 }
 
-fn nullable_mut(fields: &mut UserFields) -> [&mut Option<String>; 6] {
+fn nullable_mut(fields: &mut UserFields) -> [&mut Option<String>; 13] {
     [
         &mut fields.given_name,
         &mut fields.family_name,
+        &mut fields.formatted_name,
         &mut fields.display_name,
         &mut fields.title,
         &mut fields.phone,
         &mut fields.external_ref,
+        &mut fields.department,
+        &mut fields.employee_number,
+        &mut fields.manager_id,
+        &mut fields.locale,
+        &mut fields.preferred_language,
+        &mut fields.mobile,
     ]
 }
 
-/// The fields one classic request body sets on a user; absent fields are `None`.
+/// The fields one classic request body sets on a user; absent fields are `None`, `Some(None)` clears.
 #[derive(Debug, Default)]
 pub struct UserInput {
-    email: Option<String>,
+    username: Option<Option<String>>,
+    email: Option<Option<String>>,
+    password: Option<Option<String>>,
     disabled: Option<bool>,
-    nullable: [Option<Option<String>>; 6],
+    nullable: [Option<Option<String>>; 13],
 }
 
 impl UserInput {
@@ -111,7 +131,11 @@ impl UserInput {
         let mut input = UserInput::default();
         for (key, value) in fields::object("request body", body)? {
             match key.as_str() {
-                "email" => input.email = Some(email(value)?),
+                "username" if value.is_null() => input.username = Some(None),
+                "username" => input.username = Some(Some(login_name(key, value)?)),
+                "email" if value.is_null() => input.email = Some(None),
+                "email" => input.email = Some(Some(email(value)?)),
+                "password" => input.password = Some(nullable_string(key, value)?),
                 "status" => input.disabled = Some(disabled(value)?),
                 "id" if path_id.is_some_and(|id| value.as_u64() == Some(id.0)) => {}
                 "id" | "created_at" | "updated_at" | "version" => return Err(read_only(key)),
@@ -124,10 +148,16 @@ impl UserInput {
         Ok(input)
     }
 
-    /// PATCH: changes only the fields the body named.
-    pub fn apply(self, fields: &mut UserFields) {
+    /// PATCH: changes only the fields the body named; a user keeps a username or an email.
+    pub fn apply(self, fields: &mut UserFields) -> Result<(), ApiError> {
+        if let Some(username) = self.username {
+            fields.login = username;
+        }
         if let Some(email) = self.email {
             fields.email = email;
+        }
+        if let Some(password) = self.password {
+            fields.password = password;
         }
         if let Some(disabled) = self.disabled {
             fields.disabled = disabled;
@@ -137,16 +167,16 @@ impl UserInput {
                 *slot = new;
             }
         }
+        if fields.login.is_none() && fields.email.is_none() {
+            return Err(required("email` or `username"));
+        }
+        Ok(())
     }
 
     /// POST and PUT: the whole user; missing nullable fields are null, missing status is active.
-    pub fn into_fields(mut self) -> Result<UserFields, ApiError> {
-        let email = self.email.take().ok_or_else(|| required("email"))?;
-        let mut fields = UserFields {
-            email,
-            ..UserFields::default()
-        };
-        self.apply(&mut fields);
+    pub fn into_fields(self) -> Result<UserFields, ApiError> {
+        let mut fields = UserFields::default();
+        self.apply(&mut fields)?;
         Ok(fields)
     }
 }

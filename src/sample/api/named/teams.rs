@@ -89,7 +89,14 @@ pub fn parse(store: &Store, body: &Value) -> Result<(TeamFields, BTreeSet<UserId
         }
     }
     let name = name.ok_or_else(|| required("name"))?;
-    Ok((TeamFields { name, description }, members))
+    Ok((
+        TeamFields {
+            name,
+            description,
+            ..TeamFields::default()
+        },
+        members,
+    ))
 }
 
 /// Usernames to user ids; duplicates (in any case) collapse.

@@ -24,7 +24,7 @@ pub fn list(state: &State, query: Option<&str>) -> Result<Reply, ApiError> {
         username.as_ref().is_none_or(|wanted| login.as_ref() == Some(wanted))
             && email
                 .as_ref()
-                .is_none_or(|wanted| user.fields.email.to_lowercase() == *wanted)
+                .is_none_or(|wanted| user.fields.email.as_ref().map(|e| e.to_lowercase()).as_ref() == Some(wanted))
             && external_ref.is_none_or(|wanted| user.fields.external_ref.as_deref() == Some(wanted))
     });
     page(&query, matching, |user| user_json(&store, user))
@@ -115,7 +115,7 @@ pub fn parse(body: &Value) -> Result<UserFields, ApiError> {
         }
     }
     fields.login = Some(login.ok_or_else(|| required("username"))?);
-    fields.email = address.ok_or_else(|| required("email"))?;
+    fields.email = Some(address.ok_or_else(|| required("email"))?);
     Ok(fields)
 }
 

@@ -95,7 +95,7 @@ fn team_ids_resolve_and_unknown_ones_are_unprocessable() {
         .create_team(
             TeamFields {
                 name: "Ops".to_owned(),
-                description: None,
+                ..TeamFields::default()
             },
             &BTreeSet::new(),
         )
@@ -117,7 +117,7 @@ fn users_render_uuids_and_their_team_ids() {
         .create_team(
             TeamFields {
                 name: "Ops".to_owned(),
-                description: None,
+                ..TeamFields::default()
             },
             &BTreeSet::new(),
         )
@@ -125,7 +125,7 @@ fn users_render_uuids_and_their_team_ids() {
         .clone();
     let fields = UserFields {
         login: Some("ada".to_owned()),
-        email: "ada@x".to_owned(),
+        email: Some("ada@x".to_owned()),
         ..UserFields::default()
     };
     let ada = store

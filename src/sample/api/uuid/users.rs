@@ -41,7 +41,7 @@ pub fn list(state: &State, query: Option<&str>) -> Result<Reply, ApiError> {
             .is_none_or(|wanted| fields.login.as_ref().map(|l| l.to_lowercase()).as_ref() == Some(wanted))
             && email
                 .as_ref()
-                .is_none_or(|wanted| fields.email.to_lowercase() == *wanted)
+                .is_none_or(|wanted| fields.email.as_ref().map(|e| e.to_lowercase()).as_ref() == Some(wanted))
             && external_ref.is_none_or(|wanted| fields.external_ref.as_deref() == Some(wanted))
             && team.is_none_or(|team| team.is_some_and(|team| store.teams_of(user.id).contains(&team)))
     });
@@ -70,7 +70,7 @@ pub fn create(state: &State, body: &[u8]) -> Result<Reply, ApiError> {
     if fields.login.is_none() {
         return Err(required("login"));
     }
-    if fields.email.is_empty() {
+    if fields.email.is_none() {
         return Err(required("email"));
     }
     let id = store.create_user(fields, &teams.unwrap_or_default())?.id;
@@ -128,7 +128,7 @@ pub fn apply(
     for (key, value) in user {
         match key.as_str() {
             "login" => fields.login = Some(login_name(key, value)?),
-            "email" => fields.email = email(value)?,
+            "email" => fields.email = Some(email(value)?),
             "given_name" => fields.given_name = nullable_string(key, value)?,
             "family_name" => fields.family_name = nullable_string(key, value)?,
             "display_name" => fields.display_name = nullable_string(key, value)?,
