@@ -8,6 +8,7 @@ use crate::tenant::Tenant;
 use http::HeaderMap;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
@@ -65,6 +66,9 @@ pub enum AuthError {
     /// No tenant has this token.
     #[error("the bearer token is not valid")]
     Unknown,
+    /// The token's tenant is not served on the host the request was sent to.
+    #[error("the bearer token is not valid on this host")]
+    WrongHost,
 }
 
 impl From<AuthError> for scim::Error {
@@ -77,6 +81,8 @@ impl From<AuthError> for scim::Error {
 #[derive(Debug, Default)]
 pub struct Authenticator {
     entries: Vec<(TokenHash, Arc<Tenant>)>,
+    /// Every host some tenant is bound to.
+    bound_hosts: HashSet<String>,
 }
 
 impl Authenticator {
@@ -86,7 +92,8 @@ impl Authenticator {
             .iter()
             .flat_map(|t| t.tokens.iter().map(|h| (h.clone(), t.clone())))
             .collect();
-        Authenticator { entries }
+        let bound_hosts = tenants.iter().flat_map(|t| t.hosts.iter().cloned()).collect();
+        Authenticator { entries, bound_hosts }
     }
 
     /// The tenant whose token the request carries.
@@ -106,6 +113,33 @@ impl Authenticator {
             }
         }
         found.ok_or(AuthError::Unknown)
+    }
+
+    /// Whether `tenant` may be used on `host` (lowercase, without port): a tenant bound to hosts only on those,
+    /// an unbound tenant only on hosts no tenant is bound to.
+    pub fn admits_on(&self, tenant: &Tenant, host: Option<&str>) -> Result<(), AuthError> {
+        let admitted = if tenant.hosts.is_empty() {
+            host.is_none_or(|h| !self.bound_hosts.contains(h))
+        } else {
+            host.is_some_and(|h| tenant.hosts.iter().any(|bound| bound == h))
+        };
+        admitted.then_some(()).ok_or(AuthError::WrongHost)
+    }
+
+    /// Whether the request carries a SCIM bearer token of any tenant, so that pass-through can keep it from
+    /// the product. A plain digest lookup: it counts as no authentication attempt.
+    pub fn carries_scim_token(&self, headers: &HeaderMap) -> bool {
+        headers.get_all(http::header::AUTHORIZATION).iter().any(|value| {
+            let Some((scheme, token)) = value.to_str().ok().and_then(|v| v.trim().split_once(' ')) else {
+                return false;
+            };
+            let presented = TokenHash::of(token.trim());
+            scheme.eq_ignore_ascii_case("bearer")
+                && self
+                    .entries
+                    .iter()
+                    .fold(false, |hit, (hash, _)| hit | hash.ct_eq(&presented))
+        })
     }
 }
 

@@ -3,12 +3,13 @@
 
 use crate::auth::Authenticator;
 use crate::metrics::Metrics;
+use crate::proxy::Passthrough;
 use crate::ratelimit::AuthThrottle;
 use crate::router;
 use crate::scim::filter::Limits;
 use crate::tenant::Tenant;
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::combinators::UnsyncBoxBody;
 use hyper::body::Incoming;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,8 +18,10 @@ use std::time::Duration;
 /// Settings that apply to every request.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Path prefix of the SCIM endpoints, without a trailing slash (`/scim/v2`).
+    /// Path prefix of the SCIM endpoints, without a trailing slash (`/scim/v2`): the first of `base_paths`.
     pub base_path: String,
+    /// Every path prefix the SCIM endpoints are served under, in config order.
+    pub base_paths: Vec<String>,
     /// Externally visible SCIM base URL, without a trailing slash, if configured.
     pub public_url: Option<String>,
     /// `https` or `http`: the listener's scheme, for URLs built from `Host`.
@@ -55,6 +58,9 @@ pub struct Settings {
     pub auth_failure_window: Duration,
 }
 
+/// The body of every answer: a whole SCIM document, or a pass-through body streamed from the product.
+pub type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
 /// Everything a request needs.
 #[derive(Debug)]
 pub struct Gateway {
@@ -68,6 +74,8 @@ pub struct Gateway {
     pub auth_throttle: AuthThrottle,
     /// Counters and histograms, shared with the admin listener and kept across reloads.
     pub metrics: Arc<Metrics>,
+    /// Reverse-proxy mode: where requests outside the SCIM base paths go, if anywhere.
+    pub passthrough: Option<Passthrough>,
 }
 
 impl Gateway {
@@ -79,11 +87,18 @@ impl Gateway {
             auth_throttle: AuthThrottle::new(settings.auth_failure_limit, settings.auth_failure_window),
             settings,
             tenants,
+            passthrough: None,
         }
     }
 
+    /// The same runtime, passing requests outside the SCIM base paths through to the product.
+    pub fn with_passthrough(mut self, passthrough: Option<Passthrough>) -> Self {
+        self.passthrough = passthrough;
+        self
+    }
+
     /// Answer one HTTP request.
-    pub async fn handle(&self, req: http::Request<Incoming>, peer: SocketAddr) -> http::Response<Full<Bytes>> {
+    pub async fn handle(&self, req: http::Request<Incoming>, peer: SocketAddr) -> http::Response<Body> {
         router::handle(self, req, peer).await
     }
 }

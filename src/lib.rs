@@ -1,7 +1,9 @@
 //! scimgate: a SCIM 2.0 gateway that provisions users and groups into products that only have their own REST API.
 //!
 //! A request travels `server` → `router` (auth, rate limit) → `ops` → `scim` (pure protocol) and `mapping` →
-//! `upstream` → the product, and back. `config` builds the runtime; `sample` is the bundled sample product.
+//! `upstream` → the product, and back; in reverse-proxy mode, a request outside the SCIM base paths goes from
+//! `router` straight to `proxy` and on to the product's origin. `config` builds the runtime; `sample` is the
+//! bundled sample product.
 #![deny(unsafe_code)]
 
 pub mod admin;
@@ -15,6 +17,7 @@ pub mod mapping;
 pub mod metrics;
 pub mod ops;
 pub mod preview;
+pub mod proxy;
 pub mod ratelimit;
 pub mod router;
 pub mod sample;

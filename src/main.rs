@@ -224,10 +224,24 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
         runtime.listen,
         if runtime.tls.is_some() { "TLS" } else { "plain HTTP" }
     );
+    let gw = &runtime.gateway;
+    match &gw.passthrough {
+        Some(p) => println!(
+            "SCIM under {}; every other path passed through to {}",
+            gw.settings.base_paths.join(", "),
+            p.origin()
+        ),
+        None => println!("SCIM under {}; other paths: 404", gw.settings.base_paths.join(", ")),
+    }
     for (tenant, t) in runtime.gateway.tenants.iter().zip(&file.tenants) {
         println!(
-            "tenant {}: {} token(s), {} req/s (burst {}), mapping {:?}, product {}",
+            "tenant {}{}: {} token(s), {} req/s (burst {}), mapping {:?}, product {}",
             tenant.id,
+            if tenant.hosts.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", tenant.hosts.join(", "))
+            },
             tenant.tokens.len(),
             t.rate_limit.per_second,
             t.rate_limit.burst,

@@ -2,7 +2,7 @@
 //! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
 
 use crate::audit;
-use crate::gateway::Gateway;
+use crate::gateway::{Body, Gateway};
 use crate::metrics::{self, RequestLabels, TenantLabels};
 use crate::ops::{self, Context, Reply};
 use crate::scim::{self, ScimType};
@@ -24,7 +24,24 @@ use std::time::Instant;
 pub const SCIM_JSON: &str = "application/scim+json";
 
 /// Answer a request; never fails: every error becomes a SCIM error response.
-pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    // Reverse-proxy mode: a request outside the SCIM base paths leaves for the product at once, before
+    // authentication, rate limits or body reads; the product does its own authentication.
+    if let Some(proxy) = &gw.passthrough
+        && scim_rest(gw, req.uri().path()).is_none()
+    {
+        let started = Instant::now();
+        let response = proxy.forward(req, peer, &gw.auth).await;
+        // Counted to the response head; the body streams on after.
+        let labels = RequestLabels {
+            tenant: "-".to_owned(),
+            resource: "passthrough".to_owned(),
+            operation: "forward".to_owned(),
+            status: response.status().as_u16(),
+        };
+        gw.metrics.request(labels, started.elapsed());
+        return response;
+    }
     let started = Instant::now();
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
@@ -86,7 +103,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, v);
     }
-    let rest = strip_base(&path, &gw.settings.base_path).unwrap_or("");
+    let rest = scim_rest(gw, &path).unwrap_or("");
     let (resource, operation) = metrics::route(&method, rest);
     // A write that failed is in the audit trail too, with its status; successes are recorded where they happen.
     if let Some(t) = &tenant
@@ -127,7 +144,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
-    response
+    response.map(|body| body.map_err(|never| match never {}).boxed_unsync())
 }
 
 /// The audit action of a write operation on Users or Groups.
@@ -170,12 +187,31 @@ fn header_count(gw: &Gateway, req: &Request<Incoming>) -> Result<(), scim::Error
     Ok(())
 }
 
-/// Base path and authentication: the path below the base, and the tenant.
+/// Base path and authentication: the path below the base, and the tenant (on a host it may be used on).
 fn admit(gw: &Gateway, req: &Request<Incoming>) -> Result<(String, Arc<Tenant>), scim::Error> {
-    let rest = strip_base(req.uri().path(), &gw.settings.base_path)
+    let rest = scim_rest(gw, req.uri().path())
         .ok_or_else(|| scim::Error::not_found("no such endpoint"))?
         .to_owned();
-    Ok((rest, gw.auth.authenticate(req.headers())?))
+    let tenant = gw.auth.authenticate(req.headers())?;
+    gw.auth.admits_on(&tenant, host_name(req).as_deref())?;
+    Ok((rest, tenant))
+}
+
+/// The path below whichever SCIM base path `path` is under.
+fn scim_rest<'p>(gw: &Gateway, path: &'p str) -> Option<&'p str> {
+    gw.settings.base_paths.iter().find_map(|base| strip_base(path, base))
+}
+
+/// The host the request was sent to (the URI's authority, else `Host`), lowercase, without port or final dot.
+fn host_name(req: &Request<Incoming>) -> Option<String> {
+    let authority = match req.uri().authority() {
+        Some(a) => a.host().to_owned(),
+        None => {
+            let host = req.headers().get(HOST)?.to_str().ok()?;
+            host.parse::<http::uri::Authority>().ok()?.host().to_owned()
+        }
+    };
+    Some(authority.trim_end_matches('.').to_ascii_lowercase())
 }
 
 /// Match the endpoint and run its operation.
@@ -331,7 +367,12 @@ fn base_url(gw: &Gateway, req: &Request<Incoming>) -> String {
         Some("http") => "http",
         _ => s.scheme,
     };
-    format!("{scheme}://{authority}{}", s.base_path)
+    let base = s
+        .base_paths
+        .iter()
+        .find(|b| strip_base(req.uri().path(), b).is_some())
+        .unwrap_or(&s.base_path);
+    format!("{scheme}://{authority}{base}")
 }
 
 fn render(reply: Reply) -> Response<Full<Bytes>> {

@@ -46,6 +46,8 @@ pub struct Tenant {
     pub id: TenantId,
     /// Digests of the bearer tokens that authenticate as this tenant.
     pub tokens: Vec<TokenHash>,
+    /// Host names this tenant is served on, lowercase, without port; empty for any unbound host.
+    pub hosts: Vec<String>,
     /// This tenant's own request limiter.
     pub rate_limit: RateLimit,
     /// The product API and the credentials to call it.

@@ -225,3 +225,28 @@ fn preview_shows_both_directions_offline() {
     assert!(!ok);
     assert!(out.contains("urn:ietf:params:scim:schemas:core:2.0:Group"), "{out}");
 }
+
+#[test]
+fn check_shows_the_reverse_proxy_mode_and_host_bound_tenants() {
+    let (ok, out) = check(TENANT);
+    assert!(ok && out.contains("SCIM under /scim/v2; other paths: 404"), "{out}");
+    let config = TENANT
+        .replace(
+            "plaintext = true",
+            "plaintext = true\nbase_path = [\"/scim/v2\", \"/api/scim\"]\n\
+             passthrough = { origin = \"http://product.internal:8080\", host = \"origin\" }",
+        )
+        .replace(
+            "mapping = \"classic\"",
+            "mapping = \"classic\"\nhosts = [\"acme.product.example\"]",
+        );
+    let (ok, out) = check(&config);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("SCIM under /scim/v2, /api/scim; every other path passed through to http://product.internal:8080"),
+        "{out}"
+    );
+    assert!(out.contains("tenant acme on acme.product.example:"), "{out}");
+    let (ok, out) = check(&config.replace("host = \"origin\"", "host = \"client\""));
+    assert!(!ok && out.contains("server.passthrough.host"), "{out}");
+}

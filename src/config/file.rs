@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod mapping;
+mod passthrough;
 
 pub use mapping::*;
+pub use passthrough::*;
 
 /// The whole file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -77,13 +79,18 @@ pub struct ServerFile {
     /// Serve plain HTTP. Only for a deployment behind a TLS-terminating proxy; logged as a warning.
     #[serde(default)]
     pub plaintext: bool,
-    /// Path under which the SCIM endpoints live.
+    /// Path under which the SCIM endpoints live, or a list of them (the first is the one `meta.location` uses
+    /// when a request came in under none of them).
     #[serde(default = "default_base_path")]
-    pub base_path: String,
+    pub base_path: BasePaths,
     /// The externally visible SCIM base URL (`https://scim.example.com/scim/v2`), used for `meta.location`.
     /// When unset, it is built from the request's `Host` and the listener's scheme.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// Reverse-proxy mode: the product's own origin, to which every request outside the SCIM base paths is
+    /// passed through. Without it, those requests get a SCIM 404.
+    #[serde(default)]
+    pub passthrough: Option<PassthroughFile>,
     /// Build `meta.location` from `X-Forwarded-Proto` and `X-Forwarded-Host` when `public_url` is unset. Only for a
     /// listener that a trusted reverse proxy alone can reach: the client could otherwise choose the URLs.
     #[serde(default)]
@@ -172,6 +179,10 @@ pub struct TenantFile {
     /// Request rate allowed for this tenant.
     #[serde(default)]
     pub rate_limit: RateLimitFile,
+    /// Host names this tenant is served on (`acme.product.example`); its tokens are refused on any other host,
+    /// and other tenants' tokens on these. Empty: any host no tenant is bound to.
+    #[serde(default)]
+    pub hosts: Vec<String>,
     /// Name of the mapping under `[mappings]`.
     pub mapping: String,
     /// The product API this tenant's requests go to.
@@ -243,6 +254,7 @@ impl Default for ServerFile {
             plaintext: false,
             base_path: default_base_path(),
             public_url: None,
+            passthrough: None,
             trust_forwarded_headers: false,
         }
     }
@@ -290,8 +302,8 @@ fn default_admin_listen() -> String {
 fn default_listen() -> String {
     "0.0.0.0:8443".into()
 }
-fn default_base_path() -> String {
-    "/scim/v2".into()
+fn default_base_path() -> BasePaths {
+    BasePaths::One("/scim/v2".into())
 }
 fn default_max_body() -> u64 {
     1024 * 1024

@@ -1,11 +1,12 @@
 //! Validation: config file structs → the runtime ([`Runtime`]). Every failure names its key.
 
-use super::file::{ConfigFile, TenantFile};
+use super::file::{ConfigFile, PassthroughFile, TenantFile};
 use super::{ConfigError, secret};
 use crate::auth::TokenHash;
 use crate::gateway::{Gateway, Settings};
 use crate::mapping::{self, Mapping};
 use crate::metrics::Metrics;
+use crate::proxy::{self, ForwardedStyle, HostMode, Passthrough};
 use crate::ratelimit::RateLimit;
 use crate::scim::filter::Limits;
 use crate::server::tls;
@@ -69,13 +70,7 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
             .map_err(|m| ConfigError::invalid("server.tls", m))?,
         ),
     };
-    let base_path = s.base_path.trim_end_matches('/').to_owned();
-    if !base_path.starts_with('/') || base_path.contains(['?', '#', ' ', '%']) {
-        return Err(ConfigError::invalid(
-            "server.base_path",
-            "must be a path starting with '/', like /scim/v2",
-        ));
-    }
+    let base_paths = base_paths(s.base_path.as_slice())?;
     let public_url = match &s.public_url {
         None => None,
         Some(u) if (u.starts_with("https://") || u.starts_with("http://")) && u.parse::<http::Uri>().is_ok() => {
@@ -125,7 +120,8 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
         return Err(ConfigError::invalid("limits.max_header_bytes", "must be at least 8192"));
     }
     let settings = Settings {
-        base_path,
+        base_path: base_paths[0].clone(),
+        base_paths,
         public_url,
         scheme: if tls.is_some() { "https" } else { "http" },
         trust_forwarded_headers: s.trust_forwarded_headers,
@@ -156,6 +152,10 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
     }
     let cache = (l.cache_entries, Duration::from_secs(l.cache_ttl_s));
     let tenants = tenants(&file.tenants, &mappings, &metrics, cache)?;
+    let passthrough = match &s.passthrough {
+        Some(p) => Some(passthrough(p, settings.scheme, s.trust_forwarded_headers)?),
+        None => None,
+    };
     let admin = match file.admin.enabled {
         false => None,
         true => Some(file.admin.listen.parse::<SocketAddr>().map_err(|_| {
@@ -169,8 +169,98 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
         listen,
         tls,
         admin,
-        gateway: Gateway::new(settings, tenants, metrics),
+        gateway: Gateway::new(settings, tenants, metrics).with_passthrough(passthrough),
     })
+}
+
+/// `server.base_path`: one path or several, each starting with `/`, without a trailing slash.
+fn base_paths(written: &[String]) -> Result<Vec<String>, ConfigError> {
+    if written.is_empty() {
+        return Err(ConfigError::invalid(
+            "server.base_path",
+            "at least one path is required",
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, path) in written.iter().enumerate() {
+        let key = if written.len() == 1 && i == 0 {
+            "server.base_path".to_owned()
+        } else {
+            format!("server.base_path[{i}]")
+        };
+        let path = path.trim_end_matches('/').to_owned();
+        if !path.starts_with('/') || path.contains(['?', '#', ' ', '%']) {
+            return Err(ConfigError::invalid(
+                key,
+                "must be a path starting with '/', like /scim/v2",
+            ));
+        }
+        if out.contains(&path) {
+            return Err(ConfigError::invalid(key, format!("{path} is listed twice")));
+        }
+        out.push(path);
+    }
+    Ok(out)
+}
+
+/// `[server.passthrough]` → the pass-through to the product's origin.
+fn passthrough(
+    p: &PassthroughFile,
+    listener_scheme: &'static str,
+    trust_forwarded_headers: bool,
+) -> Result<Passthrough, ConfigError> {
+    let at = |k: &str| format!("server.passthrough.{k}");
+    if p.timeout_ms == 0 {
+        return Err(ConfigError::invalid(at("timeout_ms"), "must be greater than 0"));
+    }
+    let options = proxy::Options {
+        host: HostMode::parse(&p.host).map_err(|m| ConfigError::invalid(at("host"), m))?,
+        forwarded: ForwardedStyle::parse(&p.forwarded).map_err(|m| ConfigError::invalid(at("forwarded"), m))?,
+        trust_forwarded: p.trust_forwarded.unwrap_or(trust_forwarded_headers),
+        via: p.via,
+        timeout: Duration::from_millis(p.timeout_ms),
+    };
+    let ca = match &p.ca {
+        None => None,
+        Some(path) => {
+            Some(std::fs::read(path).map_err(|e| ConfigError::invalid(at("ca"), format!("cannot read {path}: {e}")))?)
+        }
+    };
+    let tls = upstream::tls_config(ca.as_deref()).map_err(|m| ConfigError::invalid(at("ca"), m))?;
+    Passthrough::new(&p.origin, options, tls, listener_scheme).map_err(|m| ConfigError::invalid(at("origin"), m))
+}
+
+/// `tenants[i].hosts`: host names, lowercase, without port; none bound to two tenants.
+fn hosts_of(
+    written: &[String],
+    at: &dyn Fn(&str) -> String,
+    taken: &mut HashSet<String>,
+) -> Result<Vec<String>, ConfigError> {
+    let mut out = Vec::new();
+    for (j, host) in written.iter().enumerate() {
+        let key = at(&format!("hosts[{j}]"));
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let valid = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            && host.split('.').all(|label| !label.is_empty() && label.len() <= 63);
+        if !valid {
+            return Err(ConfigError::invalid(
+                key,
+                "expected a host name like acme.product.example, without port",
+            ));
+        }
+        if !taken.insert(host.clone()) {
+            return Err(ConfigError::invalid(
+                key,
+                format!("{host} is already bound to a tenant"),
+            ));
+        }
+        out.push(host);
+    }
+    Ok(out)
 }
 
 fn tenants(
@@ -181,6 +271,7 @@ fn tenants(
 ) -> Result<Vec<Arc<Tenant>>, ConfigError> {
     let mut ids = HashSet::new();
     let mut digests = HashSet::new();
+    let mut hosts = HashSet::new();
     let mut out = Vec::new();
     for (i, t) in files.iter().enumerate() {
         let at = |k: &str| format!("tenants[{i}].{k}");
@@ -216,9 +307,11 @@ fn tenants(
             )
         })?;
         let upstream = upstream_of(t, &at)?.with_metrics(metrics.clone(), id.as_str());
+        let hosts = hosts_of(&t.hosts, &at, &mut hosts)?;
         out.push(Arc::new(Tenant {
             id,
             tokens,
+            hosts,
             rate_limit: RateLimit::new(per_second, burst),
             upstream,
             mapping,

@@ -26,6 +26,8 @@ pub struct TenantSpec {
     pub mapping: &'static str,
     /// Extra keys of the tenant's `upstream` table, e.g. `timeout_ms = 300`.
     pub upstream_extra: &'static str,
+    /// Host names the tenant is bound to.
+    pub hosts: &'static [&'static str],
 }
 
 impl TenantSpec {
@@ -38,6 +40,7 @@ impl TenantSpec {
             shape: Shape::Classic,
             mapping: "classic",
             upstream_extra: "",
+            hosts: &[],
         }
     }
 
@@ -130,7 +133,7 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
         std::fs::write(&key_file, &key).expect("key file");
         let token = scimgate::auth::new_token();
         text.push_str(&format!(
-            "[[tenants]]\nid = {id:?}\ntokens = [{digest:?}]\nmapping = {mapping:?}\n\
+            "[[tenants]]\nid = {id:?}\ntokens = [{digest:?}]\nmapping = {mapping:?}\nhosts = {hosts:?}\n\
              rate_limit = {{ per_second = {ps}, burst = {burst} }}\n\
              upstream = {{ base_url = {base:?}, auth = {auth}{extra} }}\n\n",
             extra = if spec.upstream_extra.is_empty() {
@@ -139,6 +142,7 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
                 format!(", {}", spec.upstream_extra)
             },
             id = spec.id,
+            hosts = spec.hosts,
             mapping = spec.mapping,
             auth = auth_for(spec.shape, &format!("file:{}", key_file.display())),
             digest = scimgate::auth::TokenHash::of(&token).to_config(),

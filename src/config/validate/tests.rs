@@ -137,3 +137,75 @@ fn mapping_mistakes_name_their_keys() {
     );
     assert!(err.starts_with("mappings.classic.users.on_conflict"), "{err}");
 }
+
+#[test]
+fn base_paths_and_passthrough_are_validated_by_key() {
+    let base = config(&tenant("a", &digest("t")));
+    let with = |server: &str| base.replace("plaintext = true\n", &format!("plaintext = true\n{server}\n"));
+    let rt = validate(&from_toml(&with("base_path = [\"/scim/v2/\", \"/api/scim\"]")).unwrap()).unwrap();
+    assert_eq!(rt.gateway.settings.base_paths, ["/scim/v2", "/api/scim"]);
+    assert_eq!(rt.gateway.settings.base_path, "/scim/v2");
+    assert!(rt.gateway.passthrough.is_none());
+    for (server, key) in [
+        ("base_path = []", "server.base_path"),
+        ("base_path = \"scim\"", "server.base_path"),
+        ("base_path = [\"/a\", \"/a/\"]", "server.base_path[1]"),
+        ("passthrough = { origin = \"ftp://x\" }", "server.passthrough.origin"),
+        (
+            "passthrough = { origin = \"http://x/app\" }",
+            "server.passthrough.origin",
+        ),
+        (
+            "passthrough = { origin = \"http://x\", host = \"client\" }",
+            "server.passthrough.host",
+        ),
+        (
+            "passthrough = { origin = \"http://x\", forwarded = \"all\" }",
+            "server.passthrough.forwarded",
+        ),
+        (
+            "passthrough = { origin = \"http://x\", timeout_ms = 0 }",
+            "server.passthrough.timeout_ms",
+        ),
+        (
+            "passthrough = { origin = \"http://x\", ca = \"/nonexistent\" }",
+            "server.passthrough.ca",
+        ),
+    ] {
+        let err = error_of(&with(server));
+        assert!(err.starts_with(key), "{server}: {err}");
+    }
+    let passthrough = |server: &str| {
+        let rt = validate(&from_toml(&with(server)).unwrap()).unwrap();
+        rt.gateway.passthrough.expect("a pass-through").options().clone()
+    };
+    let options = passthrough("passthrough = { origin = \"https://product.internal:8443\" }");
+    assert!(!options.trust_forwarded && !options.via);
+    assert_eq!(options.timeout, Duration::from_secs(30));
+    // Whether a trusted proxy stands in front is one fact: the pass-through follows the server's setting.
+    let options = passthrough("trust_forwarded_headers = true\npassthrough = { origin = \"http://p\" }");
+    assert!(options.trust_forwarded);
+    let options =
+        passthrough("trust_forwarded_headers = true\npassthrough = { origin = \"http://p\", trust_forwarded = false }");
+    assert!(!options.trust_forwarded);
+}
+
+#[test]
+fn tenant_hosts_are_host_names_bound_once() {
+    let bound = |id: &str, token: &str, hosts: &str| {
+        tenant(id, &digest(token)).replace("mapping = ", &format!("hosts = {hosts}\nmapping = "))
+    };
+    let rt = validate(&from_toml(&config(&bound("a", "t1", "[\"Acme.Example.\"]"))).unwrap()).unwrap();
+    assert_eq!(rt.gateway.tenants[0].hosts, ["acme.example"]);
+    for hosts in ["[\"acme.example:8443\"]", "[\"\"]", "[\"a..b\"]", "[\"acme example\"]"] {
+        let err = error_of(&config(&bound("a", "t1", hosts)));
+        assert!(err.starts_with("tenants[0].hosts[0]"), "{hosts}: {err}");
+    }
+    let two = format!(
+        "{}{}",
+        bound("a", "t1", "[\"acme.example\"]"),
+        bound("b", "t2", "[\"b.example\", \"ACME.example\"]")
+    );
+    let err = error_of(&config(&two));
+    assert!(err.starts_with("tenants[1].hosts[1]"), "{err}");
+}

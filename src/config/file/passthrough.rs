@@ -1,0 +1,62 @@
+//! The reverse-proxy keys of `[server]`: `base_path` (one or several) and `[server.passthrough]`.
+
+use serde::{Deserialize, Serialize};
+
+/// `base_path = "/scim/v2"` or `base_path = ["/scim/v2", "/scim"]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BasePaths {
+    /// One base path.
+    One(String),
+    /// Several base paths.
+    Many(Vec<String>),
+}
+
+impl BasePaths {
+    /// The paths as written, in order.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            BasePaths::One(p) => std::slice::from_ref(p),
+            BasePaths::Many(ps) => ps,
+        }
+    }
+}
+
+/// `[server.passthrough]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassthroughFile {
+    /// `http://host:port` or `https://host:port` of the product; no path, no query.
+    pub origin: String,
+    /// `keep`: the product sees the client's `Host`; `origin`: the product sees the origin's authority.
+    #[serde(default = "default_passthrough_host")]
+    pub host: String,
+    /// Which forwarding headers the gateway adds: `both`, `x-forwarded`, `forwarded` (RFC 7239) or `none`.
+    #[serde(default = "default_forwarded")]
+    pub forwarded: String,
+    /// Keep and append to the forwarding headers a client sent (only when another trusted proxy stands in
+    /// front of the gateway); when unset, follows `server.trust_forwarded_headers`; by default they are removed.
+    #[serde(default)]
+    pub trust_forwarded: Option<bool>,
+    /// Add `Via` (RFC 9110 §7.6.3) to requests and responses.
+    #[serde(default)]
+    pub via: bool,
+    /// Time the product may stay silent before its response headers, in milliseconds (504 after it): counted
+    /// from the last request body it took, so a long upload is not cut short. Response bodies and upgraded
+    /// connections are streamed without a deadline.
+    #[serde(default = "default_passthrough_timeout")]
+    pub timeout_ms: u64,
+    /// Extra PEM CA bundle trusted for the origin's TLS certificate (besides the system roots).
+    #[serde(default)]
+    pub ca: Option<String>,
+}
+
+fn default_passthrough_host() -> String {
+    "keep".into()
+}
+fn default_forwarded() -> String {
+    "both".into()
+}
+fn default_passthrough_timeout() -> u64 {
+    30_000
+}

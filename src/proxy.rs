@@ -1,0 +1,284 @@
+//! Reverse-proxy mode: a request outside the SCIM base paths is passed through to the product's own origin,
+//! as an RFC 9110 §7.6 intermediary passes it. The router hands such a request here before authentication,
+//! rate limits or body reads; nothing here touches tenants, mappings or caches.
+//!
+//! What reaches the product: the method, path and query byte for byte; the end-to-end header fields; `Host`
+//! kept or rewritten; forwarding fields and `Via` added (see [`headers`]); the body streamed frame by frame
+//! with hyper's back-pressure, never buffered. The answer comes back the same way. A `101 Switching Protocols`
+//! (WebSocket) turns both connections into one byte tunnel (see [`upgrade`]). Whatever HTTP version the client
+//! spoke, the product is spoken to in HTTP/1.1.
+//!
+//! Failures are plain HTTP errors, not SCIM bodies: these are not SCIM endpoints. Request smuggling is left no
+//! opening: hyper refuses obs-fold, bare CR, conflicting `Content-Length`s and a `Transfer-Encoding` that does
+//! not end in `chunked` with 400; with both `Transfer-Encoding` and `Content-Length` it frames by the former
+//! and closes the connection after the answer (RFC 9112 §6.3); and the product always gets a message framed
+//! anew from the body hyper decoded, never the client's framing fields.
+
+mod body;
+mod headers;
+mod upgrade;
+
+use crate::auth::Authenticator;
+use crate::gateway::Body;
+use bytes::Bytes;
+use http::header::{CONNECTION, CONTENT_TYPE, HeaderValue, UPGRADE};
+use http::uri::{Authority, Scheme};
+use http::{Method, Request, Response, StatusCode, Uri, Version};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+pub use headers::{ForwardedStyle, HostMode};
+
+/// How pass-through requests are rewritten and bounded.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// What `Host` the product sees.
+    pub host: HostMode,
+    /// Which forwarding fields are added.
+    pub forwarded: ForwardedStyle,
+    /// Keep and append to the forwarding fields the client sent, instead of removing them.
+    pub trust_forwarded: bool,
+    /// Add `Via` to requests and responses.
+    pub via: bool,
+    /// Time the product may stay silent before its response headers: neither taking request body nor
+    /// answering.
+    pub timeout: Duration,
+}
+
+/// The product's origin and the client that talks to it. It carries no product credentials: the product
+/// authenticates pass-through requests itself.
+pub struct Passthrough {
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, body::Watched<Incoming>>,
+    scheme: Scheme,
+    authority: Authority,
+    options: Options,
+    /// `https` or `http`: the listener's scheme, for `X-Forwarded-Proto` and `Forwarded: proto=`.
+    listener_scheme: &'static str,
+}
+
+impl std::fmt::Debug for Passthrough {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Passthrough")
+            .field("origin", &self.origin())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A pass-through request that got no usable answer from the product.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// Connecting to the product, or reading its answer's head, failed.
+    #[error("the product could not be reached")]
+    Unreachable(#[source] hyper_util::client::legacy::Error),
+    /// The product stayed silent too long: neither taking request body nor answering.
+    #[error("the product did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The product answered 101 to a request that asked for no protocol switch.
+    #[error("the product switched protocols unasked")]
+    UnexpectedUpgrade,
+    /// `CONNECT` would make the gateway a forward proxy.
+    #[error("CONNECT is not served")]
+    Connect,
+    /// A request target that has no origin-form (`OPTIONS *`).
+    #[error("the request target cannot be passed through")]
+    BadTarget,
+}
+
+impl ProxyError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ProxyError::Unreachable(_) | ProxyError::UnexpectedUpgrade => StatusCode::BAD_GATEWAY,
+            ProxyError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            ProxyError::Connect => StatusCode::NOT_IMPLEMENTED,
+            ProxyError::BadTarget => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// The one place a pass-through failure becomes a response: a plain-text HTTP error.
+fn render(e: &ProxyError) -> Response<Body> {
+    let status = e.status();
+    let text = format!("{} {}: {e}\n", status.as_str(), status.canonical_reason().unwrap_or(""));
+    let mut response = Response::new(
+        Full::new(Bytes::from(text))
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}
+
+impl Passthrough {
+    /// A pass-through to `origin` (`http[s]://host[:port]`, no path); `listener_scheme` is the gateway's own.
+    pub fn new(
+        origin: &str,
+        options: Options,
+        tls: rustls::ClientConfig,
+        listener_scheme: &'static str,
+    ) -> Result<Self, String> {
+        let uri: Uri = origin.parse().map_err(|e| format!("not a URL: {e}"))?;
+        let scheme = match uri.scheme_str() {
+            Some("http") => Scheme::HTTP,
+            Some("https") => Scheme::HTTPS,
+            _ => return Err("expected an http:// or https:// URL".into()),
+        };
+        let authority = uri.authority().cloned().ok_or("the URL has no host")?;
+        if authority.as_str().contains('@') {
+            return Err("the URL must not carry user information".into());
+        }
+        if uri.path_and_query().is_some_and(|pq| pq.as_str() != "/") {
+            return Err("expected an origin without path or query, like https://product.internal:8443".into());
+        }
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(options.timeout));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(connector);
+        Ok(Passthrough {
+            client,
+            scheme,
+            authority,
+            options,
+            listener_scheme,
+        })
+    }
+
+    /// The product's origin, for logs and `scimgate check` (it carries no credential).
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
+    }
+
+    /// How requests are rewritten and bounded.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Pass one request through and answer with the product's response (or a plain HTTP error).
+    pub async fn forward(&self, req: Request<Incoming>, peer: SocketAddr, auth: &Authenticator) -> Response<Body> {
+        let started = Instant::now();
+        let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+        let response = match self.exchange(req, peer, auth).await {
+            Ok(response) => response,
+            Err(e) => {
+                let cause = std::error::Error::source(&e).map(ToString::to_string);
+                tracing::warn!(%peer, error = %e, cause = cause.as_deref().unwrap_or("-"), "pass-through failed");
+                render(&e)
+            }
+        };
+        tracing::info!(
+            %peer,
+            %method,
+            path = %path,
+            status = response.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            "pass-through"
+        );
+        response
+    }
+
+    async fn exchange(
+        &self,
+        mut req: Request<Incoming>,
+        peer: SocketAddr,
+        auth: &Authenticator,
+    ) -> Result<Response<Body>, ProxyError> {
+        if req.method() == Method::CONNECT {
+            return Err(ProxyError::Connect);
+        }
+        let target = self.target(req.uri())?;
+        let protocol = upgrade::requested(&req);
+        let client_upgrade = protocol.is_some().then(|| hyper::upgrade::on(&mut req));
+        let (parts, body) = req.into_parts();
+        let context = headers::Context {
+            client_authority: headers::client_authority(&parts.uri, &parts.headers),
+            origin_authority: &self.authority,
+            peer: peer.ip(),
+            proto: self.listener_scheme,
+            version: parts.version,
+            scim_token: auth.carries_scim_token(&parts.headers),
+        };
+        let activity = body::Activity::new();
+        let mut out = Request::new(body::Watched::new(body, activity.clone()));
+        *out.method_mut() = parts.method;
+        *out.uri_mut() = target;
+        // The product is spoken to in HTTP/1.1 whatever the client spoke; `headers::outbound` does what
+        // RFC 9113 §8.2.3 asks of an HTTP/2 → HTTP/1.1 hop.
+        *out.version_mut() = Version::HTTP_11;
+        *out.headers_mut() = headers::outbound(parts.headers, &context, &self.options);
+        if let Some(protocol) = protocol {
+            // RFC 9110 §7.8: the upgrade is hop-by-hop, so it is asked anew on the product connection.
+            out.headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("upgrade"));
+            out.headers_mut().insert(UPGRADE, protocol);
+        }
+        let exchange = self.client.request(out);
+        tokio::pin!(exchange);
+        let response = loop {
+            let deadline = activity.last() + self.options.timeout;
+            tokio::select! {
+                response = &mut exchange => break response.map_err(ProxyError::Unreachable)?,
+                () = tokio::time::sleep_until(deadline.into()) => {
+                    if activity.last() + self.options.timeout <= Instant::now() {
+                        return Err(ProxyError::Timeout(self.options.timeout));
+                    }
+                }
+            }
+        };
+        self.respond(response, client_upgrade)
+    }
+
+    /// The origin joined with the request's path and query, exactly as received.
+    fn target(&self, uri: &Uri) -> Result<Uri, ProxyError> {
+        let path_and_query = uri
+            .path_and_query()
+            .filter(|pq| pq.as_str().starts_with('/'))
+            .cloned()
+            .ok_or(ProxyError::BadTarget)?;
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(path_and_query)
+            .build()
+            .map_err(|_| ProxyError::BadTarget)
+    }
+
+    fn respond(
+        &self,
+        mut response: Response<Incoming>,
+        client_upgrade: Option<hyper::upgrade::OnUpgrade>,
+    ) -> Result<Response<Body>, ProxyError> {
+        let product_upgrade =
+            (response.status() == StatusCode::SWITCHING_PROTOCOLS).then(|| hyper::upgrade::on(&mut response));
+        let (mut parts, body) = response.into_parts();
+        let switched_to = parts.headers.get(UPGRADE).cloned();
+        headers::inbound(&mut parts.headers, parts.version, &self.options);
+        if let Some(product) = product_upgrade {
+            let client = client_upgrade.ok_or(ProxyError::UnexpectedUpgrade)?;
+            parts.headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+            if let Some(protocol) = switched_to {
+                parts.headers.insert(UPGRADE, protocol);
+            }
+            tokio::spawn(upgrade::tunnel(client, product));
+        }
+        Ok(Response::from_parts(parts, body.map_err(Into::into).boxed_unsync()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,286 @@
+//! Header fields on the way through (RFC 9110 §7.6): hop-by-hop fields removed both ways, `Host` kept or
+//! rewritten, the forwarding fields (`X-Forwarded-For/-Proto/-Host`, RFC 7239 `Forwarded`) and `Via` added, and
+//! a SCIM bearer token never passed on.
+
+use super::Options;
+use http::header::{
+    AUTHORIZATION, CONNECTION, CONTENT_LENGTH, COOKIE, FORWARDED, HOST, HeaderMap, HeaderName, HeaderValue,
+    TRANSFER_ENCODING, VIA,
+};
+use http::uri::Authority;
+use http::{Uri, Version};
+use std::net::IpAddr;
+
+/// What `Host` the product sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostMode {
+    /// The client's own (`acme.product.example`): the product serves its virtual hosts as if reached directly.
+    Keep,
+    /// The origin's authority, for a product that only answers to its internal name.
+    Origin,
+}
+
+/// Which forwarding fields the gateway adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForwardedStyle {
+    /// `X-Forwarded-For/-Proto/-Host` and `Forwarded`.
+    Both,
+    /// `X-Forwarded-For/-Proto/-Host` only.
+    XForwarded,
+    /// `Forwarded` (RFC 7239) only.
+    Forwarded,
+    /// None.
+    None,
+}
+
+impl HostMode {
+    /// `keep` or `origin`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "keep" => Ok(HostMode::Keep),
+            "origin" => Ok(HostMode::Origin),
+            _ => Err(format!("{text:?}: expected \"keep\" or \"origin\"")),
+        }
+    }
+}
+
+impl ForwardedStyle {
+    /// `both`, `x-forwarded`, `forwarded` or `none`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "both" => Ok(ForwardedStyle::Both),
+            "x-forwarded" => Ok(ForwardedStyle::XForwarded),
+            "forwarded" => Ok(ForwardedStyle::Forwarded),
+            "none" => Ok(ForwardedStyle::None),
+            _ => Err(format!(
+                "{text:?}: expected \"both\", \"x-forwarded\", \"forwarded\" or \"none\""
+            )),
+        }
+    }
+}
+
+/// Fields that are hop-by-hop whatever `Connection` says (RFC 9110 §7.6.1, RFC 9112 §§6.1, 7.4, 9.6), besides
+/// every `Proxy-*` field.
+const HOP_BY_HOP: [&str; 7] = [
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "http2-settings",
+];
+
+/// Forwarding fields a client could forge to make the product believe in another address, scheme or host.
+const FORWARDING: [&str; 7] = [
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-forwarded-port",
+    "x-forwarded-prefix",
+    "x-real-ip",
+    "forwarded",
+];
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+
+/// What the rewriting of one request needs to know.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// The authority the client addressed (absolute-form target or `:authority`, else `Host`).
+    pub client_authority: Option<HeaderValue>,
+    /// The product origin's authority.
+    pub origin_authority: &'a Authority,
+    /// The client's address.
+    pub peer: IpAddr,
+    /// The scheme the client used to reach the gateway.
+    pub proto: &'static str,
+    /// The HTTP version the client spoke.
+    pub version: Version,
+    /// The request carries a SCIM bearer token in `Authorization`.
+    pub scim_token: bool,
+}
+
+/// The authority a request was addressed to. RFC 9112 §3.2.2: an absolute-form target's authority overrides
+/// `Host`; HTTP/2 carries it as `:authority` (RFC 9113 §8.3.1), which hyper puts in the URI.
+pub fn client_authority(uri: &Uri, headers: &HeaderMap) -> Option<HeaderValue> {
+    match uri.authority() {
+        Some(authority) => HeaderValue::from_str(authority.as_str()).ok(),
+        None => headers.get(HOST).cloned(),
+    }
+}
+
+/// Remove the hop-by-hop fields. RFC 9110 §7.6.1: "a proxy or gateway MUST parse a received Connection header
+/// field before a message is forwarded and, for each connection-option in this field, remove any header or
+/// trailer field(s) from the message with the same name as the connection-option, and then remove the
+/// Connection header field itself".
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|option| HeaderName::from_bytes(option.trim().as_bytes()).ok())
+        .collect();
+    // RFC 9112 §6.3: with Transfer-Encoding present, Content-Length is not what frames the message; the
+    // message that leaves is framed anew, so neither goes on.
+    if headers.contains_key(TRANSFER_ENCODING) {
+        headers.remove(CONTENT_LENGTH);
+    }
+    for name in named {
+        headers.remove(name);
+    }
+    for name in HOP_BY_HOP {
+        headers.remove(name);
+    }
+    let proxy: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| name.as_str().starts_with("proxy-"))
+        .cloned()
+        .collect();
+    for name in proxy {
+        headers.remove(name);
+    }
+}
+
+/// The header fields of the request to the product.
+pub fn outbound(mut headers: HeaderMap, cx: &Context<'_>, options: &Options) -> HeaderMap {
+    strip_hop_by_hop(&mut headers);
+    if cx.scim_token {
+        // A SCIM bearer token is the gateway's credential, never the product's.
+        headers.remove(AUTHORIZATION);
+    }
+    if cx.version == Version::HTTP_2 {
+        join_cookies(&mut headers);
+    }
+    let host = match options.host {
+        HostMode::Keep => cx.client_authority.clone(),
+        HostMode::Origin => None,
+    };
+    let host = host.or_else(|| HeaderValue::from_str(cx.origin_authority.as_str()).ok());
+    if let Some(host) = host {
+        headers.insert(HOST, host);
+    }
+    forwarding(&mut headers, cx, options);
+    if options.via {
+        append_via(&mut headers, cx.version);
+    }
+    headers
+}
+
+/// The header fields of the response to the client.
+pub fn inbound(headers: &mut HeaderMap, version: Version, options: &Options) {
+    strip_hop_by_hop(headers);
+    if options.via {
+        append_via(headers, version);
+    }
+}
+
+/// RFC 9113 §8.2.3: an HTTP/2 client may split `Cookie` into several fields; "if there are multiple Cookie
+/// header fields after decompression, these MUST be concatenated into a single octet string using the two-octet
+/// delimiter of 0x3b, 0x20 (the ASCII string "; ") before being passed into a non-HTTP/2 context".
+fn join_cookies(headers: &mut HeaderMap) {
+    if headers.get_all(COOKIE).iter().count() < 2 {
+        return;
+    }
+    let joined = headers
+        .get_all(COOKIE)
+        .iter()
+        .map(HeaderValue::as_bytes)
+        .collect::<Vec<_>>()
+        .join(&b"; "[..]);
+    if let Ok(value) = HeaderValue::from_bytes(&joined) {
+        headers.insert(COOKIE, value);
+    }
+}
+
+/// Add the forwarding fields; without `trust_forwarded`, first drop any the client sent.
+fn forwarding(headers: &mut HeaderMap, cx: &Context<'_>, options: &Options) {
+    let trusted = options.trust_forwarded;
+    let prior_for = trusted.then(|| joined(headers, &X_FORWARDED_FOR)).flatten();
+    let prior_forwarded = trusted.then(|| joined(headers, &FORWARDED)).flatten();
+    if !trusted {
+        for name in FORWARDING {
+            headers.remove(name);
+        }
+    }
+    let peer = match cx.peer {
+        IpAddr::V6(v6) => v6.to_canonical(),
+        v4 => v4,
+    };
+    let host = cx
+        .client_authority
+        .as_ref()
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| is_authority(h));
+    let style = options.forwarded;
+    if matches!(style, ForwardedStyle::Both | ForwardedStyle::XForwarded) {
+        let chain = match prior_for {
+            Some(prior) => format!("{prior}, {peer}"),
+            None => peer.to_string(),
+        };
+        insert(headers, X_FORWARDED_FOR, &chain);
+        if !(trusted && headers.contains_key(&X_FORWARDED_PROTO)) {
+            insert(headers, X_FORWARDED_PROTO, cx.proto);
+        }
+        if let Some(host) = host
+            && !(trusted && headers.contains_key(&X_FORWARDED_HOST))
+        {
+            insert(headers, X_FORWARDED_HOST, host);
+        }
+    }
+    if matches!(style, ForwardedStyle::Both | ForwardedStyle::Forwarded) {
+        // RFC 7239 §6: an IPv6 node is bracketed and quoted; a host with a port is not a token, so it is quoted.
+        let node = match peer {
+            IpAddr::V6(v6) => format!("\"[{v6}]\""),
+            v4 => v4.to_string(),
+        };
+        let mut element = format!("for={node};proto={}", cx.proto);
+        if let Some(host) = host {
+            element.push_str(&format!(";host=\"{host}\""));
+        }
+        let value = match prior_forwarded {
+            Some(prior) => format!("{prior}, {element}"),
+            None => element,
+        };
+        insert(headers, FORWARDED, &value);
+    }
+}
+
+/// RFC 9110 §7.6.3: `Via: 1.1 scimgate`, appended to what earlier intermediaries wrote.
+fn append_via(headers: &mut HeaderMap, version: Version) {
+    let received = match version {
+        Version::HTTP_09 => "0.9",
+        Version::HTTP_10 => "1.0",
+        Version::HTTP_2 => "2",
+        Version::HTTP_3 => "3",
+        _ => "1.1",
+    };
+    let value = match joined(headers, &VIA) {
+        Some(prior) => format!("{prior}, {received} scimgate"),
+        None => format!("{received} scimgate"),
+    };
+    insert(headers, VIA, &value);
+}
+
+/// Every value of a list field, joined with ", " (RFC 9110 §5.3), if there is any.
+fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
+    let values: Vec<&str> = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
+fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}
+
+/// A host that can stand in a quoted string and a header unchanged: the characters of an RFC 3986 authority.
+fn is_authority(host: &str) -> bool {
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~:[]!$&'()*+,;=%".contains(&b))
+}

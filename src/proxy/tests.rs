@@ -1,0 +1,187 @@
+use super::headers::{self, Context};
+use super::*;
+use http::header::{AUTHORIZATION, COOKIE, FORWARDED, HOST, HeaderMap, VIA};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+fn options() -> Options {
+    Options {
+        host: HostMode::Keep,
+        forwarded: ForwardedStyle::Both,
+        trust_forwarded: false,
+        via: false,
+        timeout: Duration::from_secs(1),
+    }
+}
+
+fn map(pairs: &[(&str, &str)]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in pairs {
+        headers.append(
+            http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_str(value).unwrap(),
+        );
+    }
+    headers
+}
+
+fn context(origin: &Authority) -> Context<'_> {
+    Context {
+        client_authority: Some(HeaderValue::from_static("acme.example:8443")),
+        origin_authority: origin,
+        peer: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)),
+        proto: "https",
+        version: Version::HTTP_11,
+        scim_token: false,
+    }
+}
+
+#[test]
+fn hop_by_hop_fields_and_the_ones_connection_names_are_removed() {
+    let mut h = map(&[
+        ("connection", "keep-alive, X-Secret-Hop"),
+        ("connection", "close"),
+        ("x-secret-hop", "1"),
+        ("keep-alive", "timeout=5"),
+        ("te", "trailers"),
+        ("trailer", "x-checksum"),
+        ("transfer-encoding", "chunked"),
+        ("content-length", "12"),
+        ("upgrade", "h2c"),
+        ("proxy-authorization", "Basic eA=="),
+        ("proxy-connection", "keep-alive"),
+        ("http2-settings", "AAA"),
+        ("x-end-to-end", "kept"),
+        ("accept", "text/html"),
+    ]);
+    headers::strip_hop_by_hop(&mut h);
+    let left: Vec<&str> = h.keys().map(|k| k.as_str()).collect();
+    assert_eq!(left, ["x-end-to-end", "accept"]);
+}
+
+#[test]
+fn content_length_alone_is_kept() {
+    let mut h = map(&[("content-length", "12")]);
+    headers::strip_hop_by_hop(&mut h);
+    assert_eq!(h["content-length"], "12");
+}
+
+#[test]
+fn forged_forwarding_fields_are_replaced_unless_trusted() {
+    let origin: Authority = "product.internal:8080".parse().unwrap();
+    let sent = map(&[
+        ("x-forwarded-for", "203.0.113.66"),
+        ("x-forwarded-proto", "http"),
+        ("x-forwarded-host", "evil.example"),
+        ("x-real-ip", "203.0.113.66"),
+        ("forwarded", "for=203.0.113.66"),
+        ("host", "acme.example:8443"),
+    ]);
+    let h = headers::outbound(sent.clone(), &context(&origin), &options());
+    assert_eq!(h["x-forwarded-for"], "192.0.2.7");
+    assert_eq!(h["x-forwarded-proto"], "https");
+    assert_eq!(h["x-forwarded-host"], "acme.example:8443");
+    assert_eq!(h[FORWARDED], "for=192.0.2.7;proto=https;host=\"acme.example:8443\"");
+    assert!(!h.contains_key("x-real-ip"));
+    assert_eq!(h[HOST], "acme.example:8443");
+
+    let trusted = Options {
+        trust_forwarded: true,
+        ..options()
+    };
+    let h = headers::outbound(sent, &context(&origin), &trusted);
+    assert_eq!(h["x-forwarded-for"], "203.0.113.66, 192.0.2.7");
+    assert_eq!(h["x-forwarded-proto"], "http");
+    assert_eq!(h["x-forwarded-host"], "evil.example");
+    assert_eq!(
+        h[FORWARDED],
+        "for=203.0.113.66, for=192.0.2.7;proto=https;host=\"acme.example:8443\""
+    );
+}
+
+#[test]
+fn styles_choose_the_fields_and_ipv6_nodes_are_quoted() {
+    let origin: Authority = "product.internal".parse().unwrap();
+    let mut cx = context(&origin);
+    cx.peer = IpAddr::V6(Ipv6Addr::LOCALHOST);
+    let only_forwarded = Options {
+        forwarded: ForwardedStyle::Forwarded,
+        ..options()
+    };
+    let h = headers::outbound(HeaderMap::new(), &cx, &only_forwarded);
+    assert_eq!(h[FORWARDED], "for=\"[::1]\";proto=https;host=\"acme.example:8443\"");
+    assert!(!h.contains_key("x-forwarded-for"));
+    let none = Options {
+        forwarded: ForwardedStyle::None,
+        ..options()
+    };
+    let h = headers::outbound(map(&[("x-forwarded-for", "203.0.113.66")]), &cx, &none);
+    assert!(!h.contains_key("x-forwarded-for") && !h.contains_key(FORWARDED));
+    // An IPv4 client on a dual-stack listener is written as IPv4.
+    cx.peer = IpAddr::V6(Ipv4Addr::new(192, 0, 2, 9).to_ipv6_mapped());
+    let h = headers::outbound(HeaderMap::new(), &cx, &options());
+    assert_eq!(h["x-forwarded-for"], "192.0.2.9");
+}
+
+#[test]
+fn host_is_kept_or_rewritten_and_scim_tokens_never_go_on() {
+    let origin: Authority = "product.internal:8080".parse().unwrap();
+    let mut cx = context(&origin);
+    cx.scim_token = true;
+    let rewrite = Options {
+        host: HostMode::Origin,
+        ..options()
+    };
+    let h = headers::outbound(map(&[("authorization", "Bearer scimgate_x")]), &cx, &rewrite);
+    assert_eq!(h[HOST], "product.internal:8080");
+    assert!(!h.contains_key(AUTHORIZATION));
+    cx.scim_token = false;
+    let h = headers::outbound(map(&[("authorization", "Bearer product")]), &cx, &options());
+    assert_eq!(h[AUTHORIZATION], "Bearer product");
+}
+
+#[test]
+fn http2_cookies_are_joined_and_via_names_the_received_version() {
+    let origin: Authority = "product.internal".parse().unwrap();
+    let mut cx = context(&origin);
+    cx.version = Version::HTTP_2;
+    let via = Options { via: true, ..options() };
+    let h = headers::outbound(
+        map(&[("cookie", "a=1"), ("cookie", "b=2"), ("via", "1.1 edge")]),
+        &cx,
+        &via,
+    );
+    assert_eq!(h.get_all(COOKIE).iter().collect::<Vec<_>>(), ["a=1; b=2"]);
+    assert_eq!(h[VIA], "1.1 edge, 2 scimgate");
+    let mut back = map(&[("connection", "close"), ("content-type", "text/html")]);
+    headers::inbound(&mut back, Version::HTTP_11, &via);
+    assert_eq!(back[VIA], "1.1 scimgate");
+    assert!(!back.contains_key("connection"));
+}
+
+#[test]
+fn the_target_keeps_path_and_query_byte_for_byte() {
+    let tls = crate::upstream::tls_config(None).unwrap();
+    let p = Passthrough::new("http://product.internal:8080", options(), tls, "https").unwrap();
+    let raw = "/a/%2F..%2f/b;x=1/%7e?q=%20a+b&&r=%zz";
+    let target = p.target(&raw.parse().unwrap()).unwrap();
+    assert_eq!(target.to_string(), format!("http://product.internal:8080{raw}"));
+    assert!(p.target(&"*".parse().unwrap()).is_err());
+}
+
+#[test]
+fn origins_are_checked() {
+    let tls = || crate::upstream::tls_config(None).unwrap();
+    for bad in ["ftp://x", "http://x/app", "http://x/?q", "https://u:p@x", "x"] {
+        assert!(Passthrough::new(bad, options(), tls(), "https").is_err(), "{bad}");
+    }
+    assert!(Passthrough::new("https://x:8443/", options(), tls(), "https").is_ok());
+}
+
+#[test]
+fn failures_are_plain_http_errors() {
+    let r = render(&ProxyError::Timeout(Duration::from_millis(5)));
+    assert_eq!(r.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(r.headers()[CONTENT_TYPE], "text/plain; charset=utf-8");
+    assert_eq!(render(&ProxyError::Connect).status(), StatusCode::NOT_IMPLEMENTED);
+    assert_eq!(render(&ProxyError::UnexpectedUpgrade).status(), StatusCode::BAD_GATEWAY);
+}
