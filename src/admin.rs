@@ -3,6 +3,7 @@
 //! that frequent checks do not load the product), and `/metrics` (Prometheus text).
 
 use crate::gateway::Gateway;
+use crate::server::Live;
 use bytes::Bytes;
 use http::{Method, Response, StatusCode};
 use http_body_util::Full;
@@ -19,7 +20,7 @@ const PROBE_TTL: Duration = Duration::from_secs(5);
 
 /// What the admin endpoints read.
 pub struct Admin {
-    gateway: Arc<Gateway>,
+    live: Arc<Live>,
     probes: Mutex<Option<(Instant, bool, serde_json::Value)>>,
     probe_ttl: Duration,
 }
@@ -27,8 +28,13 @@ pub struct Admin {
 impl Admin {
     /// The admin view of `gateway`.
     pub fn new(gateway: Arc<Gateway>) -> Self {
+        Self::live(Arc::new(Live::new(gateway, None)))
+    }
+
+    /// The admin view of whatever `live` serves, following reloads.
+    pub fn live(live: Arc<Live>) -> Self {
         Admin {
-            gateway,
+            live,
             probes: Mutex::new(None),
             probe_ttl: PROBE_TTL,
         }
@@ -57,14 +63,15 @@ impl Admin {
                 )
             }
             (&Method::GET, "/metrics") => {
-                for t in &self.gateway.tenants {
+                let gateway = self.live.gateway();
+                for t in &gateway.tenants {
                     let stats = t.cache.stats();
-                    self.gateway.metrics.cache(t.id.as_str(), stats.hits, stats.misses);
+                    gateway.metrics.cache(t.id.as_str(), stats.hits, stats.misses);
                 }
                 text(
                     StatusCode::OK,
                     "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                    self.gateway.metrics.encode(),
+                    gateway.metrics.encode(),
                 )
             }
             (_, "/healthz" | "/readyz" | "/metrics") => {
@@ -84,7 +91,7 @@ impl Admin {
         }
         let mut detail = serde_json::Map::new();
         let mut ready = true;
-        for t in &self.gateway.tenants {
+        for t in &self.live.gateway().tenants {
             let up = t.upstream.probe().await;
             ready &= up;
             detail.insert(

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
+use std::time::SystemTime;
 use subtle::ConstantTimeEq;
 
 /// SHA-256 of a bearer token; the token itself is never stored or logged.
@@ -66,6 +67,9 @@ pub enum AuthError {
     /// No tenant has this token.
     #[error("the bearer token is not valid")]
     Unknown,
+    /// The token's `not_after` time has passed.
+    #[error("the bearer token has expired; ask the operator for a new one")]
+    Expired,
     /// The token's tenant is not served on the host the request was sent to.
     #[error("the bearer token is not valid on this host")]
     WrongHost,
@@ -80,7 +84,7 @@ impl From<AuthError> for scim::Error {
 /// Maps token digests to tenants.
 #[derive(Debug, Default)]
 pub struct Authenticator {
-    entries: Vec<(TokenHash, Arc<Tenant>)>,
+    entries: Vec<(TokenHash, Option<SystemTime>, Arc<Tenant>)>,
     /// Every host some tenant is bound to.
     bound_hosts: HashSet<String>,
 }
@@ -90,7 +94,7 @@ impl Authenticator {
     pub fn new(tenants: &[Arc<Tenant>]) -> Self {
         let entries = tenants
             .iter()
-            .flat_map(|t| t.tokens.iter().map(|h| (h.clone(), t.clone())))
+            .flat_map(|t| t.tokens.iter().map(|(h, not_after)| (h.clone(), *not_after, t.clone())))
             .collect();
         let bound_hosts = tenants.iter().flat_map(|t| t.hosts.iter().cloned()).collect();
         Authenticator { entries, bound_hosts }
@@ -107,12 +111,16 @@ impl Authenticator {
         let presented = TokenHash::of(token.trim());
         // Compare against every digest, without stopping at a match, so timing says nothing about position.
         let mut found = None;
-        for (hash, tenant) in &self.entries {
+        for (hash, not_after, tenant) in &self.entries {
             if hash.ct_eq(&presented) {
-                found = Some(tenant.clone());
+                found = Some((*not_after, tenant.clone()));
             }
         }
-        found.ok_or(AuthError::Unknown)
+        match found {
+            None => Err(AuthError::Unknown),
+            Some((Some(end), _)) if SystemTime::now() > end => Err(AuthError::Expired),
+            Some((_, tenant)) => Ok(tenant),
+        }
     }
 
     /// Whether `tenant` may be used on `host` (lowercase, without port): a tenant bound to hosts only on those,
@@ -138,7 +146,7 @@ impl Authenticator {
                 && self
                     .entries
                     .iter()
-                    .fold(false, |hit, (hash, _)| hit | hash.ct_eq(&presented))
+                    .fold(false, |hit, (hash, _, _)| hit | hash.ct_eq(&presented))
         })
     }
 }

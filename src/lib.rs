@@ -19,6 +19,7 @@ pub mod ops;
 pub mod preview;
 pub mod proxy;
 pub mod ratelimit;
+pub mod reload;
 pub mod router;
 pub mod sample;
 pub mod scim;

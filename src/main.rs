@@ -200,17 +200,20 @@ fn serve(paths: &[PathBuf]) -> anyhow::Result<()> {
             "serving plain HTTP (server.plaintext = true): bearer tokens cross the network unencrypted unless a TLS proxy is in front"
         );
     }
+    let paths = config_paths(paths)?.to_vec();
     tokio_runtime()?.block_on(async {
         let listener = server::bind(gateway.listen).await?;
         tracing::info!(addr = %listener.local_addr()?, tenants = gateway.gateway.tenants.len(), "serving SCIM");
-        let shared = Arc::new(gateway.gateway);
+        let metrics = gateway.gateway.metrics.clone();
+        let live = Arc::new(server::Live::new(Arc::new(gateway.gateway), gateway.tls));
         if let Some(addr) = gateway.admin {
             let admin = server::bind(addr).await?;
             tracing::info!(addr = %admin.local_addr()?, "serving health and metrics");
-            let state = Arc::new(scimgate::admin::Admin::new(shared.clone()));
+            let state = Arc::new(scimgate::admin::Admin::live(live.clone()));
             tokio::spawn(scimgate::admin::serve(admin, state, std::future::pending()));
         }
-        server::serve(listener, gateway.tls, shared, demo::shutdown_signal()).await;
+        tokio::spawn(scimgate::reload::run(paths, live.clone(), metrics, gateway.listen));
+        server::serve_live(listener, live, demo::shutdown_signal()).await;
         Ok(())
     })
 }

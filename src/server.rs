@@ -1,7 +1,10 @@
 //! The listener: TCP accept, TLS (rustls via tokio-rustls), HTTP/1.1 and HTTP/2 through hyper-util's auto
 //! builder, header-read and handshake timeouts, and graceful shutdown that lets in-flight requests finish.
 
+pub mod live;
 pub mod tls;
+
+pub use live::Live;
 
 use crate::gateway::Gateway;
 use hyper::service::service_fn;
@@ -27,10 +30,17 @@ pub async fn serve(
     gateway: Arc<Gateway>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let acceptor = tls.map(TlsAcceptor::from);
+    serve_live(listener, Arc::new(Live::new(gateway, tls)), shutdown).await;
+}
+
+/// Serve whatever `live` holds, picking up reloads: each connection uses the TLS config current when it arrives,
+/// each request the gateway current when it arrives. Listener limits (header sizes, connection slots) are read
+/// once, at start.
+pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    let limits = &gateway.settings;
+    let first = live.gateway();
+    let limits = &first.settings;
     builder
         .http1()
         .timer(TokioTimer::new())
@@ -67,14 +77,14 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let gateway = gateway.clone();
+        let live = live.clone();
         let builder = builder.clone();
-        let acceptor = acceptor.clone();
+        let acceptor = live.tls().map(TlsAcceptor::from);
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let _slot = slot;
             let service = service_fn(move |req| {
-                let gateway = gateway.clone();
+                let gateway = live.gateway();
                 async move { Ok::<_, std::convert::Infallible>(gateway.handle(req, peer).await) }
             });
             let result = match acceptor {

@@ -44,8 +44,8 @@ impl fmt::Display for TenantId {
 pub struct Tenant {
     /// Name for logs and metrics.
     pub id: TenantId,
-    /// Digests of the bearer tokens that authenticate as this tenant.
-    pub tokens: Vec<TokenHash>,
+    /// The bearer tokens that authenticate as this tenant, by digest, each with the time it stops working.
+    pub tokens: Vec<(TokenHash, Option<std::time::SystemTime>)>,
     /// Host names this tenant is served on, lowercase, without port; empty for any unbound host.
     pub hosts: Vec<String>,
     /// This tenant's own request limiter.

@@ -173,9 +173,10 @@ pub struct LimitsFile {
 pub struct TenantFile {
     /// Short name used in logs and metrics.
     pub id: String,
-    /// Bearer token digests, `sha256:<64 hex>` (from `scimgate token new`).
+    /// Bearer token digests, `sha256:<64 hex>` (from `scimgate token new`), or
+    /// `{ digest = "sha256:…", not_after = "2027-01-31T00:00:00Z" }` for a token that stops working at that time.
     #[serde(default)]
-    pub tokens: Vec<String>,
+    pub tokens: Vec<TokenFile>,
     /// Request rate allowed for this tenant.
     #[serde(default)]
     pub rate_limit: RateLimitFile,
@@ -187,6 +188,21 @@ pub struct TenantFile {
     pub mapping: String,
     /// The product API this tenant's requests go to.
     pub upstream: UpstreamFile,
+}
+
+/// One entry of a tenant's `tokens`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TokenFile {
+    /// `"sha256:<64 hex>"`.
+    Digest(String),
+    /// `{ digest, not_after }`.
+    Dated {
+        /// `sha256:<64 hex>`.
+        digest: String,
+        /// RFC 3339 time after which the token is refused.
+        not_after: String,
+    },
 }
 
 /// `rate_limit = { per_second, burst }`.

@@ -3,6 +3,7 @@
 use super::file::{ConfigFile, PassthroughFile, TenantFile};
 use super::{ConfigError, secret};
 use crate::auth::TokenHash;
+use crate::config::file::TokenFile;
 use crate::gateway::{Gateway, Settings};
 use crate::mapping::{self, Mapping};
 use crate::metrics::Metrics;
@@ -286,7 +287,21 @@ fn tenants(
             ));
         }
         let mut tokens = Vec::new();
-        for (j, text) in t.tokens.iter().enumerate() {
+        for (j, entry) in t.tokens.iter().enumerate() {
+            let (text, not_after) = match entry {
+                TokenFile::Digest(d) => (d, None),
+                TokenFile::Dated { digest, not_after } => {
+                    let at_time =
+                        time::OffsetDateTime::parse(not_after, &time::format_description::well_known::Rfc3339)
+                            .map_err(|_| {
+                                ConfigError::invalid(
+                                    at(&format!("tokens[{j}].not_after")),
+                                    format!("{not_after:?} is not an RFC 3339 time like 2027-01-31T00:00:00Z"),
+                                )
+                            })?;
+                    (digest, Some(std::time::SystemTime::from(at_time)))
+                }
+            };
             let hash = TokenHash::parse(text).map_err(|m| ConfigError::invalid(at(&format!("tokens[{j}]")), m))?;
             if !digests.insert(hash.to_config()) {
                 return Err(ConfigError::invalid(
@@ -294,7 +309,7 @@ fn tenants(
                     "this token is already used by a tenant",
                 ));
             }
-            tokens.push(hash);
+            tokens.push((hash, not_after));
         }
         let per_second = NonZeroU32::new(t.rate_limit.per_second)
             .ok_or_else(|| ConfigError::invalid(at("rate_limit.per_second"), "must be at least 1"))?;
