@@ -52,6 +52,8 @@ pub struct Settings {
     pub max_headers: usize,
     /// Connections served at once.
     pub max_connections: usize,
+    /// Time in-flight requests get after shutdown begins.
+    pub drain_timeout: Duration,
     /// Failed authentications a client address may make before it is refused.
     pub auth_failure_limit: u32,
     /// Quiet time after which an address's failures are forgotten.

@@ -20,8 +20,6 @@ use tokio_rustls::TlsAcceptor;
 
 /// Time a client has to complete the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time in-flight requests get to finish after shutdown begins.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Serve `gateway` on `listener` until `shutdown` resolves, then drain open connections.
 pub async fn serve(
@@ -107,7 +105,8 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
         });
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+    let drain = live.gateway().settings.drain_timeout;
+    if tokio::time::timeout(drain, graceful.shutdown()).await.is_err() {
         tracing::warn!("connections still open after the drain period; closing them");
     }
 }

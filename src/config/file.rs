@@ -83,6 +83,9 @@ pub struct ServerFile {
     /// when a request came in under none of them).
     #[serde(default = "default_base_path")]
     pub base_path: BasePaths,
+    /// Seconds in-flight requests get to finish after SIGTERM before their connections are closed.
+    #[serde(default = "default_drain")]
+    pub drain_timeout_s: u64,
     /// The externally visible SCIM base URL (`https://scim.example.com/scim/v2`), used for `meta.location`.
     /// When unset, it is built from the request's `Host` and the listener's scheme.
     #[serde(default)]
@@ -272,6 +275,7 @@ impl Default for ServerFile {
             public_url: None,
             passthrough: None,
             trust_forwarded_headers: false,
+            drain_timeout_s: default_drain(),
         }
     }
 }
@@ -309,6 +313,9 @@ impl Default for RateLimitFile {
     }
 }
 
+fn default_drain() -> u64 {
+    30
+}
 fn default_true() -> bool {
     true
 }

@@ -141,6 +141,7 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
         max_header_bytes: l.max_header_bytes,
         max_headers: l.max_headers,
         max_connections: l.max_connections,
+        drain_timeout: Duration::from_secs(s.drain_timeout_s),
         auth_failure_limit: l.auth_failure_limit,
         auth_failure_window: Duration::from_secs(l.auth_failure_window_s),
     };
