@@ -417,18 +417,6 @@ fn direct_member_ops(ops: &[Operation]) -> Result<Option<Direct>, Error> {
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let (api, _) = api(ctx)?;
     let pid = resolve(ctx, &api, id).await?;
-    objects::check_if_match(ctx, &api, GROUP, &pid).await?;
-    if api.delete(&pid).await? {
-        audit::record(
-            ctx.tenant.id.as_str(),
-            GROUP.name,
-            Action::Delete,
-            pid.as_str(),
-            None,
-            "ok",
-        );
-        Ok(Reply::no_content())
-    } else {
-        Err(not_found(GROUP, id))
-    }
+    objects::delete(ctx, &api, GROUP, &pid).await?;
+    Ok(Reply::no_content())
 }

@@ -43,6 +43,24 @@ pub fn projection(query: Option<&str>) -> Result<Projection, Error> {
     Ok(Projection::parse(attributes.as_deref(), excluded.as_deref())?)
 }
 
+/// `DELETE` of one resource: `If-Match` checked, the product object deleted, the change audited; 404 when it
+/// is gone.
+pub async fn delete(ctx: &Context<'_>, api: &Api<'_>, kind: Kind, pid: &ProductId) -> Result<(), Error> {
+    check_if_match(ctx, api, kind, pid).await?;
+    if !api.delete(pid).await? {
+        return Err(not_found(kind, pid.as_str()));
+    }
+    crate::audit::record(
+        ctx.tenant.id.as_str(),
+        kind.name,
+        crate::audit::Action::Delete,
+        pid.as_str(),
+        None,
+        "ok",
+    );
+    Ok(())
+}
+
 /// Read one object, 404 when it is gone.
 pub async fn fetch(api: &Api<'_>, kind: Kind, pid: &ProductId) -> Result<Value, Error> {
     api.get(pid).await?.ok_or_else(|| not_found(kind, pid.as_str()))

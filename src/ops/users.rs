@@ -359,21 +359,9 @@ async fn forget(ctx: &Context<'_>, api: &Api<'_>, object: &Value) {
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let api = api(ctx);
     let pid = resolve(ctx, &api, id).await?;
-    objects::check_if_match(ctx, &api, USER, &pid).await?;
-    if api.delete(&pid).await? {
-        ctx.tenant.cache.evict(&Key::MemberKey(pid.as_str().to_owned())).await;
-        audit::record(
-            ctx.tenant.id.as_str(),
-            USER.name,
-            Action::Delete,
-            pid.as_str(),
-            None,
-            "ok",
-        );
-        Ok(Reply::no_content())
-    } else {
-        Err(not_found(USER, id))
-    }
+    objects::delete(ctx, &api, USER, &pid).await?;
+    ctx.tenant.cache.evict(&Key::MemberKey(pid.as_str().to_owned())).await;
+    Ok(Reply::no_content())
 }
 
 /// `active` of a SCIM resource, reading Entra's `"True"`/`"False"` strings as booleans.
