@@ -5,12 +5,15 @@
 //! the hop, through the gateway), so that the figures that matter are ratios measured on the same noisy machine
 //! within seconds of each other. Then, against a second product that answers after an artificial delay and whose
 //! calls are counted, it measures product calls per SCIM operation and an Entra-style initial cycle; last, it fills
-//! the gateway's id cache with a million mappings and reads the gateway's resident memory. Every load is bounded in
+//! the gateway's id cache with a million mappings and reads the gateway's resident memory. The pass-through
+//! scenarios (`passthrough.rs`) run the gateway in reverse-proxy mode against a second hop in front of a static
+//! origin. Every load is bounded in
 //! time and in count; the processes are killed when the harness ends. `docs/PERFORMANCE.md` explains the figures.
 
 mod cycle;
 mod hop;
 mod load;
+mod passthrough;
 mod procs;
 mod report;
 mod scenarios;
@@ -58,6 +61,9 @@ pub struct Args {
     /// Id mappings to cache before reading the gateway's memory (two per user: userName and externalId); 0 skips.
     #[arg(long, default_value_t = 1_000_000)]
     pub cache_mappings: u64,
+    /// MiB of the pass-through download, per column.
+    #[arg(long, default_value_t = 512)]
+    pub download_mib: u64,
     /// Run only the load scenarios whose name contains this text, and nothing else (for profiling one path).
     #[arg(long)]
     pub only: Option<String>,
@@ -79,6 +85,11 @@ enum Mode {
         #[arg(long)]
         key: PathBuf,
     },
+    /// Run the static origin of the pass-through scenarios only (the harness starts itself this way).
+    Origin {
+        #[arg(long)]
+        listen: SocketAddr,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -91,6 +102,7 @@ fn main() -> anyhow::Result<()> {
             cert,
             key,
         }) => runtime.block_on(hop::serve(listen, upstream, &cert, &key)),
+        Some(Mode::Origin { listen }) => runtime.block_on(passthrough::serve_origin(listen)),
         None => runtime.block_on(report::run(args)),
     }
 }

@@ -110,6 +110,11 @@ impl Proc {
         (kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
     }
 
+    /// Reset the peak resident memory (`VmHWM`) to the current one: proc(5), `clear_refs` value 5.
+    pub fn reset_peak_rss(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5");
+    }
+
     /// The watched-line count once it has stopped moving (the reader may lag the process by a little).
     pub async fn settled_count(&self) -> u64 {
         let mut last = self.watched.load(Ordering::Relaxed);

@@ -4,6 +4,7 @@
 use crate::Args;
 use crate::cycle::{self, Scim};
 use crate::load::{self, Load, MakeRequest, Target};
+use crate::passthrough;
 use crate::procs::Proc;
 use crate::scenarios::{Column, Scenario, World};
 use crate::setup::{self, Running};
@@ -11,14 +12,19 @@ use std::time::Duration;
 
 /// One scenario in one column.
 #[derive(Debug, Default, Clone)]
-struct Row {
-    rps: f64,
-    p50: f64,
-    p99: f64,
+pub struct Row {
+    /// Successful requests per second.
+    pub rps: f64,
+    /// Median latency, ms.
+    pub p50: f64,
+    /// 99th percentile latency, ms.
+    pub p99: f64,
     /// CPU µs per request of the hop or the gateway (none for the direct column).
-    server_us: Option<f64>,
-    product_us: f64,
-    errors: u64,
+    pub server_us: Option<f64>,
+    /// CPU µs per request of the product (or the origin).
+    pub product_us: f64,
+    /// Failed requests.
+    pub errors: u64,
 }
 
 const LONG: Duration = Duration::from_secs(600);
@@ -78,6 +84,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut get_rows = Vec::new();
     let only = args.only.as_deref();
+    let pass_only = only.is_some_and(|o| passthrough::LABEL.contains(o));
     for scenario in Scenario::ALL
         .into_iter()
         .filter(|s| only.is_none_or(|o| s.label().contains(o)))
@@ -92,6 +99,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     if only.is_some() {
+        if pass_only {
+            let pass = passthrough::run(&args, &world, &tls).await?;
+            println!("\n## Targets\n");
+            println!("| target | measured | met |");
+            println!("|---|---|---|");
+            pass.targets();
+        }
         return Ok(());
     }
 
@@ -108,6 +122,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let label = format!("GET /Users/{{id}} at {} × {} req/s", args.rate_connections, args.rate);
     print_rows(&label, &fixed_rows);
     let (_, peak_after_load) = world.gateway.rss_mib();
+    // After the peak above is read: the download resets the gateway's peak to measure its own.
+    let pass = passthrough::run(&args, &world, &tls).await?;
 
     println!(
         "\n## Product calls per SCIM operation (slow product, {} ms per call)\n",
@@ -205,6 +221,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         format!("{idle_rss:.1} MiB (peak after the load scenarios {peak_after_load:.1} MiB)"),
         idle_rss <= 20.0,
     );
+    pass.targets();
     if let Some((mappings, rss, per_entry)) = cache {
         target(
             &format!("RSS with {mappings} cached id mappings ≤ 250 MiB"),
@@ -229,7 +246,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn target(what: &str, measured: String, met: bool) {
+/// A row of the targets table.
+pub fn target(what: &str, measured: String, met: bool) {
     println!("| {what} | {measured} | {} |", if met { "yes" } else { "**no**" });
 }
 
@@ -243,7 +261,7 @@ fn checked(what: &str, out: load::Outcome) -> anyhow::Result<load::Outcome> {
     Ok(out)
 }
 
-/// Warm up for a quarter of the time, then run `load` and read the processes' CPU time around it.
+/// [`measure_on`] the column's server in front of the fast product.
 async fn measure(
     world: &Running,
     target: &Target,
@@ -256,16 +274,32 @@ async fn measure(
         Column::Hop => Some(&world.hop),
         Column::Gateway => Some(&world.gateway),
     };
+    let row = measure_on(server, &world.product, target, make, load).await;
+    if let Ok(Row { errors: 1.., .. }) = &row {
+        eprintln!("  ({} column)", column.label());
+    }
+    row
+}
+
+/// Warm up for a quarter of the time, then run `load` and read the CPU time of `server` (the hop or the gateway,
+/// none for the direct column) and `product` around it.
+pub async fn measure_on(
+    server: Option<&Proc>,
+    product: &Proc,
+    target: &Target,
+    make: MakeRequest,
+    load: Load,
+) -> anyhow::Result<Row> {
     let warm = Load {
         duration: load.duration / 4,
         ..load
     };
     load::run(target, warm, make.clone()).await?;
-    let (server0, product0) = (server.map(Proc::cpu), world.product.cpu());
+    let (server0, product0) = (server.map(Proc::cpu), product.cpu());
     let out = load::run(target, load, make).await?;
-    let (server1, product1) = (server.map(Proc::cpu), world.product.cpu());
+    let (server1, product1) = (server.map(Proc::cpu), product.cpu());
     if let Some(e) = &out.first_error {
-        eprintln!("  {}: {} errors, first: {e}", column.label(), out.errors);
+        eprintln!("  {} errors, first: {e}", out.errors);
     }
     let served = (out.ok + out.errors).max(1) as f64;
     let us = |a: Duration, b: Duration| (b - a).as_secs_f64() * 1e6 / served;
@@ -279,7 +313,8 @@ async fn measure(
     })
 }
 
-fn print_rows(label: &str, rows: &[Row]) {
+/// Print one scenario's rows, with ratios to the hop (the second row).
+pub fn print_rows(label: &str, rows: &[Row]) {
     let hop = &rows[1];
     for (column, r) in Column::ALL.into_iter().zip(rows) {
         let cpu = r.server_us.map_or("–".to_owned(), |us| format!("{us:.1}"));

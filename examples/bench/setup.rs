@@ -1,5 +1,7 @@
 //! Bringing the world up: the release binary, certificates and tokens, two sample products (a fast one for the
-//! load scenarios, a slow counted one for calls and the cycle), the gateway with its config, and the minimal hop.
+//! load scenarios, a slow counted one for calls and the cycle), the static origin of the pass-through scenarios,
+//! the gateway with its config (reverse-proxy mode to that origin), and a minimal hop in front of each of the fast
+//! product and the origin.
 
 use crate::Args;
 use crate::procs::{self, Proc};
@@ -20,6 +22,10 @@ pub struct Running {
     pub gateway: Proc,
     /// The minimal hop, in front of the fast product.
     pub hop: Proc,
+    /// The static origin the gateway passes requests outside its SCIM base path to.
+    pub origin: Proc,
+    /// A second minimal hop, in front of the origin.
+    pub origin_hop: Proc,
     /// The products' API key.
     pub api_key: String,
     /// Token of tenant `bench` (fast product, batch membership mapping).
@@ -116,10 +122,16 @@ pub async fn start(args: &Args, binary: &Path) -> anyhow::Result<Running> {
         )
     };
     let addr = procs::free_addr()?;
+    let origin_args = ["origin".to_owned(), "--listen".to_owned(), addr.to_string()];
+    let origin = procs::spawn("origin", &std::env::current_exe()?, &origin_args, &[], addr, None).await?;
+    let addr = procs::free_addr()?;
+    // Reverse-proxy mode with its defaults (Host kept, forwarding fields added, no Via).
     let config = format!(
-        "[server]\nlisten = \"{addr}\"\ntls = {{ cert = {:?}, key = {:?} }}\n\n[limits]\ncache_entries = {}\n\n{}{}{}{}{}\n{}",
+        "[server]\nlisten = \"{addr}\"\ntls = {{ cert = {:?}, key = {:?} }}\n\n\
+         [server.passthrough]\norigin = \"http://{}\"\n\n[limits]\ncache_entries = {}\n\n{}{}{}{}{}\n{}",
         certs.cert.display().to_string(),
         certs.key.display().to_string(),
+        origin.addr,
         args.cache_mappings.max(100_000) + 100_000,
         tenant("bench", &tokens[0], "batch", &product),
         tenant("cycle", &tokens[1], "classic", &slow),
@@ -150,12 +162,27 @@ pub async fn start(args: &Args, binary: &Path) -> anyhow::Result<Running> {
         certs.key.display().to_string(),
     ];
     let hop = procs::spawn("hop", &std::env::current_exe()?, &hop_args, &[], addr, None).await?;
+    let addr = procs::free_addr()?;
+    let mut origin_hop_args = hop_args.clone();
+    origin_hop_args[2] = addr.to_string();
+    origin_hop_args[4] = origin.addr.to_string();
+    let origin_hop = procs::spawn(
+        "origin hop",
+        &std::env::current_exe()?,
+        &origin_hop_args,
+        &[],
+        addr,
+        None,
+    )
+    .await?;
     let [bench_token, cycle_token, calls_token, cache_token] = tokens;
     Ok(Running {
         product,
         slow,
         gateway,
         hop,
+        origin,
+        origin_hop,
         api_key,
         bench_token,
         cycle_token,

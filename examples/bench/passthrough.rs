@@ -1,0 +1,303 @@
+//! The pass-through scenarios: the gateway in reverse-proxy mode (`[server.passthrough]`) against a minimal hop in
+//! front of the same origin, in one run. The origin is a static HTTP/1.1 server of the harness's own (started as
+//! `bench origin`): `GET /download/{bytes}` streams that many bytes in 64 KiB frames, any other path answers a small
+//! static page. Two scenarios: small GETs of the page in a closed loop (req/s, latency and CPU per request, each as
+//! a ratio to the hop), and one large download per column (throughput, CPU per MiB, and the peak resident memory
+//! of the hop and the gateway while the body streams through).
+
+use crate::Args;
+use crate::load::{self, Load, Target};
+use crate::procs::Proc;
+use crate::report::{self, Row};
+use crate::scenarios::Column;
+use crate::setup::Running;
+use anyhow::Context as _;
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+/// The text `--only` matches to run the pass-through scenarios.
+pub const LABEL: &str = "pass-through";
+
+/// The static page: about the size of a product's small HTML or JSON answer.
+const PAGE: &[u8] = br#"<!doctype html><html><head><meta charset="utf-8"><title>Product</title></head><body><main><h1>Product</h1><p>A static answer of the product's own origin, passed through the gateway unchanged.</p></main></body></html>"#;
+
+/// Frame size of the download.
+const CHUNK: usize = 64 * 1024;
+
+/// How long one download may take before it is cut short (and its partial throughput reported).
+const DOWNLOAD_BOUND: Duration = Duration::from_secs(60);
+
+/// Serve the origin on `listen` until the process is killed.
+pub async fn serve_origin(listen: SocketAddr) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("bind {listen}"))?;
+    let chunk = Bytes::from(vec![b'x'; CHUNK]);
+    loop {
+        let (tcp, _) = listener.accept().await?;
+        tcp.set_nodelay(true)?;
+        let chunk = chunk.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| answer(req, chunk.clone()));
+            let _ = auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(tcp), service)
+                .await;
+        });
+    }
+}
+
+type OriginBody = http_body_util::Either<Full<Bytes>, Download>;
+
+async fn answer(req: Request<Incoming>, chunk: Bytes) -> Result<Response<OriginBody>, Infallible> {
+    let size = req
+        .uri()
+        .path()
+        .strip_prefix("/download/")
+        .and_then(|n| n.parse::<u64>().ok());
+    let response = match size {
+        Some(left) => Response::builder()
+            .header(http::header::CONTENT_TYPE, "application/octet-stream")
+            .body(http_body_util::Either::Right(Download { left, chunk })),
+        None => Response::builder()
+            .header(http::header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .header(http::header::CACHE_CONTROL, "max-age=60")
+            .body(http_body_util::Either::Left(Full::new(Bytes::from_static(PAGE)))),
+    };
+    Ok(response.unwrap_or_else(|_| {
+        let mut r = Response::new(http_body_util::Either::Left(Full::new(Bytes::new())));
+        *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        r
+    }))
+}
+
+/// `left` bytes in frames of one shared chunk, with an exact length (so the answer carries a `Content-Length`).
+pub struct Download {
+    left: u64,
+    chunk: Bytes,
+}
+
+impl Body for Download {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        let n = self.left.min(self.chunk.len() as u64) as usize;
+        self.left -= n as u64;
+        Poll::Ready(Some(Ok(Frame::data(self.chunk.slice(..n)))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.left == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.left)
+    }
+}
+
+/// One column's download.
+#[derive(Debug, Clone)]
+struct Downloaded {
+    bytes: u64,
+    secs: f64,
+    /// CPU µs per MiB of the hop or the gateway.
+    server_us_per_mib: Option<f64>,
+    /// Resident memory of the hop or the gateway before the download and at its peak during it, MiB.
+    rss: Option<(f64, f64)>,
+    error: Option<String>,
+}
+
+impl Downloaded {
+    fn mb_per_s(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.secs.max(1e-9)
+    }
+}
+
+/// What the pass-through scenarios measured, for the targets table.
+pub struct Measured {
+    small: Vec<Row>,
+    downloads: Vec<Downloaded>,
+    mib: u64,
+}
+
+fn servers(world: &Running) -> [Option<&Proc>; 3] {
+    [None, Some(&world.origin_hop), Some(&world.gateway)]
+}
+
+/// Run both scenarios in every column and print their tables.
+pub async fn run(args: &Args, world: &Running, tls: &tokio_rustls::TlsConnector) -> anyhow::Result<Measured> {
+    let targets = [
+        Target {
+            addr: world.origin.addr,
+            tls: None,
+        },
+        Target {
+            addr: world.origin_hop.addr,
+            tls: Some(tls.clone()),
+        },
+        Target {
+            addr: world.gateway.addr,
+            tls: Some(tls.clone()),
+        },
+    ];
+    let closed = Load {
+        connections: args.connections,
+        duration: Duration::from_secs_f64(args.seconds),
+        max_requests: args.max_requests,
+        rate: None,
+    };
+    let page: load::MakeRequest = Arc::new(|_| load::request(Method::GET, "/static/index.html", &[], None));
+    let mut small = Vec::new();
+    for (server, target) in servers(world).into_iter().zip(&targets) {
+        small.push(report::measure_on(server, &world.origin, target, page.clone(), closed).await?);
+    }
+    let label = format!("{LABEL} GET static page ({} bytes)", PAGE.len());
+    report::print_rows(&label, &small);
+
+    let mib = args.download_mib;
+    eprintln!("{LABEL}: downloading {mib} MiB per column …");
+    let mut downloads = Vec::new();
+    for (server, target) in servers(world).into_iter().zip(&targets) {
+        downloads.push(download(server, target, mib * 1024 * 1024).await?);
+    }
+    println!("\n## Pass-through download: {mib} MiB, one connection, at most {DOWNLOAD_BOUND:?} a column\n");
+    println!("| column | MiB read | MB/s | × hop | CPU µs/MiB | × hop | RSS before MiB | peak RSS MiB | error |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    let hop = &downloads[1];
+    for (column, d) in Column::ALL.into_iter().zip(&downloads) {
+        let cpu = d.server_us_per_mib.map_or("–".to_owned(), |us| format!("{us:.0}"));
+        let cpu_ratio = match (d.server_us_per_mib, hop.server_us_per_mib) {
+            (Some(a), Some(b)) => format!("{:.2}", a / b),
+            _ => "–".to_owned(),
+        };
+        let (before, peak) = d.rss.map_or(("–".to_owned(), "–".to_owned()), |(b, p)| {
+            (format!("{b:.1}"), format!("{p:.1}"))
+        });
+        println!(
+            "| {} | {} | {:.0} | {:.2} | {cpu} | {cpu_ratio} | {before} | {peak} | {} |",
+            column.label(),
+            d.bytes / (1024 * 1024),
+            d.mb_per_s(),
+            d.mb_per_s() / hop.mb_per_s(),
+            d.error.as_deref().unwrap_or("")
+        );
+    }
+    Ok(Measured { small, downloads, mib })
+}
+
+/// Download `bytes` from `target` on one fresh connection, reading frame by frame (nothing is kept), and read the
+/// server's CPU time and peak resident memory around it.
+async fn download(server: Option<&Proc>, target: &Target, bytes: u64) -> anyhow::Result<Downloaded> {
+    let mut conn = load::connect(target).await?;
+    if let Some(p) = server {
+        p.reset_peak_rss();
+    }
+    let rss_before = server.map(|p| p.rss_mib().0);
+    let cpu0 = server.map(Proc::cpu);
+    let started = Instant::now();
+    let deadline = started + DOWNLOAD_BOUND;
+    let req = load::request(Method::GET, &format!("/download/{bytes}"), &[], None);
+    let (mut read, mut error) = (0u64, None);
+    conn.ready().await?;
+    let response = conn.send_request(req).await?;
+    if response.status().is_success() {
+        let mut body = response.into_body();
+        loop {
+            match tokio::time::timeout_at(deadline.into(), body.frame()).await {
+                Ok(Some(Ok(frame))) => read += frame.data_ref().map_or(0, |d| d.len() as u64),
+                Ok(None) => break,
+                Ok(Some(Err(e))) => {
+                    error = Some(e.to_string());
+                    break;
+                }
+                Err(_) => {
+                    error = Some(format!("cut short after {DOWNLOAD_BOUND:?}"));
+                    break;
+                }
+            }
+        }
+    } else {
+        error = Some(response.status().to_string());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let cpu1 = server.map(Proc::cpu);
+    if read != bytes && error.is_none() {
+        error = Some(format!("{read} of {bytes} bytes"));
+    }
+    let mib = (read as f64 / (1024.0 * 1024.0)).max(1e-9);
+    Ok(Downloaded {
+        bytes: read,
+        secs,
+        server_us_per_mib: cpu0.zip(cpu1).map(|(a, b)| (b - a).as_secs_f64() * 1e6 / mib),
+        rss: rss_before.zip(server.map(|p| p.rss_mib().1)),
+        error,
+    })
+}
+
+impl Measured {
+    /// The pass-through rows of the targets table: pass-through costs no more than the minimal hop plus 10 %.
+    pub fn targets(&self) {
+        let (hop, gw) = (&self.small[1], &self.small[2]);
+        let rps = gw.rps / hop.rps;
+        report::target(
+            "pass-through GET: gateway req/s ≥ hop ÷ 1.10 (0.91 ×)",
+            format!("{rps:.2} ×"),
+            rps >= 1.0 / 1.1,
+        );
+        for (what, g, h) in [("p50", gw.p50, hop.p50), ("p99", gw.p99, hop.p99)] {
+            report::target(
+                &format!("pass-through GET: gateway {what} ≤ 1.10 × hop"),
+                format!("{:.2} × ({g:.3} ms vs {h:.3} ms)", g / h),
+                g / h <= 1.1,
+            );
+        }
+        let (g, h) = (gw.server_us.unwrap_or(f64::NAN), hop.server_us.unwrap_or(f64::NAN));
+        report::target(
+            "pass-through GET: gateway CPU/req ≤ 1.10 × hop",
+            format!("{:.2} × ({g:.0} µs vs {h:.0} µs)", g / h),
+            g / h <= 1.1,
+        );
+        let (hop, gw) = (&self.downloads[1], &self.downloads[2]);
+        let tput = gw.mb_per_s() / hop.mb_per_s();
+        report::target(
+            &format!("pass-through {} MiB download: gateway MB/s ≥ hop ÷ 1.10", self.mib),
+            format!("{tput:.2} × ({:.0} vs {:.0} MB/s)", gw.mb_per_s(), hop.mb_per_s()),
+            tput >= 1.0 / 1.1 && gw.error.is_none(),
+        );
+        let (g, h) = (
+            gw.server_us_per_mib.unwrap_or(f64::NAN),
+            hop.server_us_per_mib.unwrap_or(f64::NAN),
+        );
+        report::target(
+            "pass-through download: gateway CPU/MiB ≤ 1.10 × hop",
+            format!("{:.2} × ({g:.0} µs vs {h:.0} µs)", g / h),
+            g / h <= 1.1,
+        );
+        let (before, peak) = gw.rss.unwrap_or((f64::NAN, f64::NAN));
+        let (hop_before, hop_peak) = hop.rss.unwrap_or((f64::NAN, f64::NAN));
+        report::target(
+            "pass-through download: gateway RSS growth ≤ 16 MiB (bounded, not the body)",
+            format!(
+                "+{:.1} MiB (peak {peak:.1} MiB; hop +{:.1} MiB)",
+                peak - before,
+                hop_peak - hop_before
+            ),
+            peak - before <= 16.0,
+        );
+    }
+}
