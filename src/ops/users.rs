@@ -35,24 +35,52 @@ async fn render(ctx: &Context<'_>, api: &Api<'_>, object: &Value) -> Result<Rend
     Ok(rendered)
 }
 
+/// The ids of one user the cache keeps: its id, userName, externalId and (when the mapping keys membership by
+/// another field) its membership key.
+struct Ids {
+    id: String,
+    user_name: Option<String>,
+    external_id: Option<String>,
+    member_key: Option<String>,
+}
+
+impl Ids {
+    fn of(ctx: &Context<'_>, user: &Value, object: &Value) -> Option<Ids> {
+        let text = |name: &str| json::get(user, name).and_then(Value::as_str).map(str::to_owned);
+        let member_key = ctx
+            .tenant
+            .mapping
+            .groups
+            .as_ref()
+            .and_then(|g| g.members.user_key.as_ref())
+            .and_then(|pointer| super::members::key_text(pointer.get(object)));
+        Some(Ids {
+            id: text("id")?,
+            user_name: text("userName"),
+            external_id: text("externalId"),
+            member_key,
+        })
+    }
+
+    async fn remember(self, ctx: &Context<'_>) {
+        let cache = &ctx.tenant.cache;
+        if let Some(name) = self.user_name {
+            cache.put(Key::UserName(name.to_lowercase()), self.id.as_str()).await;
+        }
+        if let Some(external) = self.external_id {
+            cache.put(Key::UserExternalId(external), self.id.as_str()).await;
+        }
+        if let Some(key) = self.member_key {
+            cache.put(Key::MemberKey(self.id.clone()), key.clone()).await;
+            cache.put(Key::MemberUser(key), self.id).await;
+        }
+    }
+}
+
 /// Fill the cache from a user resource: userName, externalId, and the membership key when it is not the id.
 pub async fn remember(ctx: &Context<'_>, user: &Value, object: &Value) {
-    let cache = &ctx.tenant.cache;
-    let Some(id) = json::get(user, "id").and_then(Value::as_str) else {
-        return;
-    };
-    if let Some(name) = json::get(user, "userName").and_then(Value::as_str) {
-        cache.put(Key::UserName(name.to_lowercase()), id).await;
-    }
-    if let Some(external) = json::get(user, "externalId").and_then(Value::as_str) {
-        cache.put(Key::UserExternalId(external.to_owned()), id).await;
-    }
-    if let Some(groups) = &ctx.tenant.mapping.groups
-        && let Some(pointer) = &groups.members.user_key
-        && let Some(key) = super::members::key_text(pointer.get(object))
-    {
-        cache.put(Key::MemberKey(id.to_owned()), key.clone()).await;
-        cache.put(Key::MemberUser(key), id).await;
+    if let Some(ids) = Ids::of(ctx, user, object) {
+        ids.remember(ctx).await;
     }
 }
 
@@ -91,11 +119,14 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
         let hit = hit.iter().map(|r| q.projection.apply(r, schema)).collect();
         return Ok(Reply::ok(list::response(hit, 1, 1)));
     }
-    let rendered = std::sync::Mutex::new(Vec::new());
+    // Every user rendered (filtered out or not) teaches the cache its ids; only those few strings are kept.
+    let seen = std::sync::Mutex::new(Vec::new());
     let render_sync = |o: &Value| -> Result<Value, Error> {
         let r = objects::render(ctx, USER, &api, o)?;
-        if let Ok(mut seen) = rendered.lock() {
-            seen.push((r.json.clone(), o.clone()));
+        if let Some(ids) = Ids::of(ctx, &r.json, o)
+            && let Ok(mut seen) = seen.lock()
+        {
+            seen.push(ids);
         }
         Ok(r.json)
     };
@@ -111,9 +142,8 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
         &render_sync,
     )
     .await?;
-    let seen = rendered.into_inner().unwrap_or_default();
-    for (user, object) in seen {
-        remember(ctx, &user, &object).await;
+    for ids in seen.into_inner().unwrap_or_default() {
+        ids.remember(ctx).await;
     }
     if api.resource().deactivate == Deactivate::Delete {
         for r in resources.iter_mut().filter_map(Value::as_object_mut) {
