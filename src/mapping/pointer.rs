@@ -51,9 +51,14 @@ impl Pointer {
         &self.text
     }
 
-    /// The value at the pointer, if present.
+    /// The value at the pointer, if present: the tokens parsed once at config time are walked, objects by key and
+    /// arrays by index (RFC 6901 §4), as `serde_json::Value::pointer` would, without parsing the text per read.
     pub fn get<'v>(&self, doc: &'v Value) -> Option<&'v Value> {
-        doc.pointer(&self.text)
+        self.tokens.iter().try_fold(doc, |cur, token| match cur {
+            Value::Object(map) => map.get(token),
+            Value::Array(items) => array_index(token).and_then(|i| items.get(i)),
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => None,
+        })
     }
 
     /// Set the value, creating intermediate objects. Fails where a non-object sits on the way.
@@ -89,6 +94,14 @@ impl Pointer {
     }
 }
 
+/// An array index token (RFC 6901 §4): `0`, or digits without a leading zero.
+fn array_index(token: &str) -> Option<usize> {
+    if token.is_empty() || (token.len() > 1 && token.starts_with('0')) || !token.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    token.parse().ok()
+}
+
 fn as_object<'v>(v: &'v mut Value, ptr: &str) -> Result<&'v mut Map<String, Value>, String> {
     if v.is_null() {
         *v = Value::Object(Map::new());
@@ -111,6 +124,28 @@ mod tests {
         assert_eq!(p.get(&doc), Some(&json!(1)));
         p.remove(&mut doc);
         assert_eq!(doc, json!({"profile": {}}));
+    }
+
+    #[test]
+    fn reads_as_serde_json_does() {
+        let doc = json!({"a": [{"b": 1}, {"b": 2}], "c~d": {"e/f": 3}, "n": null, "01": 4});
+        for text in [
+            "",
+            "/a",
+            "/a/0/b",
+            "/a/1/b",
+            "/a/2/b",
+            "/a/01/b",
+            "/a/-",
+            "/c~0d/e~1f",
+            "/n",
+            "/n/x",
+            "/01",
+            "/x",
+        ] {
+            let p = Pointer::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(p.get(&doc), doc.pointer(text), "{text}");
+        }
     }
 
     #[test]
