@@ -124,13 +124,6 @@ impl Target {
         matches!(self, Target::Plain { schema: None, name: n, sub: None } if n.eq_ignore_ascii_case(name))
     }
 
-    fn container<'v>(&self, resource: &'v Value) -> Option<&'v Value> {
-        match self.schema() {
-            None => Some(resource),
-            Some(urn) => json::get(resource, urn),
-        }
-    }
-
     fn schema(&self) -> Option<&str> {
         match self {
             Target::Plain { schema, .. } | Target::Typed { schema, .. } => schema.as_deref(),
@@ -139,16 +132,24 @@ impl Target {
 
     /// The value this target names in a SCIM resource.
     pub fn read<'v>(&self, resource: &'v Value) -> Option<&'v Value> {
-        let container = self.container(resource)?;
+        self.read_in(resource.as_object()?)
+    }
+
+    /// The value this target names in the members of a SCIM resource.
+    fn read_in<'v>(&self, resource: &'v Map<String, Value>) -> Option<&'v Value> {
+        let container = match self.schema() {
+            None => resource,
+            Some(urn) => json::member(resource, urn)?.as_object()?,
+        };
         match self {
-            Target::Plain { name, sub: None, .. } => json::get(container, name),
+            Target::Plain { name, sub: None, .. } => json::member(container, name),
             Target::Plain {
                 name, sub: Some(sub), ..
-            } => json::get(json::get(container, name)?, sub),
+            } => json::get(json::member(container, name)?, sub),
             Target::Typed {
                 name, type_value, sub, ..
             } => {
-                let element = json::get(container, name)?
+                let element = json::member(container, name)?
                     .as_array()?
                     .iter()
                     .find(|e| is_type(e, type_value))?;
@@ -345,7 +346,7 @@ impl AttributeMap {
             }
         }
         for (_, target, template) in &self.templates {
-            if target.read(&Value::Object(out.clone())).is_none()
+            if target.read_in(&out).is_none()
                 && let Some(text) = template.render(product)
             {
                 target.write(&mut out, Value::String(text));

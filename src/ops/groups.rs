@@ -92,7 +92,7 @@ pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Rep
     let pid = resolve(ctx, &api, id).await?;
     let team = objects::fetch(&api, GROUP, &pid).await?;
     let mut rendered = render(ctx, &api, group, &team, projection.wants(schema, "members")).await?;
-    rendered.json = projection.apply(&rendered.json, schema);
+    rendered.json = projection.apply(std::mem::take(&mut rendered.json), schema);
     Ok(reply(StatusCode::OK, rendered, false))
 }
 
@@ -132,7 +132,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
             .into_iter()
             .skip(q.start_index as usize - 1)
             .take(q.count as usize)
-            .map(|r| q.projection.apply(&r, schema))
+            .map(|r| q.projection.apply(r, schema))
             .collect();
         return Ok(Reply::ok(list::response(page, total, q.start_index)));
     }
@@ -155,7 +155,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
             ctx.tenant.cache.put(Key::GroupName(name.to_lowercase()), id).await;
         }
         if !with_members {
-            resources.push(q.projection.apply(&plain, schema));
+            resources.push(q.projection.apply(plain, schema));
             continue;
         }
         let mut full = plain;
@@ -171,7 +171,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
         };
         let members = Membership::new(ctx, &api, group).read(&pid, &team).await?;
         set_members(ctx, &mut full, &members);
-        resources.push(q.projection.apply(&full, schema));
+        resources.push(q.projection.apply(full, schema));
     }
     Ok(Reply::ok(list::response(resources, total, q.start_index)))
 }

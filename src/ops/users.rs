@@ -104,7 +104,7 @@ pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Rep
     let pid = resolve(ctx, &api, id).await?;
     let object = objects::fetch(&api, USER, &pid).await?;
     let mut rendered = render(ctx, &api, &object).await?;
-    rendered.json = projection.apply(&rendered.json, &api.resource().schema);
+    rendered.json = projection.apply(std::mem::take(&mut rendered.json), &api.resource().schema);
     Ok(reply(StatusCode::OK, rendered, false))
 }
 
@@ -116,7 +116,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
     if q.sort_by.is_none()
         && let Some(hit) = cached_match(ctx, &api, &q).await?
     {
-        let hit = hit.iter().map(|r| q.projection.apply(r, schema)).collect();
+        let hit = hit.into_iter().map(|r| q.projection.apply(r, schema)).collect();
         return Ok(Reply::ok(list::response(hit, 1, 1)));
     }
     // Every user rendered (filtered out or not) teaches the cache its ids; only those few strings are kept.
@@ -150,7 +150,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
             r.entry("active").or_insert(Value::Bool(true));
         }
     }
-    let resources = resources.iter().map(|r| q.projection.apply(r, schema)).collect();
+    let resources = resources.into_iter().map(|r| q.projection.apply(r, schema)).collect();
     Ok(Reply::ok(list::response(resources, total, q.start_index)))
 }
 

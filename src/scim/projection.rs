@@ -129,38 +129,41 @@ impl Projection {
         selected && !named(&self.excluded, true)
     }
 
-    /// Project a rendered resource: `schemas` is always kept; an extension object left empty is dropped.
-    pub fn apply(&self, resource: &Value, schema: &ResourceSchema) -> Value {
-        let Some(obj) = resource.as_object() else {
-            return resource.clone();
+    /// Project a rendered resource: `schemas` is always kept; an extension object left empty is dropped. The
+    /// resource is taken by value and what is kept is moved, not copied.
+    pub fn apply(&self, resource: Value, schema: &ResourceSchema) -> Value {
+        let Value::Object(obj) = resource else {
+            return resource;
         };
         let mut out = Map::new();
         for (key, value) in obj {
             if key.eq_ignore_ascii_case("schemas") {
-                out.insert(key.clone(), value.clone());
+                out.insert(key, value);
                 continue;
             }
-            let ext = schema.extension(key);
-            if let (Some(ext), Some(members)) = (ext, value.as_object()) {
-                let mut kept = Map::new();
-                for (name, v) in members {
-                    let place = Place {
-                        ext: Some(&ext.id),
-                        name,
-                    };
-                    if let Some(v) = self.attribute(place, ext.attribute(name), v, schema) {
-                        kept.insert(name.clone(), v);
+            match (schema.extension(&key), value) {
+                (Some(ext), Value::Object(members)) => {
+                    let mut kept = Map::new();
+                    for (name, v) in members {
+                        let place = Place {
+                            ext: Some(&ext.id),
+                            name: &name,
+                        };
+                        if let Some(v) = self.attribute(place, ext.attribute(&name), v, schema) {
+                            kept.insert(name, v);
+                        }
+                    }
+                    if !kept.is_empty() {
+                        out.insert(key, Value::Object(kept));
                     }
                 }
-                if !kept.is_empty() {
-                    out.insert(key.clone(), Value::Object(kept));
+                (_, value) => {
+                    let def = schema.core_or_common(&key).map(|(_, a)| a);
+                    let place = Place { ext: None, name: &key };
+                    if let Some(v) = self.attribute(place, def, value, schema) {
+                        out.insert(key, v);
+                    }
                 }
-                continue;
-            }
-            let def = schema.resolve(&AttrPath::simple(key)).map(|r| r.attr);
-            let place = Place { ext: None, name: key };
-            if let Some(v) = self.attribute(place, def, value, schema) {
-                out.insert(key.clone(), v);
             }
         }
         Value::Object(out)
@@ -171,9 +174,10 @@ impl Projection {
         &self,
         place: Place<'_>,
         def: Option<&Attribute>,
-        value: &Value,
+        value: Value,
         schema: &ResourceSchema,
     ) -> Option<Value> {
+        let was_empty = is_empty(&value);
         let returned = def.map_or(Returned::Default, |d| d.returned);
         let sub_def = |name: &str| def.and_then(|d| d.sub(name));
         let sub_returned = |name: &str| sub_def(name).map_or(Returned::Default, |s| s.returned);
@@ -220,10 +224,14 @@ impl Projection {
                 None => {}
             }
         }
-        let kept = keep_subs(&kept, |s| {
-            sub_returned(s) == Returned::Always || !excluded_subs.iter().any(|e| e.eq_ignore_ascii_case(s))
-        });
-        (!is_empty(&kept) || is_empty(value)).then_some(kept)
+        let kept = if excluded_subs.is_empty() {
+            kept
+        } else {
+            keep_subs(kept, |s| {
+                sub_returned(s) == Returned::Always || !excluded_subs.iter().any(|e| e.eq_ignore_ascii_case(s))
+            })
+        };
+        (!is_empty(&kept) || was_empty).then_some(kept)
     }
 }
 
@@ -263,25 +271,25 @@ fn hit<'p>(p: &'p AttrPath, place: Place<'_>, schema: &ResourceSchema) -> Option
 
 /// Keep the sub-attributes `keep` accepts, in a complex value or in each element of a multi-valued one; elements
 /// left empty are dropped. Simple values pass through.
-fn keep_subs(value: &Value, keep: impl Fn(&str) -> bool) -> Value {
-    let filter_object = |o: &Map<String, Value>| -> Map<String, Value> {
-        o.iter()
-            .filter(|(k, _)| keep(k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    };
+fn keep_subs(value: Value, keep: impl Fn(&str) -> bool) -> Value {
     match value {
-        Value::Object(o) => Value::Object(filter_object(o)),
+        Value::Object(mut o) => {
+            o.retain(|k, _| keep(k));
+            Value::Object(o)
+        }
         Value::Array(items) => Value::Array(
             items
-                .iter()
+                .into_iter()
                 .filter_map(|e| match e {
-                    Value::Object(o) => Some(filter_object(o)).filter(|m| !m.is_empty()).map(Value::Object),
-                    other => Some(other.clone()),
+                    Value::Object(mut o) => {
+                        o.retain(|k, _| keep(k));
+                        (!o.is_empty()).then_some(Value::Object(o))
+                    }
+                    other => Some(other),
                 })
                 .collect(),
         ),
-        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => value.clone(),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => value,
     }
 }
 

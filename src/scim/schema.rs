@@ -308,7 +308,8 @@ impl ResourceSchema {
         Some(Resolved { schema, attr, sub })
     }
 
-    fn core_or_common(&self, name: &str) -> Option<(Option<&str>, &Attribute)> {
+    /// The top-level attribute `name`, common (`id`, `externalId`, `meta`) or of the core schema, with its URN.
+    pub(crate) fn core_or_common(&self, name: &str) -> Option<(Option<&str>, &Attribute)> {
         if let Some(a) = self.common.iter().find(|a| a.name.eq_ignore_ascii_case(name)) {
             return Some((None, a));
         }

@@ -18,7 +18,7 @@ fn user() -> Value {
 fn project(attributes: Option<&str>, excluded: Option<&str>) -> Value {
     Projection::parse(attributes, excluded)
         .expect("valid names")
-        .apply(&user(), ResourceSchema::user())
+        .apply(user(), ResourceSchema::user())
 }
 
 #[test]
