@@ -3,11 +3,13 @@
 //! failed authentications; config reloads; id-cache lookups. Served as text by the admin listener.
 
 use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
@@ -15,11 +17,11 @@ use std::time::Duration;
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     /// Tenant id, or `-` before authentication.
-    pub tenant: String,
+    pub tenant: Arc<str>,
     /// `Users`, `Groups`, `ServiceProviderConfig`, … or `other`.
-    pub resource: String,
+    pub resource: &'static str,
     /// `get`, `list`, `search`, `create`, `replace`, `patch`, `delete` or `other`.
-    pub operation: String,
+    pub operation: &'static str,
     /// HTTP status code.
     pub status: u16,
 }
@@ -28,27 +30,27 @@ pub struct RequestLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OperationLabels {
     /// As in [`RequestLabels`].
-    pub resource: String,
+    pub resource: &'static str,
     /// As in [`RequestLabels`].
-    pub operation: String,
+    pub operation: &'static str,
 }
 
 /// Labels of a product call.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ProductLabels {
     /// Tenant id.
-    pub tenant: String,
+    pub tenant: Arc<str>,
     /// HTTP method.
-    pub method: String,
+    pub method: &'static str,
     /// HTTP status, or `error` when the call got no answer.
-    pub status: String,
+    pub status: ProductStatus,
 }
 
 /// A tenant label alone.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct TenantLabels {
     /// Tenant id.
-    pub tenant: String,
+    pub tenant: Arc<str>,
 }
 
 /// A tenant and an outcome.
@@ -156,25 +158,23 @@ impl Metrics {
     pub fn request(&self, labels: RequestLabels, elapsed: Duration) {
         self.latency
             .get_or_create(&OperationLabels {
-                resource: labels.resource.clone(),
-                operation: labels.operation.clone(),
+                resource: labels.resource,
+                operation: labels.operation,
             })
             .observe(elapsed.as_secs_f64());
         self.requests.get_or_create(&labels).inc();
     }
 
     /// Count one product call (`status` `None` when it got no answer).
-    pub fn product_call(&self, tenant: &str, method: &http::Method, status: Option<u16>, elapsed: Duration) {
+    pub fn product_call(&self, tenant: &Arc<str>, method: &http::Method, status: Option<u16>, elapsed: Duration) {
         let labels = ProductLabels {
-            tenant: tenant.to_owned(),
-            method: method.to_string(),
-            status: status.map_or_else(|| "error".to_owned(), |s| s.to_string()),
+            tenant: tenant.clone(),
+            method: method_label(method),
+            status: ProductStatus(status),
         };
         self.product_calls.get_or_create(&labels).inc();
         self.product_latency
-            .get_or_create(&TenantLabels {
-                tenant: tenant.to_owned(),
-            })
+            .get_or_create(&TenantLabels { tenant: tenant.clone() })
             .observe(elapsed.as_secs_f64());
     }
 
@@ -196,6 +196,34 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// The status of a product call as a label: the HTTP status, or `error` when no answer came.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct ProductStatus(pub Option<u16>);
+
+impl EncodeLabelValue for ProductStatus {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        match self.0 {
+            Some(status) => status.encode(encoder),
+            None => "error".encode(encoder),
+        }
+    }
+}
+
+/// A method as a label: the standard ones by name, any other as `other` (so the label set stays bounded).
+fn method_label(method: &http::Method) -> &'static str {
+    use http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
     }
 }
 
@@ -233,13 +261,18 @@ mod tests {
         m.request(
             RequestLabels {
                 tenant: "acme".into(),
-                resource: "Users".into(),
-                operation: "get".into(),
+                resource: "Users",
+                operation: "get",
                 status: 200,
             },
             Duration::from_millis(3),
         );
-        m.product_call("acme", &http::Method::GET, Some(200), Duration::from_millis(2));
+        m.product_call(
+            &Arc::from("acme"),
+            &http::Method::GET,
+            Some(200),
+            Duration::from_millis(2),
+        );
         m.cache("acme", 5, 1);
         let text = m.encode();
         assert!(

@@ -34,9 +34,9 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
         let response = proxy.forward(req, peer, &gw.auth).await;
         // Counted to the response head; the body streams on after.
         let labels = RequestLabels {
-            tenant: "-".to_owned(),
-            resource: "passthrough".to_owned(),
-            operation: "forward".to_owned(),
+            tenant: Arc::from("-"),
+            resource: "passthrough",
+            operation: "forward",
             status: response.status().as_u16(),
         };
         gw.metrics.request(labels, started.elapsed());
@@ -62,9 +62,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
         t.rate_limit.check().map(|()| (rest, t.clone())).map_err(|e| {
             gw.metrics
                 .rate_limited
-                .get_or_create(&TenantLabels {
-                    tenant: t.id.to_string(),
-                })
+                .get_or_create(&TenantLabels { tenant: t.id.label() })
                 .inc();
             e.into()
         })
@@ -124,9 +122,9 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     }
     gw.metrics.request(
         RequestLabels {
-            tenant: tenant.as_ref().map_or_else(|| "-".to_owned(), |t| t.id.to_string()),
-            resource: resource.to_owned(),
-            operation: operation.to_owned(),
+            tenant: tenant.as_ref().map_or_else(|| Arc::from("-"), |t| t.id.label()),
+            resource,
+            operation,
             status: response.status().as_u16(),
         },
         started.elapsed(),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 /// The short name of a tenant, as written in the config; safe to log.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TenantId(String);
+pub struct TenantId(Arc<str>);
 
 impl TenantId {
     /// Accept `[A-Za-z0-9_.-]{1,64}`.
@@ -21,7 +21,7 @@ impl TenantId {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
         if ok {
-            Ok(TenantId(text.to_owned()))
+            Ok(TenantId(Arc::from(text)))
         } else {
             Err("expected 1 to 64 of [A-Za-z0-9_.-]".into())
         }
@@ -30,6 +30,11 @@ impl TenantId {
     /// The name.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The name as a metric label value, shared rather than copied per request.
+    pub fn label(&self) -> Arc<str> {
+        self.0.clone()
     }
 }
 

@@ -60,7 +60,7 @@ pub struct Upstream {
     auth: Option<(HeaderName, HeaderValue)>,
     policy: CallPolicy,
     slots: Arc<tokio::sync::Semaphore>,
-    metrics: Option<(Arc<crate::metrics::Metrics>, String)>,
+    metrics: Option<(Arc<crate::metrics::Metrics>, Arc<str>)>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -217,7 +217,7 @@ impl Upstream {
 
     /// The same client, counting its calls into `metrics` under `tenant`.
     pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>, tenant: &str) -> Self {
-        self.metrics = Some((metrics, tenant.to_owned()));
+        self.metrics = Some((metrics, Arc::from(tenant)));
         self
     }
 
