@@ -13,6 +13,7 @@ pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod gateway;
+pub mod logging;
 pub mod mapping;
 pub mod metrics;
 pub mod ops;

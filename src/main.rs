@@ -325,8 +325,7 @@ fn init_logging(format: &str, audit: Option<&str>) -> anyhow::Result<()> {
     let logs = match format {
         "text" => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed(),
         _ => tracing_subscriber::fmt::layer()
-            .json()
-            .flatten_event(true)
+            .event_format(scimgate::logging::JsonLines)
             .with_writer(std::io::stderr)
             .boxed(),
     };
