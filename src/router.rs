@@ -381,10 +381,11 @@ fn render(reply: Reply) -> Response<Full<Bytes>> {
     if let Some(etag) = reply.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
         builder = builder.header(ETAG, etag);
     }
-    let response = match reply.body {
-        Some(body) => builder
-            .header(CONTENT_TYPE, SCIM_JSON)
-            .body(Full::new(Bytes::from(body.to_string()))),
+    let response = match reply.body.map(|body| serde_json::to_vec(&body)) {
+        Some(Ok(bytes)) => builder
+            .header(CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON))
+            .body(Full::new(Bytes::from(bytes))),
+        Some(Err(_)) => return render_error(&scim::Error::internal("the response could not be serialized")),
         None => builder.body(Full::new(Bytes::new())),
     };
     response.unwrap_or_else(|_| render_error(&scim::Error::internal("the response could not be built")))
