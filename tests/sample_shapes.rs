@@ -112,6 +112,46 @@ async fn shapes_parse_from_their_names() {
 }
 
 #[tokio::test]
+async fn classic_lookups_by_username_or_email_ignore_case_and_honour_the_other_filters() {
+    let api = Product::start(Shape::Classic).await;
+    for n in 1..=3 {
+        let body = json!({"username": format!("User{n}"), "email": format!("U{n}@X.example"), "external_ref": format!("E{n}")});
+        api.call(Method::POST, "/users", Some(body)).await;
+    }
+    let names = |reply: &Answer| -> Vec<Value> {
+        let data = reply.body["data"].as_array().cloned().unwrap_or_default();
+        data.iter().map(|u| u["username"].clone()).collect()
+    };
+    let by_name = api.call(Method::GET, "/users?username=uSeR2", None).await;
+    assert_eq!(
+        (names(&by_name), &by_name.body["meta"]["total"]),
+        (vec![json!("User2")], &json!(1))
+    );
+    let by_email = api.call(Method::GET, "/users?email=u3@x.EXAMPLE", None).await;
+    assert_eq!(names(&by_email), vec![json!("User3")]);
+    let both = api
+        .call(
+            Method::GET,
+            "/users?username=user1&email=u1@x.example&external_ref=E1",
+            None,
+        )
+        .await;
+    assert_eq!(names(&both), vec![json!("User1")]);
+    for disagreeing in [
+        "username=user1&email=u2@x.example",
+        "username=user1&external_ref=E2",
+        "email=nobody@x",
+    ] {
+        let none = api.call(Method::GET, &format!("/users?{disagreeing}"), None).await;
+        assert_eq!(
+            (names(&none), &none.body["meta"]["total"]),
+            (vec![], &json!(0)),
+            "{disagreeing}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn classic_batch_member_changes_count_real_changes_and_are_atomic() {
     let api = Product::start(Shape::Classic).await;
     api.call(Method::POST, "/teams", Some(json!({"name": "Ops"}))).await;

@@ -28,6 +28,11 @@ impl Store {
         self.logins.get(&login.to_lowercase()).and_then(|id| self.users.get(id))
     }
 
+    /// The user with this email, compared case-insensitively.
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        self.emails.get(&email.to_lowercase()).and_then(|id| self.users.get(id))
+    }
+
     /// The user with this UUID, compared case-insensitively.
     pub fn user_by_uuid(&self, uuid: &str) -> Option<&User> {
         self.user_uuids

@@ -22,7 +22,13 @@ pub fn list(state: &State, query: Option<&str>) -> Result<Reply, ApiError> {
     let same =
         |held: &Option<String>, wanted: &str| held.as_ref().is_some_and(|h| h.to_lowercase() == wanted.to_lowercase());
     let store = state.store();
-    let matching = store.users().filter(|user| {
+    // A lookup by username or email uses the store's index, as a real product's query would; anything else scans.
+    let candidates: Box<dyn Iterator<Item = &crate::sample::store::User> + '_> = match (username, email) {
+        (Some(name), _) => Box::new(store.user_by_login(name).into_iter()),
+        (None, Some(email)) => Box::new(store.user_by_email(email).into_iter()),
+        (None, None) => Box::new(store.users()),
+    };
+    let matching = candidates.filter(|user| {
         email.is_none_or(|email| same(&user.fields.email, email))
             && username.is_none_or(|name| same(&user.fields.login, name))
             && external_ref.is_none_or(|wanted| user.fields.external_ref.as_deref() == Some(wanted))
