@@ -79,7 +79,9 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
                     .map(str::to_owned),
             };
             let counted = PRODUCT_CALLS.scope(Cell::new(0), async {
-                let outcome = tokio::time::timeout(gw.settings.request_timeout, dispatch(gw, &ctx, &rest, req)).await;
+                // Boxed: the operations' state is several kilobytes, better allocated once than moved through each wrapper.
+                let dispatched = Box::pin(dispatch(gw, &ctx, &rest, req));
+                let outcome = tokio::time::timeout(gw.settings.request_timeout, dispatched).await;
                 (outcome, PRODUCT_CALLS.with(Cell::get))
             });
             let (outcome, calls) = counted.await;
