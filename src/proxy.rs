@@ -16,13 +16,15 @@
 
 mod body;
 mod headers;
+mod tally;
 mod upgrade;
 
 use crate::auth::Authenticator;
 use crate::gateway::Body;
+use crate::metrics::Metrics;
 use bytes::Bytes;
 use http::header::{CONNECTION, CONTENT_TYPE, HeaderValue, UPGRADE};
-use http::uri::{Authority, Scheme};
+use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Method, Request, Response, StatusCode, Uri, Version};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -59,6 +61,8 @@ pub struct Passthrough {
     options: Options,
     /// `https` or `http`: the listener's scheme, for `X-Forwarded-Proto` and `Forwarded: proto=`.
     listener_scheme: &'static str,
+    /// This pass-through's requests in the owning gateway's metrics.
+    tally: tally::Tally,
 }
 
 impl std::fmt::Debug for Passthrough {
@@ -156,6 +160,7 @@ impl Passthrough {
             authority,
             options,
             listener_scheme,
+            tally: tally::Tally::new(),
         })
     }
 
@@ -169,11 +174,21 @@ impl Passthrough {
         &self.options
     }
 
-    /// Pass one request through and answer with the product's response (or a plain HTTP error).
-    pub async fn forward(&self, req: Request<Incoming>, peer: SocketAddr, auth: &Authenticator) -> Response<Body> {
+    /// Pass one request through and answer with the product's response (or a plain HTTP error). The request is
+    /// counted in `metrics` (those of the gateway this pass-through belongs to) and logged, both when the
+    /// response head is ready; the body streams on after.
+    pub async fn forward(
+        &self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        auth: &Authenticator,
+        metrics: &Metrics,
+    ) -> Response<Body> {
         let started = Instant::now();
-        let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-        let response = match self.exchange(req, peer, auth).await {
+        let method = req.method().clone();
+        // A cheap clone (the bytes are shared), kept for the target and for the log line.
+        let path_and_query = req.uri().path_and_query().cloned();
+        let response = match self.exchange(req, path_and_query.clone(), peer, auth, started).await {
             Ok(response) => response,
             Err(e) => {
                 let cause = std::error::Error::source(&e).map(ToString::to_string);
@@ -181,12 +196,15 @@ impl Passthrough {
                 render(&e)
             }
         };
+        let elapsed = started.elapsed();
+        let status = response.status().as_u16();
+        self.tally.request(metrics, status, elapsed);
         tracing::info!(
             %peer,
-            %method,
-            path = %path,
-            status = response.status().as_u16(),
-            micros = started.elapsed().as_micros() as u64,
+            method = method.as_str(),
+            path = path_and_query.as_ref().map_or("", PathAndQuery::path),
+            status,
+            micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
             "pass-through"
         );
         response
@@ -195,13 +213,15 @@ impl Passthrough {
     async fn exchange(
         &self,
         mut req: Request<Incoming>,
+        path_and_query: Option<PathAndQuery>,
         peer: SocketAddr,
         auth: &Authenticator,
+        started: Instant,
     ) -> Result<Response<Body>, ProxyError> {
         if req.method() == Method::CONNECT {
             return Err(ProxyError::Connect);
         }
-        let target = self.target(req.uri())?;
+        let target = self.target(path_and_query)?;
         let protocol = upgrade::requested(&req);
         let client_upgrade = protocol.is_some().then(|| hyper::upgrade::on(&mut req));
         let (parts, body) = req.into_parts();
@@ -213,7 +233,7 @@ impl Passthrough {
             version: parts.version,
             scim_token: auth.carries_scim_token(&parts.headers),
         };
-        let activity = body::Activity::new();
+        let activity = body::Activity::since(started);
         let mut out = Request::new(body::Watched::new(body, activity.clone()));
         *out.method_mut() = parts.method;
         *out.uri_mut() = target;
@@ -244,11 +264,9 @@ impl Passthrough {
     }
 
     /// The origin joined with the request's path and query, exactly as received.
-    fn target(&self, uri: &Uri) -> Result<Uri, ProxyError> {
-        let path_and_query = uri
-            .path_and_query()
+    fn target(&self, path_and_query: Option<PathAndQuery>) -> Result<Uri, ProxyError> {
+        let path_and_query = path_and_query
             .filter(|pq| pq.as_str().starts_with('/'))
-            .cloned()
             .ok_or(ProxyError::BadTarget)?;
         Uri::builder()
             .scheme(self.scheme.clone())
@@ -266,7 +284,10 @@ impl Passthrough {
         let product_upgrade =
             (response.status() == StatusCode::SWITCHING_PROTOCOLS).then(|| hyper::upgrade::on(&mut response));
         let (mut parts, body) = response.into_parts();
-        let switched_to = parts.headers.get(UPGRADE).cloned();
+        let switched_to = product_upgrade
+            .is_some()
+            .then(|| parts.headers.get(UPGRADE).cloned())
+            .flatten();
         headers::inbound(&mut parts.headers, parts.version, &self.options);
         if let Some(product) = product_upgrade {
             let client = client_upgrade.ok_or(ProxyError::UnexpectedUpgrade)?;

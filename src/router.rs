@@ -30,17 +30,8 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     if let Some(proxy) = &gw.passthrough
         && scim_rest(gw, req.uri().path()).is_none()
     {
-        let started = Instant::now();
-        let response = proxy.forward(req, peer, &gw.auth).await;
-        // Counted to the response head; the body streams on after.
-        let labels = RequestLabels {
-            tenant: Arc::from("-"),
-            resource: "passthrough",
-            operation: "forward",
-            status: response.status().as_u16(),
-        };
-        gw.metrics.request(labels, started.elapsed());
-        return response;
+        // Counted and logged in `forward`, to the response head; the body streams on after.
+        return proxy.forward(req, peer, &gw.auth, &gw.metrics).await;
     }
     let started = Instant::now();
     let request_id = request_id(req.headers());

@@ -19,10 +19,10 @@ pub struct Activity {
 }
 
 impl Activity {
-    /// Activity starting now.
-    pub fn new() -> Arc<Self> {
+    /// Activity starting at `start` (when the exchange began).
+    pub fn since(start: Instant) -> Arc<Self> {
         Arc::new(Activity {
-            start: Instant::now(),
+            start,
             last: AtomicU64::new(0),
         })
     }
@@ -39,7 +39,7 @@ impl Activity {
 }
 
 /// A body that touches its [`Activity`] whenever it is polled, which hyper does only when the product
-/// connection can take more.
+/// connection can take more. One clock read per poll: a frame that is ready was asked for at the same moment.
 #[derive(Debug)]
 pub struct Watched<B> {
     inner: B,
@@ -59,11 +59,7 @@ impl<B: Body<Data = Bytes> + Unpin> Body for Watched<B> {
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
         self.activity.touch();
-        let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if polled.is_ready() {
-            self.activity.touch();
-        }
-        polled
+        Pin::new(&mut self.inner).poll_frame(cx)
     }
 
     fn is_end_stream(&self) -> bool {

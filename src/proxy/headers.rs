@@ -117,6 +117,9 @@ pub fn client_authority(uri: &Uri, headers: &HeaderMap) -> Option<HeaderValue> {
 /// trailer field(s) from the message with the same name as the connection-option, and then remove the
 /// Connection header field itself".
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // RFC 9112 §6.3: with Transfer-Encoding present, Content-Length is not what frames the message; the
+    // message that leaves is framed anew, so neither goes on.
+    let framed_by_te = headers.contains_key(TRANSFER_ENCODING);
     let named: Vec<HeaderName> = headers
         .get_all(CONNECTION)
         .iter()
@@ -124,24 +127,30 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
         .flat_map(|v| v.split(','))
         .filter_map(|option| HeaderName::from_bytes(option.trim().as_bytes()).ok())
         .collect();
-    // RFC 9112 §6.3: with Transfer-Encoding present, Content-Length is not what frames the message; the
-    // message that leaves is framed anew, so neither goes on.
-    if headers.contains_key(TRANSFER_ENCODING) {
-        headers.remove(CONTENT_LENGTH);
+    remove_where(headers, |name| {
+        HOP_BY_HOP.contains(&name.as_str())
+            || name.as_str().starts_with("proxy-")
+            || named.contains(name)
+            || (framed_by_te && name == CONTENT_LENGTH)
+    });
+}
+
+/// Remove every field whose name `doomed` picks, keeping the others in the order they came. One pass over the
+/// names first: most messages carry none of the fields removed on the way through, and are left untouched.
+fn remove_where(headers: &mut HeaderMap, doomed: impl Fn(&HeaderName) -> bool) {
+    if !headers.keys().any(&doomed) {
+        return;
     }
-    for name in named {
-        headers.remove(name);
-    }
-    for name in HOP_BY_HOP {
-        headers.remove(name);
-    }
-    let proxy: Vec<HeaderName> = headers
-        .keys()
-        .filter(|name| name.as_str().starts_with("proxy-"))
-        .cloned()
-        .collect();
-    for name in proxy {
-        headers.remove(name);
+    let all = std::mem::replace(headers, HeaderMap::with_capacity(headers.len()));
+    let mut current: Option<HeaderName> = None;
+    for (name, value) in all {
+        // `None` continues the previous name's values.
+        if let Some(name) = name {
+            current = (!doomed(&name)).then_some(name);
+        }
+        if let Some(name) = &current {
+            headers.append(name.clone(), value);
+        }
     }
 }
 
@@ -160,7 +169,9 @@ pub fn outbound(mut headers: HeaderMap, cx: &Context<'_>, options: &Options) -> 
         HostMode::Origin => None,
     };
     let host = host.or_else(|| HeaderValue::from_str(cx.origin_authority.as_str()).ok());
-    if let Some(host) = host {
+    if let Some(host) = host
+        && headers.get(HOST) != Some(&host)
+    {
         headers.insert(HOST, host);
     }
     forwarding(&mut headers, cx, options);
@@ -202,9 +213,7 @@ fn forwarding(headers: &mut HeaderMap, cx: &Context<'_>, options: &Options) {
     let prior_for = trusted.then(|| joined(headers, &X_FORWARDED_FOR)).flatten();
     let prior_forwarded = trusted.then(|| joined(headers, &FORWARDED)).flatten();
     if !trusted {
-        for name in FORWARDING {
-            headers.remove(name);
-        }
+        remove_where(headers, |name| FORWARDING.contains(&name.as_str()));
     }
     let peer = match cx.peer {
         IpAddr::V6(v6) => v6.to_canonical(),
@@ -213,39 +222,66 @@ fn forwarding(headers: &mut HeaderMap, cx: &Context<'_>, options: &Options) {
     let host = cx
         .client_authority
         .as_ref()
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| is_authority(h));
+        .filter(|h| h.to_str().is_ok_and(is_authority));
     let style = options.forwarded;
     if matches!(style, ForwardedStyle::Both | ForwardedStyle::XForwarded) {
-        let chain = match prior_for {
-            Some(prior) => format!("{prior}, {peer}"),
-            None => peer.to_string(),
-        };
+        let mut chain = prior_for.map_or_else(String::new, |prior| prior + ", ");
+        push_ip(&mut chain, peer);
         insert(headers, X_FORWARDED_FOR, &chain);
         if !(trusted && headers.contains_key(&X_FORWARDED_PROTO)) {
-            insert(headers, X_FORWARDED_PROTO, cx.proto);
+            headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(cx.proto));
         }
         if let Some(host) = host
             && !(trusted && headers.contains_key(&X_FORWARDED_HOST))
         {
-            insert(headers, X_FORWARDED_HOST, host);
+            headers.insert(X_FORWARDED_HOST, host.clone());
         }
     }
     if matches!(style, ForwardedStyle::Both | ForwardedStyle::Forwarded) {
         // RFC 7239 §6: an IPv6 node is bracketed and quoted; a host with a port is not a token, so it is quoted.
-        let node = match peer {
-            IpAddr::V6(v6) => format!("\"[{v6}]\""),
-            v4 => v4.to_string(),
-        };
-        let mut element = format!("for={node};proto={}", cx.proto);
-        if let Some(host) = host {
-            element.push_str(&format!(";host=\"{host}\""));
+        let mut value = prior_forwarded.map_or_else(|| String::with_capacity(64), |prior| prior + ", ");
+        value.push_str("for=");
+        match peer {
+            IpAddr::V6(_) => {
+                value.push_str("\"[");
+                push_ip(&mut value, peer);
+                value.push_str("]\"");
+            }
+            v4 => push_ip(&mut value, v4),
         }
-        let value = match prior_forwarded {
-            Some(prior) => format!("{prior}, {element}"),
-            None => element,
-        };
+        value.push_str(";proto=");
+        value.push_str(cx.proto);
+        if let Some(host) = host.and_then(|h| h.to_str().ok()) {
+            value.push_str(";host=\"");
+            value.push_str(host);
+            value.push('"');
+        }
         insert(headers, FORWARDED, &value);
+    }
+}
+
+/// Append an address as `Display` writes it; an IPv4 address without the formatting machinery (one per request).
+fn push_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                if octet >= 100 {
+                    out.push(char::from(b'0' + octet / 100));
+                }
+                if octet >= 10 {
+                    out.push(char::from(b'0' + octet / 10 % 10));
+                }
+                out.push(char::from(b'0' + octet % 10));
+            }
+        }
+        IpAddr::V6(v6) => {
+            use std::fmt::Write as _;
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{v6}");
+        }
     }
 }
 
