@@ -3,15 +3,42 @@
 //! format's per-event serializer and field-map machinery: the gateway writes a line per request, and on a small
 //! request the generic formatter cost more than the rest of the logging put together.
 //!
-//! Span fields are not written: the gateway opens no spans of its own.
+//! Span fields are not written: the gateway opens no spans of its own. [`Stderr`] writes each line with one system
+//! call and no process-wide lock.
 
 use std::fmt::{self, Write as _};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
+
+/// Standard error as the log's writer: each line (formatted whole by the layer) goes out in one `write(2)` on a
+/// duplicate of the descriptor, without the process-wide lock of `std::io::Stderr` that request threads writing
+/// at the same moment would queue on. A line up to `PIPE_BUF` (4096 bytes) into a pipe is written atomically, so
+/// lines from different threads do not interleave.
+#[derive(Debug)]
+pub struct Stderr(std::fs::File);
+
+impl Stderr {
+    /// A writer on a duplicate of this process's standard error.
+    pub fn new() -> std::io::Result<Self> {
+        use std::os::fd::AsFd as _;
+        Ok(Stderr(std::fs::File::from(
+            std::io::stderr().as_fd().try_clone_to_owned()?,
+        )))
+    }
+}
+
+impl<'a> MakeWriter<'a> for Stderr {
+    type Writer = &'a std::fs::File;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        &self.0
+    }
+}
 
 /// The event formatter of the JSON log: pass it to `tracing_subscriber::fmt::layer().event_format(…)`.
 #[derive(Debug, Clone, Copy, Default)]

@@ -323,10 +323,12 @@ fn init_logging(format: &str, audit: Option<&str>) -> anyhow::Result<()> {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
         .add_directive(format!("{}=off", scimgate::audit::TARGET).parse()?);
     let logs = match format {
-        "text" => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed(),
+        "text" => tracing_subscriber::fmt::layer()
+            .with_writer(scimgate::logging::Stderr::new()?)
+            .boxed(),
         _ => tracing_subscriber::fmt::layer()
             .event_format(scimgate::logging::JsonLines)
-            .with_writer(std::io::stderr)
+            .with_writer(scimgate::logging::Stderr::new()?)
             .boxed(),
     };
     let trail = Targets::new().with_target(scimgate::audit::TARGET, LevelFilter::INFO);
