@@ -64,7 +64,8 @@ pub struct Args {
     /// MiB of the pass-through download, per column.
     #[arg(long, default_value_t = 512)]
     pub download_mib: u64,
-    /// Run only the load scenarios whose name contains this text, and nothing else (for profiling one path).
+    /// Run only the load scenarios whose name contains this text, and nothing else (for profiling one path);
+    /// `memory` runs the cached id mappings step alone.
     #[arg(long)]
     pub only: Option<String>,
     /// Use the `scimgate` binary next to this one as it is, without running `cargo build --release` first.

@@ -125,10 +125,13 @@ pub async fn start(args: &Args, binary: &Path) -> anyhow::Result<Running> {
     let origin_args = ["origin".to_owned(), "--listen".to_owned(), addr.to_string()];
     let origin = procs::spawn("origin", &std::env::current_exe()?, &origin_args, &[], addr, None).await?;
     let addr = procs::free_addr()?;
+    // Health and metrics on a free port too: the default 9090 may be another gateway's on a shared machine.
+    let admin = procs::free_addr()?;
     // Reverse-proxy mode with its defaults (Host kept, forwarding fields added, no Via).
     let config = format!(
         "[server]\nlisten = \"{addr}\"\ntls = {{ cert = {:?}, key = {:?} }}\n\n\
-         [server.passthrough]\norigin = \"http://{}\"\n\n[limits]\ncache_entries = {}\n\n{}{}{}{}{}\n{}",
+         [server.passthrough]\norigin = \"http://{}\"\n\n[admin]\nlisten = \"{admin}\"\n\n\
+         [limits]\ncache_entries = {}\n\n{}{}{}{}{}\n{}",
         certs.cert.display().to_string(),
         certs.key.display().to_string(),
         origin.addr,
