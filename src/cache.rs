@@ -289,12 +289,12 @@ mod tests {
 
     #[tokio::test]
     async fn an_expired_entry_is_a_miss_is_dropped_and_a_put_renews_it() {
-        let cache = IdCache::new(10, Duration::from_millis(50));
+        let cache = IdCache::new(10, Duration::from_millis(300));
         let key = Key::UserExternalId("6a1e-77".into());
         cache.put(key.clone(), "17").await;
         cache.put(Key::GroupName("staff".into()), "3").await;
         assert_eq!(cache.len(), 2);
-        tokio::time::sleep(Duration::from_millis(80)).await;
+        tokio::time::sleep(Duration::from_millis(350)).await;
         assert_eq!(cache.get(&key).await, None);
         assert_eq!(cache.len(), 1, "the expired entry looked up is dropped");
         // The same id again after expiry is written anew, with a new time to live.
