@@ -65,7 +65,7 @@ pub struct Args {
     #[arg(long, default_value_t = 512)]
     pub download_mib: u64,
     /// Run only the load scenarios whose name contains this text, and nothing else (for profiling one path);
-    /// `cycle` runs only the product-call counts and the Entra-style cycle.
+    /// `cycle` runs only the product-call counts and the Entra-style cycle; `memory` the cached id mappings step.
     #[arg(long)]
     pub only: Option<String>,
     /// Use the `scimgate` binary next to this one as it is, without running `cargo build --release` first.

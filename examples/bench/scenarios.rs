@@ -222,6 +222,6 @@ pub fn scim_user(user_name: &str, external_id: &str) -> String {
 /// The same user in the product's own terms.
 fn product_user(email: &str, external_ref: &str) -> String {
     format!(
-        r#"{{"email":"{email}","external_ref":"{external_ref}","first_name":"Bench","last_name":"User","status":"active"}}"#
+        r#"{{"username":"{email}","email":"{email}","external_ref":"{external_ref}","first_name":"Bench","last_name":"User","status":"active"}}"#
     )
 }
