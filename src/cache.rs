@@ -233,7 +233,7 @@ mod tests {
 
     #[tokio::test]
     async fn entries_are_counted_evicted_and_expire() {
-        let cache = IdCache::new(10, Duration::from_millis(50));
+        let cache = IdCache::new(10, Duration::from_millis(500));
         assert_eq!(cache.get(&Key::UserName("ada".into())).await, None);
         cache.put(Key::UserName("ada".into()), "17").await;
         assert_eq!(cache.get(&Key::UserName("ada".into())).await.as_deref(), Some("17"));
@@ -243,20 +243,21 @@ mod tests {
         assert_eq!(cache.get(&Key::UserName("ada".into())).await, None);
         assert_eq!(cache.stats(), Stats { hits: 1, misses: 3 });
         cache.put(Key::MemberKey("17".into()), "ada").await;
-        tokio::time::sleep(Duration::from_millis(120)).await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
         assert_eq!(cache.get(&Key::MemberKey("17".into())).await, None);
     }
 
     #[tokio::test]
     async fn an_unchanged_put_keeps_the_entry_and_its_age_and_a_changed_one_replaces_it() {
-        let cache = IdCache::new(10, Duration::from_millis(150));
+        // Margins of 200 ms either way: a loaded machine can pause a thread for tens of milliseconds.
+        let cache = IdCache::new(10, Duration::from_millis(600));
         let key = Key::UserName("ada".into());
         cache.put(key.clone(), "17").await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        // Seen again with the same id: not rewritten, so it still expires 150 ms after the first put.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        // Seen again with the same id: not rewritten, so it still expires 600 ms after the first put.
         cache.put(key.clone(), "17").await;
         assert_eq!(cache.get(&key).await.as_deref(), Some("17"));
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(cache.get(&key).await, None);
         cache.put(key.clone(), "17").await;
         cache.put(key.clone(), "18").await;
