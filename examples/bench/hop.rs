@@ -39,11 +39,25 @@ pub async fn serve(listen: SocketAddr, upstream: SocketAddr, cert: &Path, key: &
                 return;
             };
             let service = service_fn(move |req| forward(client.clone(), upstream, req));
-            let _ = auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            if listener_like_gateway() {
+                // For attribution only: the gateway's listener settings (a header-read timer per request,
+                // upgrades allowed), so that their cost can be measured apart from the gateway's own work.
+                builder
+                    .http1()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(std::time::Duration::from_secs(30));
+                let _ = builder.serve_connection_with_upgrades(TokioIo::new(tls), service).await;
+            } else {
+                let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+            }
         });
     }
+}
+
+/// `BENCH_HOP_LISTENER=gateway` gives the hop the gateway's listener settings (for attribution, not the yardstick).
+fn listener_like_gateway() -> bool {
+    std::env::var("BENCH_HOP_LISTENER").is_ok_and(|v| v == "gateway")
 }
 
 async fn forward(
