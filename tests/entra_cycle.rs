@@ -229,14 +229,7 @@ async fn an_entra_provisioning_cycle_leaves_the_product_exactly_as_entra_believe
     for (gid, name, members) in &groups {
         let (_, got) = call(&gw, Method::GET, &format!("/Groups/{gid}"), None, 200).await;
         assert_eq!(got["displayName"], name.as_str());
-        let listed: BTreeSet<String> = got["members"]
-            .as_array()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|m| m["value"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let listed: BTreeSet<String> = common::member_values(&got).into_iter().collect();
         assert_eq!(&listed, members, "{name}");
     }
 

@@ -23,16 +23,7 @@ async fn create_user(gw: &Gateway, name: &str, given: &str, family: &str) -> Val
 async fn group_members(gw: &Gateway, id: &str) -> Vec<String> {
     let (status, _, body) = send(gw.req(0, Method::GET, &format!("/Groups/{}", q(id)))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let mut ids: Vec<String> = body["members"]
-        .as_array()
-        .map(|m| {
-            m.iter()
-                .filter_map(|m| m["value"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.sort();
-    ids
+    sorted(common::member_values(&body))
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {

@@ -235,3 +235,15 @@ pub fn assert_scim_error(body: &Value, status: u16, scim_type: Option<&str>) {
     assert_eq!(body.get("scimType").and_then(Value::as_str), scim_type, "{body}");
     assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
 }
+
+/// The `value` of each member of a rendered group, in the order listed (none when it has no `members`).
+pub fn member_values(group: &Value) -> Vec<String> {
+    group["members"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter_map(|m| m["value"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
