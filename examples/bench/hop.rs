@@ -27,18 +27,41 @@ pub async fn serve(listen: SocketAddr, upstream: SocketAddr, cert: &Path, key: &
     connector.set_nodelay(true);
     let client: Client<HttpConnector, Incoming> = Client::builder(TokioExecutor::new()).build(connector);
     let client = Arc::new(client);
+    // `BENCH_HOP_CLIENT=gateway`: reads go through the gateway's own product client instead (for attribution).
+    let product = match std::env::var("BENCH_HOP_CLIENT").is_ok_and(|v| v == "gateway") {
+        true => Some(Arc::new(
+            scimgate::upstream::Upstream::new(
+                &format!("http://{upstream}"),
+                None,
+                scimgate::upstream::CallPolicy::default(),
+                scimgate::upstream::tls_config(None).map_err(anyhow::Error::msg)?,
+            )
+            .map_err(anyhow::Error::msg)?,
+        )),
+        false => None,
+    };
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("bind {listen}"))?;
     loop {
         let (tcp, _) = listener.accept().await?;
         tcp.set_nodelay(true)?;
-        let (acceptor, client) = (acceptor.clone(), client.clone());
+        let (acceptor, client, product) = (acceptor.clone(), client.clone(), product.clone());
         tokio::spawn(async move {
             let Ok(tls) = acceptor.accept(tcp).await else {
                 return;
             };
-            let service = service_fn(move |req| forward(client.clone(), upstream, req));
+            let service = service_fn(move |req| {
+                let (client, product) = (client.clone(), product.clone());
+                async move {
+                    match product {
+                        Some(product) if req.method() == http::Method::GET => {
+                            through_gateway_client(&product, req).await
+                        }
+                        _ => forward(client, upstream, req).await,
+                    }
+                }
+            });
             let mut builder = auto::Builder::new(TokioExecutor::new());
             if listener_like_gateway() {
                 // For attribution only: the gateway's listener settings (a header-read timer per request,
@@ -74,6 +97,39 @@ async fn forward(
     *req.version_mut() = http::Version::HTTP_11;
     match client.request(req).await {
         Ok(response) => Ok(response.map(BodyExt::boxed)),
+        Err(_) => Ok(status(StatusCode::BAD_GATEWAY)),
+    }
+}
+
+/// A read sent with the gateway's product client (`Upstream::call`: its call slots, retry policy, timeout and
+/// whole-body read), the answer passed back as it came.
+async fn through_gateway_client(
+    product: &scimgate::upstream::Upstream,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, std::convert::Infallible> {
+    let call = scimgate::upstream::ProductRequest {
+        method: http::Method::GET,
+        path_and_query: req.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_owned(),
+        body: None,
+        // The product's credentials come from the load generator, as through the plain hop.
+        headers: req
+            .headers()
+            .iter()
+            .filter(|(name, _)| *name != http::header::HOST)
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect(),
+    };
+    match product.call(call).await {
+        Ok(answer) => {
+            let mut response = Response::new(
+                http_body_util::Full::new(answer.body)
+                    .map_err(|never| match never {})
+                    .boxed(),
+            );
+            *response.status_mut() = answer.status;
+            *response.headers_mut() = answer.headers;
+            Ok(response)
+        }
         Err(_) => Ok(status(StatusCode::BAD_GATEWAY)),
     }
 }
