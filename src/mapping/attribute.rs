@@ -337,22 +337,28 @@ impl AttributeMap {
     /// The SCIM attributes (without `schemas`, `id`, `meta`) of a product object.
     pub fn to_scim(&self, product: &Value) -> Map<String, Value> {
         let mut out = Map::new();
+        self.to_scim_into(product, &mut out);
+        out
+    }
+
+    /// [`AttributeMap::to_scim`], writing into `out` (which may already hold members, such as `schemas` and `id`,
+    /// that a mapped attribute of the same name replaces in place).
+    pub fn to_scim_into(&self, product: &Value, out: &mut Map<String, Value>) {
         for rule in self.rules.iter().filter(|r| !r.write_only) {
             let Some(value) = rule.pointer.get(product).filter(|v| !v.is_null()) else {
                 continue;
             };
             if let Some(scim) = rule.transform.to_scim(value) {
-                rule.target.write(&mut out, scim);
+                rule.target.write(out, scim);
             }
         }
         for (_, target, template) in &self.templates {
-            if target.read_in(&out).is_none()
+            if target.read_in(out).is_none()
                 && let Some(text) = template.render(product)
             {
-                target.write(&mut out, Value::String(text));
+                target.write(out, Value::String(text));
             }
         }
-        out
     }
 
     /// The product fields a SCIM resource asks for: every writable pointer, `null` where the resource has no

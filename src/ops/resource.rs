@@ -5,7 +5,7 @@ use crate::mapping::ResourceMapping;
 use crate::scim::patch::{Op, Operation};
 use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, ScimType};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// A SCIM resource type served by the gateway.
 #[derive(Debug, Clone, Copy)]
@@ -46,29 +46,30 @@ pub struct Rendered {
 /// The SCIM resource of a product object.
 pub fn render(kind: Kind, res: &ResourceMapping, object: &Value, base_url: &str) -> Result<Rendered, Error> {
     let id = res.id_of(object)?;
-    let mut attrs = res.attributes.to_scim(object);
+    let location = format!("{base_url}/{}/{}", kind.endpoint, encode_segment(&id));
+    // Built in answer order (`schemas`, `id`, the attributes, `meta`) in one map: `schemas` is filled in once the
+    // extensions present are known, `meta` moved to the end.
+    let mut out = Map::with_capacity(24);
+    out.insert("schemas".into(), Value::Null);
+    out.insert("id".into(), Value::String(id));
+    res.attributes.to_scim_into(object, &mut out);
     let mut schemas = vec![Value::String(kind.schema.to_owned())];
     schemas.extend(
-        attrs
-            .keys()
+        out.keys()
             .filter(|k| k.starts_with("urn:"))
             .map(|k| Value::String(k.clone())),
     );
-    let location = format!("{base_url}/{}/{}", kind.endpoint, encode_segment(&id));
-    let mut meta = match attrs.remove("meta") {
+    out.insert("schemas".into(), Value::Array(schemas));
+    let mut meta = match out.shift_remove("meta") {
         Some(Value::Object(m)) => m,
         _ => Map::new(),
     };
-    meta.insert("resourceType".into(), json!(kind.name));
-    meta.insert("location".into(), json!(location));
+    meta.insert("resourceType".into(), Value::String(kind.name.to_owned()));
+    meta.insert("location".into(), Value::String(location.clone()));
     let version = meta.get("version").and_then(etag_of);
     if let Some(v) = &version {
-        meta.insert("version".into(), json!(v));
+        meta.insert("version".into(), Value::String(v.clone()));
     }
-    let mut out = Map::new();
-    out.insert("schemas".into(), Value::Array(schemas));
-    out.insert("id".into(), Value::String(id));
-    out.extend(attrs);
     out.insert("meta".into(), Value::Object(meta));
     Ok(Rendered {
         json: Value::Object(out),

@@ -17,7 +17,7 @@
 use crate::scim::path::{AttrPath, PathError};
 use crate::scim::schema::{self, Attribute, ResourceSchema, Returned};
 use crate::scim::{Error, ScimType, json};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 #[cfg(test)]
 mod tests;
@@ -130,76 +130,61 @@ impl Projection {
     }
 
     /// Project a rendered resource: `schemas` is always kept; an extension object left empty is dropped. The
-    /// resource is taken by value and what is kept is moved, not copied.
-    pub fn apply(&self, resource: Value, schema: &ResourceSchema) -> Value {
-        let Value::Object(obj) = resource else {
+    /// resource is taken by value and projected in place: nothing is copied or re-inserted, and the order of what
+    /// is kept is the order it was rendered in.
+    pub fn apply(&self, mut resource: Value, schema: &ResourceSchema) -> Value {
+        let Value::Object(obj) = &mut resource else {
             return resource;
         };
-        let mut out = Map::new();
-        for (key, value) in obj {
+        obj.retain(|key, value| {
             if key.eq_ignore_ascii_case("schemas") {
-                out.insert(key, value);
-                continue;
+                return true;
             }
-            match (schema.extension(&key), value) {
+            match (schema.extension(key), value) {
                 (Some(ext), Value::Object(members)) => {
-                    let mut kept = Map::new();
-                    for (name, v) in members {
+                    members.retain(|name, v| {
                         let place = Place {
                             ext: Some(&ext.id),
-                            name: &name,
+                            name,
                         };
-                        if let Some(v) = self.attribute(place, ext.attribute(&name), v, schema) {
-                            kept.insert(name, v);
-                        }
-                    }
-                    if !kept.is_empty() {
-                        out.insert(key, Value::Object(kept));
-                    }
+                        self.attribute(place, ext.attribute(name), v, schema)
+                    });
+                    !members.is_empty()
                 }
                 (_, value) => {
-                    let def = schema.core_or_common(&key).map(|(_, a)| a);
-                    let place = Place { ext: None, name: &key };
-                    if let Some(v) = self.attribute(place, def, value, schema) {
-                        out.insert(key, v);
-                    }
+                    let def = schema.core_or_common(key).map(|(_, a)| a);
+                    self.attribute(Place { ext: None, name: key }, def, value, schema)
                 }
             }
-        }
-        Value::Object(out)
+        });
+        resource
     }
 
-    /// The projected value of one attribute, or None to leave it out.
-    fn attribute(
-        &self,
-        place: Place<'_>,
-        def: Option<&Attribute>,
-        value: Value,
-        schema: &ResourceSchema,
-    ) -> Option<Value> {
-        let was_empty = is_empty(&value);
+    /// Project one attribute's value in place; false to leave the attribute out.
+    fn attribute(&self, place: Place<'_>, def: Option<&Attribute>, value: &mut Value, schema: &ResourceSchema) -> bool {
+        let was_empty = is_empty(value);
         let returned = def.map_or(Returned::Default, |d| d.returned);
         let sub_def = |name: &str| def.and_then(|d| d.sub(name));
         let sub_returned = |name: &str| sub_def(name).map_or(Returned::Default, |s| s.returned);
-        let kept = match returned {
-            Returned::Never => return None,
+        match returned {
+            Returned::Never => return false,
             Returned::Always => keep_subs(value, |s| sub_returned(s) != Returned::Never),
             Returned::Default | Returned::Request if self.attributes.is_empty() => {
                 if returned == Returned::Request {
-                    return None;
+                    return false;
                 }
                 keep_subs(value, |s| {
                     matches!(sub_returned(s), Returned::Always | Returned::Default)
-                })
+                });
             }
             Returned::Default | Returned::Request => {
                 let hits: Vec<Hit<'_>> = self.attributes.iter().filter_map(|p| hit(p, place, schema)).collect();
                 if hits.iter().any(|h| matches!(h, Hit::Whole)) {
                     keep_subs(value, |s| {
                         matches!(sub_returned(s), Returned::Always | Returned::Default)
-                    })
+                    });
                 } else if hits.is_empty() {
-                    return None;
+                    return false;
                 } else {
                     let named = |s: &str| {
                         hits.iter()
@@ -209,29 +194,27 @@ impl Projection {
                         Returned::Never => false,
                         Returned::Always => true,
                         Returned::Default | Returned::Request => named(s),
-                    })
+                    });
                 }
             }
-        };
+        }
         if returned == Returned::Always {
-            return Some(kept);
+            return true;
         }
         let mut excluded_subs = Vec::new();
         for p in &self.excluded {
             match hit(p, place, schema) {
-                Some(Hit::Whole) => return None,
+                Some(Hit::Whole) => return false,
                 Some(Hit::Sub(s)) => excluded_subs.push(s),
                 None => {}
             }
         }
-        let kept = if excluded_subs.is_empty() {
-            kept
-        } else {
-            keep_subs(kept, |s| {
+        if !excluded_subs.is_empty() {
+            keep_subs(value, |s| {
                 sub_returned(s) == Returned::Always || !excluded_subs.iter().any(|e| e.eq_ignore_ascii_case(s))
-            })
-        };
-        (!is_empty(&kept) || was_empty).then_some(kept)
+            });
+        }
+        !is_empty(value) || was_empty
     }
 }
 
@@ -270,26 +253,18 @@ fn hit<'p>(p: &'p AttrPath, place: Place<'_>, schema: &ResourceSchema) -> Option
 }
 
 /// Keep the sub-attributes `keep` accepts, in a complex value or in each element of a multi-valued one; elements
-/// left empty are dropped. Simple values pass through.
-fn keep_subs(value: Value, keep: impl Fn(&str) -> bool) -> Value {
+/// left empty are dropped. Simple values are left as they are.
+fn keep_subs(value: &mut Value, keep: impl Fn(&str) -> bool) {
     match value {
-        Value::Object(mut o) => {
-            o.retain(|k, _| keep(k));
-            Value::Object(o)
-        }
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .filter_map(|e| match e {
-                    Value::Object(mut o) => {
-                        o.retain(|k, _| keep(k));
-                        (!o.is_empty()).then_some(Value::Object(o))
-                    }
-                    other => Some(other),
-                })
-                .collect(),
-        ),
-        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => value,
+        Value::Object(o) => o.retain(|k, _| keep(k)),
+        Value::Array(items) => items.retain_mut(|e| match e {
+            Value::Object(o) => {
+                o.retain(|k, _| keep(k));
+                !o.is_empty()
+            }
+            _ => true,
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
     }
 }
 

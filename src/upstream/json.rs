@@ -1,0 +1,148 @@
+//! Parsing product answers into `serde_json::Value` with each object's map sized up front.
+//!
+//! serde_json's own `Value` visitor starts every object empty, so a product user of twenty members grows its
+//! map (an `IndexMap`, for the `preserve_order` feature) four times, re-indexing and moving what it held each
+//! time. Objects here start with room for [`OBJECT_ROOM`] members; the value parsed is the same.
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use std::fmt;
+
+/// Members an object has room for before it grows: a product user or team fits.
+const OBJECT_ROOM: usize = 24;
+
+/// Parse `bytes` as one JSON value.
+pub fn from_slice(bytes: &[u8]) -> serde_json::Result<Value> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = Sized.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+/// A `Value` whose objects are allocated with room for their members.
+#[derive(Clone, Copy)]
+struct Sized;
+
+impl<'de> DeserializeSeed<'de> for Sized {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Sized {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // serde_json never hands a non-finite float to a visitor; the fallback keeps this total.
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::with_capacity(access.size_hint().unwrap_or(OBJECT_ROOM));
+        while let Some(key) = access.next_key::<String>()? {
+            let value = access.next_value_seed(self)?;
+            map.insert(key, value);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Arbitrary JSON values, nested a few levels.
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::vec((".{0,8}", inner), 0..30)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// The same value, member order included, as serde_json's own parser gives.
+        #[test]
+        fn parses_as_serde_json_does(value in json()) {
+            let text = serde_json::to_vec(&value).expect("serialize");
+            let ours = from_slice(&text).expect("parse");
+            let theirs: Value = serde_json::from_slice(&text).expect("parse");
+            prop_assert_eq!(serde_json::to_string(&ours).ok(), serde_json::to_string(&theirs).ok());
+            prop_assert_eq!(ours, theirs);
+        }
+    }
+
+    #[test]
+    fn rejects_what_serde_json_rejects() {
+        for bad in ["", "{", "[1,]", "{\"a\":1} x", "nul", "{\"a\" 1}", "\"\\x\""] {
+            assert!(from_slice(bad.as_bytes()).is_err(), "{bad:?} must not parse");
+            assert!(serde_json::from_slice::<Value>(bad.as_bytes()).is_err());
+        }
+    }
+
+    #[test]
+    fn duplicate_members_keep_the_last_value_as_serde_json_does() {
+        let text = br#"{"a":1,"b":2,"a":3}"#;
+        let theirs: Value = serde_json::from_slice(text).expect("parse");
+        assert_eq!(from_slice(text).expect("parse"), theirs);
+    }
+}
