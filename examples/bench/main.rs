@@ -12,6 +12,7 @@
 
 mod cycle;
 mod hop;
+mod instructions;
 mod load;
 mod passthrough;
 mod procs;
@@ -65,9 +66,13 @@ pub struct Args {
     #[arg(long, default_value_t = 512)]
     pub download_mib: u64,
     /// Run only the load scenarios whose name contains this text, and nothing else (for profiling one path);
-    /// `cycle` runs only the product-call counts and the Entra-style cycle; `memory` the cached id mappings step.
+    /// `cycle` runs only the product-call counts and the Entra-style cycle; `memory` the cached id mappings step;
+    /// `instructions` counts the gateway's and the hop's instructions per request under callgrind (needs valgrind).
     #[arg(long)]
     pub only: Option<String>,
+    /// Requests counted per path by `--only instructions`.
+    #[arg(long, default_value_t = 2000)]
+    pub instruction_requests: u64,
     /// Use the `scimgate` binary next to this one as it is, without running `cargo build --release` first.
     #[arg(long)]
     pub no_build: bool,

@@ -3,6 +3,7 @@
 
 use crate::Args;
 use crate::cycle::{self, Scim};
+use crate::instructions;
 use crate::load::{self, Load, MakeRequest, Target};
 use crate::passthrough;
 use crate::procs::Proc;
@@ -33,6 +34,15 @@ const LONG: Duration = Duration::from_secs(600);
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let binary = setup::build(&args)?;
     let world = setup::start(&args, &binary).await?;
+    let outcome = measure_all(&args, &world).await;
+    // The certificates, keys and config the run wrote are of no use after it.
+    let _ = std::fs::remove_dir_all(&world.dir);
+    outcome
+}
+
+/// Every step `args` asks for, in order.
+async fn measure_all(args: &Args, world: &Running) -> anyhow::Result<()> {
+    let args = args.clone();
     let (idle_rss, _) = world.gateway.rss_mib();
     let tls = load::tls_connector(&world.ca_pem)?;
     let targets = [
@@ -68,6 +78,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let teams = args.connections.max(args.rate_connections) as u64;
     checked("seed teams", load::run(&targets[0], seed(teams), w.seed_teams()).await?)?;
 
+    if args.only.as_deref() == Some(instructions::ONLY) {
+        instruction_table(&args, world, &targets, &w, &tls).await?;
+        return Ok(());
+    }
     println!(
         "\n## Load: {} keep-alive connections, {} s per scenario and column\n",
         args.connections, args.seconds
@@ -91,7 +105,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     {
         let mut rows = Vec::new();
         for (column, target) in Column::ALL.into_iter().zip(&targets) {
-            rows.push(measure(&world, target, column, w.make(scenario, column), closed).await?);
+            rows.push(measure(world, target, column, w.make(scenario, column), closed).await?);
         }
         print_rows(scenario.label(), &rows);
         if scenario == Scenario::GetUser {
@@ -99,17 +113,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     if only == Some("cycle") {
-        let (_, ratio) = cycle_tables(&args, &world, &targets[2]).await?;
+        let (_, ratio) = cycle_tables(&args, world, &targets[2]).await?;
         println!("\n## Targets\n");
         println!("| target | measured | met |");
         println!("|---|---|---|");
         cycle_target(ratio);
-        let _ = std::fs::remove_dir_all(&world.dir);
         return Ok(());
     }
     if only.is_some() {
         if only.is_some_and(|o| MEMORY.contains(o)) && args.cache_mappings > 0 {
-            let cache = fill_cache(&args, &world, &targets, &w).await?;
+            let cache = fill_cache(&args, world, &targets, &w).await?;
             println!("\n## Targets\n");
             println!("| target | measured | met |");
             println!("|---|---|---|");
@@ -117,7 +130,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             cache_target(cache);
         }
         if pass_only {
-            let pass = passthrough::run(&args, &world, &tls).await?;
+            let pass = passthrough::run(&args, world, &tls).await?;
             println!("\n## Targets\n");
             println!("| target | measured | met |");
             println!("|---|---|---|");
@@ -134,17 +147,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut fixed_rows = Vec::new();
     for (column, target) in Column::ALL.into_iter().zip(&targets) {
-        fixed_rows.push(measure(&world, target, column, w.make(Scenario::GetUser, column), fixed).await?);
+        fixed_rows.push(measure(world, target, column, w.make(Scenario::GetUser, column), fixed).await?);
     }
     let label = format!("GET /Users/{{id}} at {} × {} req/s", args.rate_connections, args.rate);
     print_rows(&label, &fixed_rows);
     let (_, peak_after_load) = world.gateway.rss_mib();
     // After the peak above is read: the download resets the gateway's peak to measure its own.
-    let pass = passthrough::run(&args, &world, &tls).await?;
-    let (batch, cycle_ratio) = cycle_tables(&args, &world, &targets[2]).await?;
+    let pass = passthrough::run(&args, world, &tls).await?;
+    let (batch, cycle_ratio) = cycle_tables(&args, world, &targets[2]).await?;
 
     let cache = if args.cache_mappings > 0 {
-        Some(fill_cache(&args, &world, &targets, &w).await?)
+        Some(fill_cache(&args, world, &targets, &w).await?)
     } else {
         None
     };
@@ -192,7 +205,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     cycle_target(cycle_ratio);
-    let _ = std::fs::remove_dir_all(&world.dir);
     Ok(())
 }
 
@@ -425,4 +437,44 @@ async fn product_users(world: &Running, target: &Target) -> anyhow::Result<u64> 
     json["meta"]["total"]
         .as_u64()
         .ok_or_else(|| anyhow::anyhow!("no meta.total in {json}"))
+}
+
+/// `--only instructions`: the gateway's and the hop's instructions per request on the same two paths.
+async fn instruction_table(
+    args: &Args,
+    world: &Running,
+    targets: &[Target; 3],
+    w: &World,
+    tls: &tokio_rustls::TlsConnector,
+) -> anyhow::Result<()> {
+    let n = args.instruction_requests;
+    let dir = instructions::dir();
+    println!("\n## Instructions per request (callgrind, {n} requests one after another on one TLS connection)\n");
+    println!("| path | hop | gateway | × hop |");
+    println!("|---|---:|---:|---:|");
+    let get = |column| w.make(Scenario::GetUser, column);
+    let hop = instructions::count(&dir, "hop", &world.hop, &targets[1], &get(Column::Hop), n).await?;
+    let gateway = instructions::count(&dir, "gateway", &world.gateway, &targets[2], &get(Column::Gateway), n).await?;
+    let row = |label: &str, hop: &instructions::Count, gateway: &instructions::Count| {
+        println!(
+            "| {label} | {:.0} | {:.0} | {:.2} |",
+            hop.per_request,
+            gateway.per_request,
+            gateway.per_request / hop.per_request
+        );
+    };
+    row(Scenario::GetUser.label(), &hop, &gateway);
+    let page: MakeRequest = std::sync::Arc::new(|_| load::request(http::Method::GET, "/static/index.html", &[], None));
+    let origin_hop = Target {
+        addr: world.origin_hop.addr,
+        tls: Some(tls.clone()),
+    };
+    let pass_hop = instructions::count(&dir, "origin-hop", &world.origin_hop, &origin_hop, &page, n).await?;
+    let pass_gateway = instructions::count(&dir, "gateway", &world.gateway, &targets[2], &page, n).await?;
+    row("pass-through GET static page", &pass_hop, &pass_gateway);
+    println!("\nThe dumps, for `callgrind_annotate --inclusive=yes`, were:");
+    for c in [&hop, &gateway, &pass_hop, &pass_gateway] {
+        println!("- {}", c.file.display());
+    }
+    Ok(())
 }

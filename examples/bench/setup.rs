@@ -4,6 +4,7 @@
 //! product and the origin.
 
 use crate::Args;
+use crate::instructions;
 use crate::procs::{self, Proc};
 use anyhow::Context as _;
 use scimgate::auth::{TokenHash, new_token};
@@ -150,8 +151,26 @@ pub async fn start(args: &Args, binary: &Path) -> anyhow::Result<Running> {
         "--config".to_owned(),
         config_path.display().to_string(),
     ];
+    // `--only instructions` starts the gateway and the hops under callgrind; its files go to a directory of their
+    // own, away from the one the gateway watches for config changes.
+    let counted = args.only.as_deref() == Some(instructions::ONLY);
+    let callgrind = instructions::dir();
+    if counted {
+        instructions::check_tools()?;
+        std::fs::create_dir_all(&callgrind)?;
+    }
+    let wrapped = |name: &str, program: &Path, args: &[String]| -> (PathBuf, Vec<String>) {
+        if !counted {
+            return (program.to_path_buf(), args.to_vec());
+        }
+        let (wrapper, mut all) = instructions::wrapper(&callgrind, name);
+        all.push(program.display().to_string());
+        all.extend_from_slice(args);
+        (wrapper, all)
+    };
     // The production default: JSON request logs at info, here to /dev/null.
-    let gateway = procs::spawn("gateway", binary, &run, &[], addr, None).await?;
+    let (program, run) = wrapped("gateway", binary, &run);
+    let gateway = procs::spawn("gateway", &program, &run, &[], addr, None).await?;
     let addr = procs::free_addr()?;
     let hop_args = [
         "hop".to_owned(),
@@ -164,20 +183,14 @@ pub async fn start(args: &Args, binary: &Path) -> anyhow::Result<Running> {
         "--key".to_owned(),
         certs.key.display().to_string(),
     ];
-    let hop = procs::spawn("hop", &std::env::current_exe()?, &hop_args, &[], addr, None).await?;
+    let (program, args_) = wrapped("hop", &std::env::current_exe()?, &hop_args);
+    let hop = procs::spawn("hop", &program, &args_, &[], addr, None).await?;
     let addr = procs::free_addr()?;
     let mut origin_hop_args = hop_args.clone();
     origin_hop_args[2] = addr.to_string();
     origin_hop_args[4] = origin.addr.to_string();
-    let origin_hop = procs::spawn(
-        "origin hop",
-        &std::env::current_exe()?,
-        &origin_hop_args,
-        &[],
-        addr,
-        None,
-    )
-    .await?;
+    let (program, args_) = wrapped("origin-hop", &std::env::current_exe()?, &origin_hop_args);
+    let origin_hop = procs::spawn("origin hop", &program, &args_, &[], addr, None).await?;
     let [bench_token, cycle_token, calls_token, cache_token] = tokens;
     Ok(Running {
         product,
