@@ -305,7 +305,7 @@ impl Upstream {
         let mut builder = http::Request::builder()
             .method(req.method.clone())
             .uri(&uri)
-            .header(ACCEPT, "application/json");
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
         for (name, value) in &req.headers {
             builder = builder.header(name, value);
         }
