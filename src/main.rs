@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// Every request allocates many small JSON values and strings that die with it: mimalloc serves that pattern with
-/// far less CPU than glibc's allocator (measured with `cargo run --release --example bench`, docs/PERFORMANCE.md).
+/// mimalloc for the many small blocks of a SCIM request, glibc's allocator for the large buffers of streamed
+/// bodies (why: `scimgate::allocator`; measured with `cargo run --release --example bench`, docs/PERFORMANCE.md).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: scimgate::allocator::Split = scimgate::allocator::Split;
 
 /// A SCIM 2.0 gateway in front of a product's own user and team API.
 #[derive(Parser)]
