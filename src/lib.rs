@@ -6,6 +6,7 @@
 //! bundled sample product.
 #![deny(unsafe_code)]
 
+pub mod addr;
 pub mod admin;
 pub mod allocator;
 pub mod audit;

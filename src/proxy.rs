@@ -19,6 +19,7 @@ mod headers;
 mod tally;
 mod upgrade;
 
+use crate::addr::AddrText;
 use crate::auth::Authenticator;
 use crate::gateway::Body;
 use crate::metrics::Metrics;
@@ -199,13 +200,15 @@ impl Passthrough {
         let elapsed = started.elapsed();
         let status = response.status().as_u16();
         self.tally.request(metrics, status, elapsed);
+        // The message as a plain string field, not format arguments: the log line then writes it without
+        // `core::fmt`.
         tracing::info!(
-            %peer,
+            message = "pass-through",
+            peer = AddrText::socket(peer).as_str(),
             method = method.as_str(),
             path = path_and_query.as_ref().map_or("", PathAndQuery::path),
             status,
             micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-            "pass-through"
         );
         response
     }

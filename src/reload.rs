@@ -8,6 +8,7 @@ use crate::metrics::{Metrics, ReloadLabels};
 use crate::server::Live;
 use notify::Watcher;
 use std::collections::HashSet;
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,12 +33,21 @@ pub async fn run(paths: Vec<PathBuf>, live: Arc<Live>, metrics: Arc<Metrics>, li
     // Editors and config managers replace files by renaming: watch the folders, and keep events for our files.
     let files: HashSet<PathBuf> = paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
     let folders: HashSet<PathBuf> = files.iter().filter_map(|f| f.parent().map(PathBuf::from)).collect();
+    // The names a change to our files can arrive under: theirs and those of the paths given (symbolic links).
+    // Other files in the folders (a log written next to the config) change often, and are dismissed by name
+    // before any path is resolved.
+    let names: Vec<OsString> = files
+        .iter()
+        .chain(paths.iter())
+        .filter_map(|p| p.file_name().map(OsString::from))
+        .collect();
     let on_change = tx.clone();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
         let ours = event
             .paths
             .iter()
+            .filter(|p| p.file_name().is_some_and(|name| names.iter().any(|ours| ours == name)))
             .any(|p| files.contains(p) || std::fs::canonicalize(p).is_ok_and(|p| files.contains(&p)));
         if ours && (event.kind.is_modify() || event.kind.is_create()) {
             let _ = on_change.try_send("config file changed");

@@ -1,6 +1,7 @@
 //! The SCIM router: strip the base path, authenticate, rate-limit, read the body within its limit, match the
 //! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
 
+use crate::addr::AddrText;
 use crate::audit;
 use crate::gateway::{Body, Gateway};
 use crate::metrics::{self, RequestLabels, TenantLabels};
@@ -122,18 +123,19 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
         },
         started.elapsed(),
     );
+    // The message as a plain string field, not format arguments: the log line then writes it without `core::fmt`.
     tracing::info!(
-        request_id = %request_id,
-        %peer,
-        %method,
-        path = %path,
+        message = "request",
+        request_id = request_id.as_str(),
+        peer = AddrText::socket(peer).as_str(),
+        method = method.as_str(),
+        path = path.as_str(),
         tenant = tenant.as_ref().map_or("-", |t| t.id.as_str()),
         status = response.status().as_u16(),
         resource,
         operation,
         product_calls,
         micros = started.elapsed().as_micros() as u64,
-        "request"
     );
     response.map(|body| body.map_err(|never| match never {}).boxed_unsync())
 }

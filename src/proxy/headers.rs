@@ -3,8 +3,9 @@
 //! a SCIM bearer token never passed on.
 
 use super::Options;
+use crate::addr::AddrText;
 use http::header::{
-    AUTHORIZATION, CONNECTION, CONTENT_LENGTH, COOKIE, FORWARDED, HOST, HeaderMap, HeaderName, HeaderValue,
+    AUTHORIZATION, CONNECTION, CONTENT_LENGTH, COOKIE, Entry, FORWARDED, HOST, HeaderMap, HeaderName, HeaderValue,
     TRANSFER_ENCODING, VIA,
 };
 use http::uri::Authority;
@@ -59,28 +60,29 @@ impl ForwardedStyle {
     }
 }
 
-/// Fields that are hop-by-hop whatever `Connection` says (RFC 9110 §7.6.1, RFC 9112 §§6.1, 7.4, 9.6), besides
-/// every `Proxy-*` field.
-const HOP_BY_HOP: [&str; 7] = [
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "http2-settings",
-];
+/// Fields that are hop-by-hop whatever `Connection` says (RFC 9110 §7.6.1, RFC 9112 §§6.1, 7.4, 9.6), and every
+/// `Proxy-*` field.
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    matches!(
+        name,
+        "connection" | "keep-alive" | "te" | "trailer" | "transfer-encoding" | "upgrade" | "http2-settings"
+    ) || name.starts_with("proxy-")
+}
 
 /// Forwarding fields a client could forge to make the product believe in another address, scheme or host.
-const FORWARDING: [&str; 7] = [
-    "x-forwarded-for",
-    "x-forwarded-proto",
-    "x-forwarded-host",
-    "x-forwarded-port",
-    "x-forwarded-prefix",
-    "x-real-ip",
-    "forwarded",
-];
+fn is_forwarding(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "x-forwarded-for"
+            | "x-forwarded-proto"
+            | "x-forwarded-host"
+            | "x-forwarded-port"
+            | "x-forwarded-prefix"
+            | "x-real-ip"
+            | "forwarded"
+    )
+}
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
@@ -117,6 +119,11 @@ pub fn client_authority(uri: &Uri, headers: &HeaderMap) -> Option<HeaderValue> {
 /// trailer field(s) from the message with the same name as the connection-option, and then remove the
 /// Connection header field itself".
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // `Connection` and `Transfer-Encoding` are hop-by-hop themselves: without any such field, neither is there
+    // and there is nothing to remove.
+    if !headers.keys().any(is_hop_by_hop) {
+        return;
+    }
     // RFC 9112 §6.3: with Transfer-Encoding present, Content-Length is not what frames the message; the
     // message that leaves is framed anew, so neither goes on.
     let framed_by_te = headers.contains_key(TRANSFER_ENCODING);
@@ -128,10 +135,7 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
         .filter_map(|option| HeaderName::from_bytes(option.trim().as_bytes()).ok())
         .collect();
     remove_where(headers, |name| {
-        HOP_BY_HOP.contains(&name.as_str())
-            || name.as_str().starts_with("proxy-")
-            || named.contains(name)
-            || (framed_by_te && name == CONTENT_LENGTH)
+        is_hop_by_hop(name) || named.contains(name) || (framed_by_te && name == CONTENT_LENGTH)
     });
 }
 
@@ -164,15 +168,29 @@ pub fn outbound(mut headers: HeaderMap, cx: &Context<'_>, options: &Options) -> 
     if cx.version == Version::HTTP_2 {
         join_cookies(&mut headers);
     }
-    let host = match options.host {
-        HostMode::Keep => cx.client_authority.clone(),
+    let client = match options.host {
+        HostMode::Keep => cx.client_authority.as_ref(),
         HostMode::Origin => None,
     };
-    let host = host.or_else(|| HeaderValue::from_str(cx.origin_authority.as_str()).ok());
-    if let Some(host) = host
-        && headers.get(HOST) != Some(&host)
-    {
-        headers.insert(HOST, host);
+    let origin;
+    let host = match client {
+        Some(host) => Some(host),
+        None => {
+            origin = HeaderValue::from_str(cx.origin_authority.as_str()).ok();
+            origin.as_ref()
+        }
+    };
+    if let Some(host) = host {
+        match headers.entry(HOST) {
+            Entry::Occupied(mut sent) => {
+                if sent.get() != host {
+                    sent.insert(host.clone());
+                }
+            }
+            Entry::Vacant(none) => {
+                none.insert(host.clone());
+            }
+        }
     }
     forwarding(&mut headers, cx, options);
     if options.via {
@@ -210,24 +228,25 @@ fn join_cookies(headers: &mut HeaderMap) {
 /// Add the forwarding fields; without `trust_forwarded`, first drop any the client sent.
 fn forwarding(headers: &mut HeaderMap, cx: &Context<'_>, options: &Options) {
     let trusted = options.trust_forwarded;
-    let prior_for = trusted.then(|| joined(headers, &X_FORWARDED_FOR)).flatten();
-    let prior_forwarded = trusted.then(|| joined(headers, &FORWARDED)).flatten();
     if !trusted {
-        remove_where(headers, |name| FORWARDING.contains(&name.as_str()));
+        remove_where(headers, is_forwarding);
     }
     let peer = match cx.peer {
         IpAddr::V6(v6) => v6.to_canonical(),
         v4 => v4,
     };
-    let host = cx
-        .client_authority
-        .as_ref()
-        .filter(|h| h.to_str().is_ok_and(is_authority));
+    let peer_text = AddrText::ip(peer);
+    let peer_text = peer_text.as_str().as_bytes();
+    let host = cx.client_authority.as_ref().filter(|h| is_authority(h.as_bytes()));
     let style = options.forwarded;
+    // One buffer for the values that are put together, each copied into its field.
+    let mut value = Vec::with_capacity(128);
     if matches!(style, ForwardedStyle::Both | ForwardedStyle::XForwarded) {
-        let mut chain = prior_for.map_or_else(String::new, |prior| prior + ", ");
-        push_ip(&mut chain, peer);
-        insert(headers, X_FORWARDED_FOR, &chain);
+        if trusted && push_joined(&mut value, headers, &X_FORWARDED_FOR) {
+            value.extend_from_slice(b", ");
+        }
+        value.extend_from_slice(peer_text);
+        insert(headers, X_FORWARDED_FOR, &value);
         if !(trusted && headers.contains_key(&X_FORWARDED_PROTO)) {
             headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(cx.proto));
         }
@@ -238,50 +257,27 @@ fn forwarding(headers: &mut HeaderMap, cx: &Context<'_>, options: &Options) {
         }
     }
     if matches!(style, ForwardedStyle::Both | ForwardedStyle::Forwarded) {
-        // RFC 7239 §6: an IPv6 node is bracketed and quoted; a host with a port is not a token, so it is quoted.
-        let mut value = prior_forwarded.map_or_else(|| String::with_capacity(64), |prior| prior + ", ");
-        value.push_str("for=");
-        match peer {
-            IpAddr::V6(_) => {
-                value.push_str("\"[");
-                push_ip(&mut value, peer);
-                value.push_str("]\"");
-            }
-            v4 => push_ip(&mut value, v4),
+        value.clear();
+        if trusted && push_joined(&mut value, headers, &FORWARDED) {
+            value.extend_from_slice(b", ");
         }
-        value.push_str(";proto=");
-        value.push_str(cx.proto);
-        if let Some(host) = host.and_then(|h| h.to_str().ok()) {
-            value.push_str(";host=\"");
-            value.push_str(host);
-            value.push('"');
+        // RFC 7239 §6: an IPv6 node is bracketed and quoted; a host with a port is not a token, so it is quoted.
+        value.extend_from_slice(b"for=");
+        if peer.is_ipv6() {
+            value.extend_from_slice(b"\"[");
+            value.extend_from_slice(peer_text);
+            value.extend_from_slice(b"]\"");
+        } else {
+            value.extend_from_slice(peer_text);
+        }
+        value.extend_from_slice(b";proto=");
+        value.extend_from_slice(cx.proto.as_bytes());
+        if let Some(host) = host {
+            value.extend_from_slice(b";host=\"");
+            value.extend_from_slice(host.as_bytes());
+            value.push(b'"');
         }
         insert(headers, FORWARDED, &value);
-    }
-}
-
-/// Append an address as `Display` writes it; an IPv4 address without the formatting machinery (one per request).
-fn push_ip(out: &mut String, ip: IpAddr) {
-    match ip {
-        IpAddr::V4(v4) => {
-            for (i, octet) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                if octet >= 100 {
-                    out.push(char::from(b'0' + octet / 100));
-                }
-                if octet >= 10 {
-                    out.push(char::from(b'0' + octet / 10 % 10));
-                }
-                out.push(char::from(b'0' + octet % 10));
-            }
-        }
-        IpAddr::V6(v6) => {
-            use std::fmt::Write as _;
-            // Writing to a String cannot fail.
-            let _ = write!(out, "{v6}");
-        }
     }
 }
 
@@ -294,29 +290,59 @@ fn append_via(headers: &mut HeaderMap, version: Version) {
         Version::HTTP_3 => "3",
         _ => "1.1",
     };
-    let value = match joined(headers, &VIA) {
-        Some(prior) => format!("{prior}, {received} scimgate"),
-        None => format!("{received} scimgate"),
-    };
+    let mut value = Vec::with_capacity(16);
+    if push_joined(&mut value, headers, &VIA) {
+        value.extend_from_slice(b", ");
+    }
+    value.extend_from_slice(received.as_bytes());
+    value.extend_from_slice(b" scimgate");
     insert(headers, VIA, &value);
 }
 
-/// Every value of a list field, joined with ", " (RFC 9110 §5.3), if there is any.
-fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
-    let values: Vec<&str> = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
-    (!values.is_empty()).then(|| values.join(", "))
+/// Append every value of a list field, joined with ", " (RFC 9110 §5.3); whether there was any.
+fn push_joined(out: &mut Vec<u8>, headers: &HeaderMap, name: &HeaderName) -> bool {
+    let mut any = false;
+    for value in headers.get_all(name).iter().filter_map(|v| v.to_str().ok()) {
+        if any {
+            out.extend_from_slice(b", ");
+        }
+        out.extend_from_slice(value.as_bytes());
+        any = true;
+    }
+    any
 }
 
-fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) {
-    if let Ok(value) = HeaderValue::from_str(value) {
+fn insert(headers: &mut HeaderMap, name: HeaderName, value: &[u8]) {
+    if let Ok(value) = HeaderValue::from_bytes(value) {
         headers.insert(name, value);
     }
 }
 
 /// A host that can stand in a quoted string and a header unchanged: the characters of an RFC 3986 authority.
-fn is_authority(host: &str) -> bool {
+fn is_authority(host: &[u8]) -> bool {
     !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~:[]!$&'()*+,;=%".contains(&b))
+        && host.iter().all(|&b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'-' | b'.'
+                        | b'_'
+                        | b'~'
+                        | b':'
+                        | b'['
+                        | b']'
+                        | b'!'
+                        | b'$'
+                        | b'&'
+                        | b'\''
+                        | b'('
+                        | b')'
+                        | b'*'
+                        | b'+'
+                        | b','
+                        | b';'
+                        | b'='
+                        | b'%'
+                )
+        })
 }

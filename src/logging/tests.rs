@@ -1,0 +1,86 @@
+use super::*;
+use proptest::prelude::*;
+use serde_json::Value;
+use std::io;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().expect("buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The lines `emit` logs, each parsed as JSON.
+fn lines(emit: impl FnOnce()) -> Vec<Value> {
+    let buffer = Buffer::default();
+    let sink = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .event_format(JsonLines)
+        .with_writer(move || sink.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .finish();
+    tracing::subscriber::with_default(subscriber, emit);
+    let bytes = buffer.0.lock().expect("buffer").clone();
+    String::from_utf8(bytes)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn writes_one_flat_object_per_event() {
+    let peer: std::net::SocketAddr = "127.0.0.1:4000".parse().expect("addr");
+    let got = lines(|| {
+        tracing::info!(request_id = "abc", %peer, status = 200u16, micros = 17u64, ok = true, delta = -3i64, "request");
+    });
+    assert_eq!(got.len(), 1);
+    let line = &got[0];
+    assert_eq!(line["level"], "INFO");
+    assert_eq!(line["message"], "request");
+    assert_eq!(line["request_id"], "abc");
+    assert_eq!(line["peer"], "127.0.0.1:4000");
+    assert_eq!(line["status"], 200);
+    assert_eq!(line["micros"], 17);
+    assert_eq!(line["ok"], true);
+    assert_eq!(line["delta"], -3);
+    assert_eq!(line["target"], module_path!());
+    let stamp = line["timestamp"].as_str().expect("timestamp");
+    assert!(
+        stamp.len() >= 20 && stamp.ends_with('Z') && stamp.as_bytes()[10] == b'T',
+        "{stamp}"
+    );
+}
+
+#[test]
+fn escapes_what_json_requires() {
+    let nasty = "quote \" backslash \\ newline \n tab \t bell \u{7} nul \0 é 😀";
+    let got = lines(|| tracing::warn!(text = nasty, debug = ?nasty, error = %nasty, "x\ny"));
+    assert_eq!(got[0]["text"], nasty);
+    assert_eq!(got[0]["debug"], format!("{nasty:?}"));
+    assert_eq!(got[0]["error"], nasty);
+    assert_eq!(got[0]["message"], "x\ny");
+}
+
+#[test]
+fn non_finite_numbers_stay_valid_json() {
+    let got = lines(|| tracing::info!(a = f64::NAN, b = 1.5f64, "n"));
+    assert_eq!(got[0]["a"], "NaN");
+    assert_eq!(got[0]["b"], 1.5);
+}
+
+proptest! {
+    #[test]
+    fn any_text_round_trips(text in any::<String>()) {
+        let got = lines(|| tracing::info!(field = text.as_str(), "{}", text));
+        prop_assert_eq!(got[0]["field"].as_str(), Some(text.as_str()));
+        prop_assert_eq!(got[0]["message"].as_str(), Some(text.as_str()));
+    }
+}
