@@ -67,6 +67,7 @@ pub struct Args {
     pub download_mib: u64,
     /// Run only the load scenarios whose name contains this text, and nothing else (for profiling one path);
     /// `cycle` runs only the product-call counts and the Entra-style cycle; `memory` the cached id mappings step;
+    /// `rate` the fixed-rate latency scenario;
     /// `instructions` counts the gateway's and the hop's instructions per request under callgrind (needs valgrind).
     #[arg(long)]
     pub only: Option<String>,
