@@ -51,6 +51,8 @@ pub struct Options {
     /// Time the product may stay silent before its response headers: neither taking request body nor
     /// answering.
     pub timeout: Duration,
+    /// Time an upgraded connection may carry no byte either way before both sides are closed; `None`: no limit.
+    pub tunnel_idle: Option<Duration>,
 }
 
 /// The product's origin and the client that talks to it. It carries no product credentials: the product
@@ -298,7 +300,7 @@ impl Passthrough {
             if let Some(protocol) = switched_to {
                 parts.headers.insert(UPGRADE, protocol);
             }
-            tokio::spawn(upgrade::tunnel(client, product));
+            tokio::spawn(upgrade::tunnel(client, product, self.options.tunnel_idle));
         }
         Ok(Response::from_parts(parts, body.map_err(Into::into).boxed_unsync()))
     }

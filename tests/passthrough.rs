@@ -16,6 +16,7 @@ use futures_util::{SinkExt, StreamExt};
 use origin::{Origin, header};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
 /// A gateway with one tenant, passing through to `origin_url`, with extra `passthrough` keys.
@@ -276,6 +277,37 @@ async fn websocket_echo_is_tunnelled_through_the_gateway() {
     assert_eq!(field("upgrade").as_deref(), Some("websocket"));
     assert_eq!(field("connection").as_deref(), Some("upgrade"));
     assert!(field("sec-websocket-key").is_some());
+}
+
+#[tokio::test]
+async fn an_idle_websocket_is_closed_after_its_idle_timeout_and_a_busy_one_is_not() {
+    let origin = Origin::start().await;
+    let gw = gateway_to(&origin.url(), ", tunnel_idle_timeout_ms = 400").await;
+    let tls = raw::connect(&gw).await;
+    let (mut ws, _) = tokio_tungstenite::client_async(url(&gw, "/ws").replace("https", "wss"), tls)
+        .await
+        .expect("WebSocket handshake through the gateway");
+    // A message every 150 ms for well over the limit: the tunnel stays open.
+    for i in 0..8 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        ws.send(Message::text(format!("ping {i}")))
+            .await
+            .expect("send while busy");
+        let echoed = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("echo while busy")
+            .expect("open while busy")
+            .expect("a frame");
+        assert_eq!(echoed, Message::text(format!("ping {i}")));
+    }
+    // Then silence: the gateway closes both sides, and the client sees its connection end.
+    let ended = tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await
+        .expect("the idle tunnel is closed within 10 s");
+    assert!(
+        !matches!(ended, Some(Ok(Message::Text(_) | Message::Binary(_)))),
+        "no data after the idle timeout: {ended:?}"
+    );
 }
 
 #[tokio::test]

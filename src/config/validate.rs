@@ -221,6 +221,7 @@ fn passthrough(
         trust_forwarded: p.trust_forwarded.unwrap_or(trust_forwarded_headers),
         via: p.via,
         timeout: Duration::from_millis(p.timeout_ms),
+        tunnel_idle: (p.tunnel_idle_timeout_ms > 0).then(|| Duration::from_millis(p.tunnel_idle_timeout_ms)),
     };
     let ca = match &p.ca {
         None => None,

@@ -10,6 +10,7 @@ fn options() -> Options {
         trust_forwarded: false,
         via: false,
         timeout: Duration::from_secs(1),
+        tunnel_idle: None,
     }
 }
 

@@ -5,6 +5,13 @@ use http::header::{CONNECTION, HeaderValue, UPGRADE};
 use http::{Request, Version};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Instant;
 
 /// The protocol a request asks to switch to: `Upgrade` named in `Connection`, on HTTP/1.1 (HTTP/2 has no
 /// `Upgrade`, RFC 9113 §8.6).
@@ -22,16 +29,142 @@ pub fn requested<B>(req: &Request<B>) -> Option<HeaderValue> {
     named.then(|| req.headers().get(UPGRADE).cloned()).flatten()
 }
 
-/// Copy bytes both ways between the client and the product until both sides close. Each direction holds one
-/// small buffer, and a side that stops reading stops the other side's writes.
-pub async fn tunnel(client: OnUpgrade, product: OnUpgrade) {
+/// Copy bytes both ways between the client and the product until both sides close, or until no byte has moved
+/// either way for `idle` (then both are dropped, which closes them). Each direction holds one small buffer, and a
+/// side that stops reading stops the other side's writes.
+pub async fn tunnel(client: OnUpgrade, product: OnUpgrade, idle: Option<Duration>) {
     let (client, product) = match tokio::try_join!(client, product) {
         Ok(both) => both,
         Err(e) => return tracing::debug!(error = %e, "upgrade did not complete"),
     };
-    let (mut client, mut product) = (TokioIo::new(client), TokioIo::new(product));
-    match tokio::io::copy_bidirectional(&mut client, &mut product).await {
+    let activity = Activity::new();
+    let mut client = Active::new(TokioIo::new(client), &activity);
+    let mut product = Active::new(TokioIo::new(product), &activity);
+    let copy = tokio::io::copy_bidirectional(&mut client, &mut product);
+    let outcome = match idle {
+        None => copy.await,
+        Some(limit) => tokio::select! {
+            outcome = copy => outcome,
+            () = activity.idle_for(limit) => {
+                return tracing::debug!(idle_s = limit.as_secs_f64(), "upgraded connection closed after its idle timeout");
+            }
+        },
+    };
+    match outcome {
         Ok((up, down)) => tracing::debug!(up, down, "upgraded connection closed"),
         Err(e) => tracing::debug!(error = %e, "upgraded connection ended with an error"),
+    }
+}
+
+/// When a tunnel last moved a byte, in milliseconds since it opened.
+struct Activity {
+    opened: Instant,
+    last_ms: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            opened: Instant::now(),
+            last_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let now = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(now, Ordering::Relaxed);
+    }
+
+    /// Resolves once no byte has moved for `limit`: sleeps until the last activity plus `limit`, and again from
+    /// there while there was activity in between.
+    async fn idle_for(&self, limit: Duration) {
+        loop {
+            let last = self.last_ms.load(Ordering::Relaxed);
+            tokio::time::sleep_until(self.opened + Duration::from_millis(last) + limit).await;
+            if self.last_ms.load(Ordering::Relaxed) == last {
+                return;
+            }
+        }
+    }
+}
+
+/// One side of a tunnel, noting in [`Activity`] every read or write that moved bytes.
+struct Active<'a, T> {
+    io: T,
+    activity: &'a Activity,
+}
+
+impl<'a, T> Active<'a, T> {
+    fn new(io: T, activity: &'a Activity) -> Self {
+        Active { io, activity }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Active<'_, T> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.io).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Active<'_, T> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bytes: &[u8]) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write(cx, bytes);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_for_waits_out_activity_and_resolves_after_a_silent_limit() {
+        let activity = Activity::new();
+        let limit = Duration::from_secs(10);
+        let watch = activity.idle_for(limit);
+        tokio::pin!(watch);
+        // Bytes every 6 s for a minute: never 10 s of silence.
+        for _ in 0..10 {
+            tokio::select! {
+                () = &mut watch => panic!("resolved while bytes were moving"),
+                () = tokio::time::sleep(Duration::from_secs(6)) => activity.touch(),
+            }
+        }
+        let silent_from = tokio::time::Instant::now();
+        watch.await;
+        let waited = silent_from.elapsed();
+        assert!(waited >= limit && waited < limit + Duration::from_secs(1), "{waited:?}");
     }
 }

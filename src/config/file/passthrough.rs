@@ -46,6 +46,11 @@ pub struct PassthroughFile {
     /// connections are streamed without a deadline.
     #[serde(default = "default_passthrough_timeout")]
     pub timeout_ms: u64,
+    /// Time an upgraded connection (a WebSocket) may carry no byte either way before the gateway closes both
+    /// sides, in milliseconds (default one hour); 0 keeps idle tunnels open until a side closes. Applications
+    /// that ping more often than this are never cut.
+    #[serde(default = "default_tunnel_idle")]
+    pub tunnel_idle_timeout_ms: u64,
     /// Extra PEM CA bundle trusted for the origin's TLS certificate (besides the system roots).
     #[serde(default)]
     pub ca: Option<String>,
@@ -56,6 +61,9 @@ fn default_passthrough_host() -> String {
 }
 fn default_forwarded() -> String {
     "both".into()
+}
+fn default_tunnel_idle() -> u64 {
+    3_600_000
 }
 fn default_passthrough_timeout() -> u64 {
     30_000
