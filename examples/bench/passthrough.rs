@@ -139,6 +139,11 @@ fn servers(world: &Running) -> [Option<&Proc>; 3] {
     [None, Some(&world.origin_hop), Some(&world.gateway)]
 }
 
+/// The small GET of the static page, the same request for every column.
+pub fn page() -> load::MakeRequest {
+    Arc::new(|_| load::request(Method::GET, "/static/index.html", &[], None))
+}
+
 /// Run both scenarios in every column and print their tables.
 pub async fn run(args: &Args, world: &Running, tls: &tokio_rustls::TlsConnector) -> anyhow::Result<Measured> {
     let targets = [
@@ -161,7 +166,7 @@ pub async fn run(args: &Args, world: &Running, tls: &tokio_rustls::TlsConnector)
         max_requests: args.max_requests,
         rate: None,
     };
-    let page: load::MakeRequest = Arc::new(|_| load::request(Method::GET, "/static/index.html", &[], None));
+    let page = page();
     let mut small = Vec::new();
     for (server, target) in servers(world).into_iter().zip(&targets) {
         small.push(report::measure_on(server, &world.origin, target, page.clone(), closed).await?);

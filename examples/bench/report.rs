@@ -456,7 +456,7 @@ async fn instruction_table(
         );
     };
     row(Scenario::GetUser.label(), &hop, &gateway);
-    let page: MakeRequest = std::sync::Arc::new(|_| load::request(http::Method::GET, "/static/index.html", &[], None));
+    let page = passthrough::page();
     let origin_hop = Target {
         addr: world.origin_hop.addr,
         tls: Some(tls.clone()),
