@@ -182,9 +182,9 @@ impl Target {
             Target::Typed {
                 name, type_value, sub, ..
             } => {
-                let list = container
-                    .entry(name.clone())
-                    .or_insert_with(|| Value::Array(Vec::new()));
+                let Some(list) = json::slot(container, name, || Value::Array(Vec::new())) else {
+                    return;
+                };
                 if !list.is_array() {
                     *list = Value::Array(Vec::new());
                 }
@@ -417,7 +417,7 @@ fn is_type(element: &Value, type_value: &str) -> bool {
 }
 
 fn object_entry<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut Map<String, Value>> {
-    let slot = map.entry(key.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+    let slot = json::slot(map, key, || Value::Object(Map::new()))?;
     if !slot.is_object() {
         *slot = Value::Object(Map::new());
     }

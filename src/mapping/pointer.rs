@@ -55,7 +55,7 @@ impl Pointer {
     /// arrays by index (RFC 6901 §4), as `serde_json::Value::pointer` would, without parsing the text per read.
     pub fn get<'v>(&self, doc: &'v Value) -> Option<&'v Value> {
         self.tokens.iter().try_fold(doc, |cur, token| match cur {
-            Value::Object(map) => map.get(token),
+            Value::Object(map) => crate::scim::json::exact(map, token),
             Value::Array(items) => array_index(token).and_then(|i| items.get(i)),
             Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => None,
         })
