@@ -32,6 +32,11 @@ pub struct Args {
     /// Seconds each scenario runs against each column (after a warm-up of a quarter of that).
     #[arg(long, default_value_t = 4.0)]
     pub seconds: f64,
+    /// Rounds of the closed-loop scenarios: the columns take turns this many times, `seconds / rounds` each (the
+    /// warm-up only before the first), and the table shows each figure's median over the rounds. The shared
+    /// machine's load drifts within seconds; turns share the drift out among the columns.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
     /// Concurrent keep-alive connections of the closed-loop scenarios.
     #[arg(long, default_value_t = 16)]
     pub connections: usize,

@@ -131,6 +131,8 @@ impl Downloaded {
 /// What the pass-through scenarios measured, for the targets table.
 pub struct Measured {
     small: Vec<Row>,
+    /// The small GET's CPU × hop in each round.
+    turns: Vec<f64>,
     downloads: Vec<Downloaded>,
     mib: u64,
 }
@@ -167,10 +169,15 @@ pub async fn run(args: &Args, world: &Running, tls: &tokio_rustls::TlsConnector)
         rate: None,
     };
     let page = page();
-    let mut small = Vec::new();
-    for (server, target) in servers(world).into_iter().zip(&targets) {
-        small.push(report::measure_on(server, &world.origin, target, page.clone(), closed).await?);
-    }
+    let [direct, hop, gateway] = servers(world);
+    let lanes =
+        [(direct, &targets[0]), (hop, &targets[1]), (gateway, &targets[2])].map(|(server, target)| report::Lane {
+            server,
+            product: &world.origin,
+            target,
+            make: page.clone(),
+        });
+    let (small, turns) = report::interleaved(&lanes, closed, args.rounds).await?;
     let label = format!("{LABEL} GET static page ({} bytes)", PAGE.len());
     report::print_rows(&label, &small);
 
@@ -202,7 +209,12 @@ pub async fn run(args: &Args, world: &Running, tls: &tokio_rustls::TlsConnector)
             d.error.as_deref().unwrap_or("")
         );
     }
-    Ok(Measured { small, downloads, mib })
+    Ok(Measured {
+        small,
+        turns,
+        downloads,
+        mib,
+    })
 }
 
 /// Download `bytes` from `target` on one fresh connection, reading frame by frame (nothing is kept), and read the
@@ -255,6 +267,11 @@ async fn download(server: Option<&Proc>, target: &Target, bytes: u64) -> anyhow:
 }
 
 impl Measured {
+    /// The small GET's CPU × hop round by round, for [`report::print_turns`].
+    pub fn turns(&self) -> (String, Vec<f64>) {
+        (format!("{LABEL} GET static page"), self.turns.clone())
+    }
+
     /// The pass-through rows of the targets table: pass-through costs no more than the minimal hop plus 10 %.
     pub fn targets(&self) {
         let (hop, gw) = (&self.small[1], &self.small[2]);

@@ -97,17 +97,22 @@ async fn measure_all(args: &Args, world: &Running) -> anyhow::Result<()> {
         rate: None,
     };
     let mut get_rows = Vec::new();
+    let mut turns = Vec::new();
     let only = args.only.as_deref();
     let pass_only = only.is_some_and(|o| passthrough::LABEL.contains(o));
     for scenario in Scenario::ALL
         .into_iter()
         .filter(|s| only.is_none_or(|o| s.label().contains(o)))
     {
-        let mut rows = Vec::new();
-        for (column, target) in Column::ALL.into_iter().zip(&targets) {
-            rows.push(measure(world, target, column, w.make(scenario, column), closed).await?);
-        }
+        let lanes = Column::ALL.map(|column| Lane {
+            server: server_of(world, column),
+            product: &world.product,
+            target: &targets[column.index()],
+            make: w.make(scenario, column),
+        });
+        let (rows, ratios) = interleaved(&lanes, closed, args.rounds).await?;
         print_rows(scenario.label(), &rows);
+        turns.push((scenario.label().to_owned(), ratios));
         if scenario == Scenario::GetUser {
             get_rows = rows;
         }
@@ -139,10 +144,14 @@ async fn measure_all(args: &Args, world: &Running) -> anyhow::Result<()> {
         }
         if pass_only {
             let pass = passthrough::run(&args, world, &tls).await?;
+            turns.push(pass.turns());
+            print_turns(&turns);
             println!("\n## Targets\n");
             println!("| target | measured | met |");
             println!("|---|---|---|");
             pass.targets();
+        } else {
+            print_turns(&turns);
         }
         return Ok(());
     }
@@ -151,6 +160,8 @@ async fn measure_all(args: &Args, world: &Running) -> anyhow::Result<()> {
     let (_, peak_after_load) = world.gateway.rss_mib();
     // After the peak above is read: the download resets the gateway's peak to measure its own.
     let pass = passthrough::run(&args, world, &tls).await?;
+    turns.push(pass.turns());
+    print_turns(&turns);
     let (batch, cycle_ratio) = cycle_tables(&args, world, &targets[2]).await?;
 
     let cache = if args.cache_mappings > 0 {
@@ -299,7 +310,16 @@ fn checked(what: &str, out: load::Outcome) -> anyhow::Result<load::Outcome> {
     Ok(out)
 }
 
-/// [`measure_on`] the column's server in front of the fast product.
+/// The process whose CPU a column reads in front of the fast product: none for the direct column.
+fn server_of(world: &Running, column: Column) -> Option<&Proc> {
+    match column {
+        Column::Direct => None,
+        Column::Hop => Some(&world.hop),
+        Column::Gateway => Some(&world.gateway),
+    }
+}
+
+/// [`measure_on`] the column's server in front of the fast product, after a warm-up.
 async fn measure(
     world: &Running,
     target: &Target,
@@ -307,32 +327,109 @@ async fn measure(
     make: MakeRequest,
     load: Load,
 ) -> anyhow::Result<Row> {
-    let server: Option<&Proc> = match column {
-        Column::Direct => None,
-        Column::Hop => Some(&world.hop),
-        Column::Gateway => Some(&world.gateway),
-    };
-    let row = measure_on(server, &world.product, target, make, load).await;
+    let row = measure_on(server_of(world, column), &world.product, target, make, load, true).await;
     if let Ok(Row { errors: 1.., .. }) = &row {
         eprintln!("  ({} column)", column.label());
     }
     row
 }
 
-/// Warm up for a quarter of the time, then run `load` and read the CPU time of `server` (the hop or the gateway,
-/// none for the direct column) and `product` around it.
+/// One column of a closed-loop scenario: the process whose CPU is read (none for the direct column), the product
+/// behind it, where the load goes and what it sends.
+pub struct Lane<'a> {
+    pub server: Option<&'a Proc>,
+    pub product: &'a Proc,
+    pub target: &'a Target,
+    pub make: MakeRequest,
+}
+
+/// Run the three columns in turns, `rounds` times, `load.duration / rounds` each (warmed up before the first turn
+/// only): each figure of a column is its median over the rounds and errors are summed. Also the gateway's CPU
+/// per request as a multiple of the hop's in each round, for [`print_turns`].
+pub async fn interleaved(lanes: &[Lane<'_>; 3], load: Load, rounds: usize) -> anyhow::Result<(Vec<Row>, Vec<f64>)> {
+    let rounds = rounds.max(1);
+    let turn = Load {
+        duration: load.duration / u32::try_from(rounds).unwrap_or(u32::MAX),
+        ..load
+    };
+    let mut runs: [Vec<Row>; 3] = Default::default();
+    let mut ratios = Vec::new();
+    for round in 0..rounds {
+        for ((lane, column), rows) in lanes.iter().zip(Column::ALL).zip(&mut runs) {
+            let row = measure_on(
+                lane.server,
+                lane.product,
+                lane.target,
+                lane.make.clone(),
+                turn,
+                round == 0,
+            )
+            .await?;
+            if row.errors > 0 {
+                eprintln!("  ({} column)", column.label());
+            }
+            rows.push(row);
+        }
+        if let (Some(gw), Some(hop)) = (runs[2][round].server_us, runs[1][round].server_us) {
+            ratios.push(gw / hop);
+        }
+    }
+    Ok((runs.iter().map(|rows| median_row(rows)).collect(), ratios))
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn median_row(rows: &[Row]) -> Row {
+    let of = |f: fn(&Row) -> f64| median(rows.iter().map(f).collect());
+    let server: Vec<f64> = rows.iter().filter_map(|r| r.server_us).collect();
+    Row {
+        rps: of(|r| r.rps),
+        p50: of(|r| r.p50),
+        p99: of(|r| r.p99),
+        server_us: (!server.is_empty()).then(|| median(server)),
+        product_us: of(|r| r.product_us),
+        errors: rows.iter().map(|r| r.errors).sum(),
+    }
+}
+
+/// The gateway's CPU per request against the hop's, round by round, for each scenario run in turns.
+pub fn print_turns(turns: &[(String, Vec<f64>)]) {
+    if turns.iter().all(|(_, ratios)| ratios.len() < 2) {
+        return;
+    }
+    println!("\n## CPU per request × hop, round by round (the columns take turns; the tables show medians)\n");
+    println!("| scenario | rounds | median |");
+    println!("|---|---|---:|");
+    for (label, ratios) in turns {
+        let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+        println!("| {label} | {} | {:.2} |", each.join(", "), median(ratios.clone()));
+    }
+}
+
+/// Warm up for a quarter of the time (when `warm_up`), then run `load` and read the CPU time of `server` (the hop
+/// or the gateway, none for the direct column) and `product` around it.
 pub async fn measure_on(
     server: Option<&Proc>,
     product: &Proc,
     target: &Target,
     make: MakeRequest,
     load: Load,
+    warm_up: bool,
 ) -> anyhow::Result<Row> {
-    let warm = Load {
-        duration: load.duration / 4,
-        ..load
-    };
-    load::run(target, warm, make.clone()).await?;
+    if warm_up {
+        let warm = Load {
+            duration: load.duration / 4,
+            ..load
+        };
+        load::run(target, warm, make.clone()).await?;
+    }
     let (server0, product0) = (server.map(Proc::cpu), product.cpu());
     let out = load::run(target, load, make).await?;
     let (server1, product1) = (server.map(Proc::cpu), product.cpu());

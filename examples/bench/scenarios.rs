@@ -26,6 +26,15 @@ impl Column {
     /// Every column, in table order.
     pub const ALL: [Column; 3] = [Column::Direct, Column::Hop, Column::Gateway];
 
+    /// Its place in [`Column::ALL`] and in the tables.
+    pub fn index(self) -> usize {
+        match self {
+            Column::Direct => 0,
+            Column::Hop => 1,
+            Column::Gateway => 2,
+        }
+    }
+
     /// Its name in the table.
     pub fn label(self) -> &'static str {
         match self {
