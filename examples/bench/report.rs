@@ -327,7 +327,15 @@ async fn measure(
     make: MakeRequest,
     load: Load,
 ) -> anyhow::Result<Row> {
-    let row = measure_on(server_of(world, column), &world.product, target, make, load, true).await;
+    let row = measure_on(
+        server_of(world, column),
+        &world.product,
+        target,
+        make,
+        load,
+        load.duration / 4,
+    )
+    .await;
     if let Ok(Row { errors: 1.., .. }) = &row {
         eprintln!("  ({} column)", column.label());
     }
@@ -343,8 +351,8 @@ pub struct Lane<'a> {
     pub make: MakeRequest,
 }
 
-/// Run the three columns in turns, `rounds` times, `load.duration / rounds` each (warmed up before the first turn
-/// only): each figure of a column is its median over the rounds and errors are summed. Also the gateway's CPU
+/// Run the three columns in turns, `rounds` times, `load.duration / rounds` each (warmed up for a quarter of
+/// `load.duration` before the first turn only): each figure of a column is its median over the rounds and errors are summed. Also the gateway's CPU
 /// per request as a multiple of the hop's in each round, for [`print_turns`].
 pub async fn interleaved(lanes: &[Lane<'_>; 3], load: Load, rounds: usize) -> anyhow::Result<(Vec<Row>, Vec<f64>)> {
     let rounds = rounds.max(1);
@@ -362,7 +370,7 @@ pub async fn interleaved(lanes: &[Lane<'_>; 3], load: Load, rounds: usize) -> an
                 lane.target,
                 lane.make.clone(),
                 turn,
-                round == 0,
+                if round == 0 { load.duration / 4 } else { Duration::ZERO },
             )
             .await?;
             if row.errors > 0 {
@@ -413,19 +421,19 @@ pub fn print_turns(turns: &[(String, Vec<f64>)]) {
     }
 }
 
-/// Warm up for a quarter of the time (when `warm_up`), then run `load` and read the CPU time of `server` (the hop
-/// or the gateway, none for the direct column) and `product` around it.
+/// Warm up for `warm_up` (none when zero), then run `load` and read the CPU time of `server` (the hop or the
+/// gateway, none for the direct column) and `product` around it.
 pub async fn measure_on(
     server: Option<&Proc>,
     product: &Proc,
     target: &Target,
     make: MakeRequest,
     load: Load,
-    warm_up: bool,
+    warm_up: Duration,
 ) -> anyhow::Result<Row> {
-    if warm_up {
+    if !warm_up.is_zero() {
         let warm = Load {
-            duration: load.duration / 4,
+            duration: warm_up,
             ..load
         };
         load::run(target, warm, make.clone()).await?;
