@@ -380,9 +380,12 @@ fn render(reply: Reply) -> Response<Full<Bytes>> {
         builder = builder.header(ETAG, etag);
     }
     // One resource is under a kilobyte or two: starting there saves the doublings from serde_json's 128 bytes.
-    let serialized = reply.body.map(|body| {
-        let mut bytes = Vec::with_capacity(2048);
-        serde_json::to_writer(&mut bytes, &body).map(|()| bytes)
+    let serialized = reply.body.map(|body| match body {
+        ops::Body::Json(value) => {
+            let mut bytes = Vec::with_capacity(2048);
+            serde_json::to_writer(&mut bytes, &value).map(|()| bytes)
+        }
+        ops::Body::Text(bytes) => Ok(bytes),
     });
     let response = match serialized {
         Some(Ok(bytes)) => builder

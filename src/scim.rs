@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod discovery;
+pub mod doc;
 pub mod error;
 pub mod filter;
 pub mod json;

@@ -6,10 +6,11 @@
 
 use super::MappingError;
 use super::pointer::Pointer;
+use crate::scim::doc::{self, Doc, Members, View};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
-use crate::scim::json;
 use crate::scim::path::PatchPath;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Core schema URNs; attributes qualified with them live at the top level of a resource.
@@ -132,35 +133,33 @@ impl Target {
 
     /// The value this target names in a SCIM resource.
     pub fn read<'v>(&self, resource: &'v Value) -> Option<&'v Value> {
-        self.read_in(resource.as_object()?)
+        resource.as_object()?;
+        self.read_view(View::Value(resource))?.as_value()
     }
 
-    /// The value this target names in the members of a SCIM resource.
-    fn read_in<'v>(&self, resource: &'v Map<String, Value>) -> Option<&'v Value> {
+    /// The value this target names in a SCIM resource, read or being rendered; never `null`.
+    fn read_view<'d, 'a>(&self, resource: View<'d, 'a>) -> Option<View<'d, 'a>> {
         let container = match self.schema() {
             None => resource,
-            Some(urn) => json::member(resource, urn)?.as_object()?,
+            Some(urn) => resource.member(urn).filter(|c| c.is_object())?,
         };
         match self {
-            Target::Plain { name, sub: None, .. } => json::member(container, name),
+            Target::Plain { name, sub: None, .. } => container.member(name),
             Target::Plain {
                 name, sub: Some(sub), ..
-            } => json::get(json::member(container, name)?, sub),
+            } => container.member(name)?.member(sub),
             Target::Typed {
                 name, type_value, sub, ..
-            } => {
-                let element = json::member(container, name)?
-                    .as_array()?
-                    .iter()
-                    .find(|e| is_type(e, type_value))?;
-                json::get(element, sub)
-            }
+            } => container
+                .member(name)?
+                .find_element(|e| is_type(e, type_value))?
+                .member(sub),
         }
         .filter(|v| !v.is_null())
     }
 
-    /// Put a value where this target names it, creating objects and elements on the way.
-    fn write(&self, resource: &mut Map<String, Value>, value: Value) {
+    /// Put a value where this target names it in a resource's members, creating objects and elements on the way.
+    fn write<'a>(&'a self, resource: &mut Members<'a>, value: Doc<'a>) {
         let container = match self.schema() {
             None => resource,
             Some(urn) => match object_entry(resource, urn) {
@@ -169,37 +168,34 @@ impl Target {
             },
         };
         match self {
-            Target::Plain { name, sub: None, .. } => {
-                container.insert(name.clone(), value);
-            }
+            Target::Plain { name, sub: None, .. } => doc::insert(container, name, value),
             Target::Plain {
                 name, sub: Some(sub), ..
             } => {
                 if let Some(object) = object_entry(container, name) {
-                    object.insert(sub.clone(), value);
+                    doc::insert(object, sub, value);
                 }
             }
             Target::Typed {
                 name, type_value, sub, ..
             } => {
-                let Some(list) = json::slot(container, name, || Value::Array(Vec::new())) else {
-                    return;
-                };
+                let list = doc::slot(container, name, || Doc::Array(Vec::new()));
                 if !list.is_array() {
-                    *list = Value::Array(Vec::new());
+                    *list = Doc::Array(Vec::new());
                 }
-                let Value::Array(items) = list else { return };
-                let index = match items.iter().position(|e| is_type(e, type_value)) {
+                let Some(items) = list.elements_mut() else { return };
+                let index = match items.iter().position(|e| is_type(View::Doc(e), type_value)) {
                     Some(i) => i,
                     None => {
-                        let mut element = Map::new();
-                        element.insert("type".into(), Value::String(type_value.clone()));
-                        items.push(Value::Object(element));
+                        items.push(Doc::Object(vec![(
+                            Cow::Borrowed("type"),
+                            Doc::string(type_value.as_str()),
+                        )]));
                         items.len() - 1
                     }
                 };
-                if let Some(element) = items[index].as_object_mut() {
-                    element.insert(sub.clone(), value);
+                if let Some(element) = items[index].members_mut() {
+                    doc::insert(element, sub, value);
                 }
             }
         }
@@ -261,10 +257,10 @@ impl Transform {
         }
     }
 
-    fn to_scim(&self, product: &Value) -> Option<Value> {
+    fn to_scim<'a>(&'a self, product: &'a Value) -> Option<&'a Value> {
         match self {
-            Transform::Identity => Some(product.clone()),
-            Transform::Map(pairs) => pairs.iter().find(|(_, p)| p == product).map(|(s, _)| s.clone()),
+            Transform::Identity => Some(product),
+            Transform::Map(pairs) => pairs.iter().find(|(_, p)| p == product).map(|(s, _)| s),
         }
     }
 }
@@ -319,14 +315,17 @@ impl AttributeMap {
 
     /// Put each rule's `default` into a resource being created where it has no value.
     pub fn apply_defaults(&self, resource: &mut Value) {
-        let Some(map) = resource.as_object_mut() else { return };
+        let Value::Object(map) = resource else { return };
+        let mut doc = Doc::from(std::mem::take(map));
         for rule in &self.rules {
             if let Some(default) = &rule.default
-                && rule.target.read(&Value::Object(map.clone())).is_none()
+                && rule.target.read_view(View::Doc(&doc)).is_none()
+                && let Some(members) = doc.members_mut()
             {
-                rule.target.write(map, default.clone());
+                rule.target.write(members, Doc::borrowed(default));
             }
         }
+        *resource = doc.into_value();
     }
 
     /// The rules, in config order.
@@ -336,27 +335,34 @@ impl AttributeMap {
 
     /// The SCIM attributes (without `schemas`, `id`, `meta`) of a product object.
     pub fn to_scim(&self, product: &Value) -> Map<String, Value> {
-        let mut out = Map::new();
+        let mut out = Doc::object();
         self.to_scim_into(product, &mut out);
-        out
+        match out.into_value() {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
     }
 
-    /// [`AttributeMap::to_scim`], writing into `out` (which may already hold members, such as `schemas` and `id`,
-    /// that a mapped attribute of the same name replaces in place).
-    pub fn to_scim_into(&self, product: &Value, out: &mut Map<String, Value>) {
+    /// [`AttributeMap::to_scim`], writing into the object `out` (which may already hold members, such as
+    /// `schemas` and `id`, that a mapped attribute of the same name replaces in place). Values that pass unchanged
+    /// are borrowed from `product` or from the mapping.
+    pub fn to_scim_into<'a>(&'a self, product: &'a Value, out: &mut Doc<'a>) {
         for rule in self.rules.iter().filter(|r| !r.write_only) {
             let Some(value) = rule.pointer.get(product).filter(|v| !v.is_null()) else {
                 continue;
             };
-            if let Some(scim) = rule.transform.to_scim(value) {
-                rule.target.write(out, scim);
+            if let Some(scim) = rule.transform.to_scim(value)
+                && let Some(members) = out.members_mut()
+            {
+                rule.target.write(members, Doc::borrowed(scim));
             }
         }
         for (_, target, template) in &self.templates {
-            if target.read_in(out).is_none()
+            if target.read_view(View::Doc(out)).is_none()
                 && let Some(text) = template.render(product)
+                && let Some(members) = out.members_mut()
             {
-                target.write(out, Value::String(text));
+                target.write(members, Doc::string(text));
             }
         }
     }
@@ -410,20 +416,23 @@ impl AttributeMap {
     }
 }
 
-fn is_type(element: &Value, type_value: &str) -> bool {
-    json::get(element, "type")
-        .and_then(Value::as_str)
+fn is_type(element: View<'_, '_>, type_value: &str) -> bool {
+    element
+        .member("type")
+        .and_then(View::as_str)
         .is_some_and(|t| t.eq_ignore_ascii_case(type_value))
 }
 
-fn object_entry<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut Map<String, Value>> {
-    let slot = json::slot(map, key, || Value::Object(Map::new()))?;
+fn object_entry<'m, 'a>(members: &'m mut Members<'a>, key: &'a str) -> Option<&'m mut Members<'a>> {
+    let slot = doc::slot(members, key, Doc::object);
     if !slot.is_object() {
-        *slot = Value::Object(Map::new());
+        *slot = Doc::object();
     }
-    slot.as_object_mut()
+    slot.members_mut()
 }
 
+#[cfg(test)]
+pub(crate) mod oracle;
 mod template;
 mod unmapped;
 

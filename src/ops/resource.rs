@@ -2,10 +2,12 @@
 //! resources IdPs send, shared by every resource type.
 
 use crate::mapping::ResourceMapping;
+use crate::scim::doc::{self, Doc};
 use crate::scim::patch::{Op, Operation};
 use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, ScimType};
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
 
 /// A SCIM resource type served by the gateway.
 #[derive(Debug, Clone, Copy)]
@@ -43,36 +45,74 @@ pub struct Rendered {
     pub version: Option<String>,
 }
 
+/// A resource rendered as a [`Doc`]: its values borrowed from the product object and the mapping where they pass
+/// unchanged, serialised without building a `Value` (see [`crate::scim::doc`]).
+#[derive(Debug, Clone)]
+pub struct RenderedDoc<'a> {
+    /// The SCIM JSON.
+    pub doc: Doc<'a>,
+    /// `meta.location`.
+    pub location: String,
+    /// `meta.version`, if the product gives one.
+    pub version: Option<String>,
+}
+
 /// The SCIM resource of a product object.
 pub fn render(kind: Kind, res: &ResourceMapping, object: &Value, base_url: &str) -> Result<Rendered, Error> {
+    let RenderedDoc { doc, location, version } = render_doc(kind, res, object, base_url)?;
+    Ok(Rendered {
+        json: doc.into_value(),
+        location,
+        version,
+    })
+}
+
+/// [`render`], as a [`Doc`].
+pub fn render_doc<'a>(
+    kind: Kind,
+    res: &'a ResourceMapping,
+    object: &'a Value,
+    base_url: &str,
+) -> Result<RenderedDoc<'a>, Error> {
     let id = res.id_of(object)?;
     let location = format!("{base_url}/{}/{}", kind.endpoint, encode_segment(&id));
-    // Built in answer order (`schemas`, `id`, the attributes, `meta`) in one map: `schemas` is filled in once the
-    // extensions present are known, `meta` moved to the end.
-    let mut out = Map::with_capacity(24);
-    out.insert("schemas".into(), Value::Null);
-    out.insert("id".into(), Value::String(id));
+    // Built in answer order (`schemas`, `id`, the attributes, `meta`): `schemas` is filled in once the extensions
+    // present are known, `meta` moved to the end.
+    let mut out = Doc::Object(Vec::with_capacity(24));
+    if let Some(members) = out.members_mut() {
+        members.push((Cow::Borrowed("schemas"), Doc::owned(Value::Null)));
+        members.push((Cow::Borrowed("id"), Doc::string(id)));
+    }
     res.attributes.to_scim_into(object, &mut out);
+    let Some(members) = out.members_mut() else {
+        return Err(Error::internal("a rendered resource is not an object"));
+    };
     let mut schemas = vec![Value::String(kind.schema.to_owned())];
     schemas.extend(
-        out.keys()
-            .filter(|k| k.starts_with("urn:"))
-            .map(|k| Value::String(k.clone())),
+        members
+            .iter()
+            .filter(|(k, _)| k.starts_with("urn:"))
+            .map(|(k, _)| Value::String(k.as_ref().to_owned())),
     );
-    out.insert("schemas".into(), Value::Array(schemas));
-    let mut meta = match out.shift_remove("meta") {
-        Some(Value::Object(m)) => m,
-        _ => Map::new(),
+    doc::insert(members, "schemas", Doc::owned(Value::Array(schemas)));
+    let mut meta = match doc::remove(members, "meta") {
+        Some(m) if m.is_object() => m,
+        _ => Doc::object(),
     };
-    meta.insert("resourceType".into(), Value::String(kind.name.to_owned()));
-    meta.insert("location".into(), Value::String(location.clone()));
-    let version = meta.get("version").and_then(etag_of);
-    if let Some(v) = &version {
-        meta.insert("version".into(), Value::String(v.clone()));
+    let mut version = None;
+    if let Some(meta_members) = meta.members_mut() {
+        doc::insert(meta_members, "resourceType", Doc::string(kind.name));
+        doc::insert(meta_members, "location", Doc::string(location.as_str()));
+        version = doc::exact(meta_members, "version")
+            .and_then(Doc::as_value)
+            .and_then(etag_of);
+        if let Some(v) = &version {
+            doc::insert(meta_members, "version", Doc::string(v.as_str()));
+        }
     }
-    out.insert("meta".into(), Value::Object(meta));
-    Ok(Rendered {
-        json: Value::Object(out),
+    members.push((Cow::Borrowed("meta"), meta));
+    Ok(RenderedDoc {
+        doc: out,
         location,
         version,
     })
@@ -196,3 +236,6 @@ pub fn check_removals(res: &ResourceMapping, ops: &[Operation]) -> Result<(), Er
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

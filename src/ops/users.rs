@@ -2,12 +2,13 @@
 //! tenant's user mapping, with the id cache kept in step and the mapping's deactivation style honoured.
 
 use super::objects::{self, not_found};
-use super::resource::{self, Rendered, USER};
-use super::{Context, Reply};
+use super::resource::{self, Rendered, RenderedDoc, USER};
+use super::{Body, Context, Reply};
 use crate::audit::{self, Action};
 use crate::cache::Key;
 use crate::mapping::api::{Api, ProductId};
 use crate::mapping::{Deactivate, OnConflict};
+use crate::scim::doc::{self, Doc, View};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::list::{self, ListQuery};
 use crate::scim::schema::ResourceSchema;
@@ -24,14 +25,26 @@ fn api<'c>(ctx: &'c Context<'_>) -> Api<'c> {
 
 /// Render a product user, remembering its ids in the cache.
 async fn render(ctx: &Context<'_>, api: &Api<'_>, object: &Value) -> Result<Rendered, Error> {
-    let mut rendered = objects::render(ctx, USER, api, object)?;
+    let RenderedDoc { doc, location, version } = render_doc(ctx, api, object).await?;
+    Ok(Rendered {
+        json: doc.into_value(),
+        location,
+        version,
+    })
+}
+
+/// [`render`], as a document borrowing from `object`.
+async fn render_doc<'a>(ctx: &Context<'_>, api: &'a Api<'_>, object: &'a Value) -> Result<RenderedDoc<'a>, Error> {
+    let mut rendered = resource::render_doc(USER, api.resource(), object, &ctx.base_url)?;
     if api.resource().deactivate == Deactivate::Delete
-        && let Some(map) = rendered.json.as_object_mut()
+        && let Some(members) = rendered.doc.members_mut()
     {
         // The product deletes deactivated users: every user it still has is active.
-        map.entry("active").or_insert(Value::Bool(true));
+        doc::slot(members, "active", || Doc::owned(Value::Bool(true)));
     }
-    remember(ctx, &rendered.json, object).await;
+    if let Some(ids) = Ids::of(ctx, View::Doc(&rendered.doc), object) {
+        ids.remember(ctx).await;
+    }
     Ok(rendered)
 }
 
@@ -45,8 +58,8 @@ struct Ids {
 }
 
 impl Ids {
-    fn of(ctx: &Context<'_>, user: &Value, object: &Value) -> Option<Ids> {
-        let text = |name: &str| json::get(user, name).and_then(Value::as_str).map(str::to_owned);
+    fn of(ctx: &Context<'_>, user: View<'_, '_>, object: &Value) -> Option<Ids> {
+        let text = |name: &str| user.member(name).and_then(View::as_str).map(str::to_owned);
         let member_key = ctx
             .tenant
             .mapping
@@ -79,7 +92,7 @@ impl Ids {
 
 /// Fill the cache from a user resource: userName, externalId, and the membership key when it is not the id.
 pub async fn remember(ctx: &Context<'_>, user: &Value, object: &Value) {
-    if let Some(ids) = Ids::of(ctx, user, object) {
+    if let Some(ids) = Ids::of(ctx, View::Value(user), object) {
         ids.remember(ctx).await;
     }
 }
@@ -89,7 +102,7 @@ fn reply(status: StatusCode, rendered: Rendered, with_location: bool) -> Reply {
         status,
         location: with_location.then(|| rendered.location.clone()),
         etag: rendered.version.clone(),
-        body: Some(rendered.json),
+        body: Some(Body::Json(rendered.json)),
     }
 }
 
@@ -103,9 +116,14 @@ pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Rep
     let api = api(ctx);
     let pid = resolve(ctx, &api, id).await?;
     let object = objects::fetch(&api, USER, &pid).await?;
-    let mut rendered = render(ctx, &api, &object).await?;
-    rendered.json = projection.apply(std::mem::take(&mut rendered.json), &api.resource().schema);
-    Ok(reply(StatusCode::OK, rendered, false))
+    let rendered = render_doc(ctx, &api, &object).await?;
+    let resource = projection.apply(rendered.doc, &api.resource().schema);
+    Ok(Reply {
+        status: StatusCode::OK,
+        location: None,
+        etag: rendered.version,
+        body: Some(Body::of_doc(&resource)?),
+    })
 }
 
 /// `GET /Users?filter=…&startIndex=…&count=…&sortBy=…&attributes=…` and `POST /Users/.search` (RFC 7644 §3.4.2,
@@ -123,7 +141,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
     let seen = std::sync::Mutex::new(Vec::new());
     let render_sync = |o: &Value| -> Result<Value, Error> {
         let r = objects::render(ctx, USER, &api, o)?;
-        if let Some(ids) = Ids::of(ctx, &r.json, o)
+        if let Some(ids) = Ids::of(ctx, View::Value(&r.json), o)
             && let Ok(mut seen) = seen.lock()
         {
             seen.push(ids);

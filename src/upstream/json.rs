@@ -101,31 +101,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Arbitrary JSON values, nested a few levels.
-    fn json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            any::<u64>().prop_map(Value::from),
-            any::<f64>()
-                .prop_filter("finite", |f| f.is_finite())
-                .prop_map(Value::from),
-            ".{0,12}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 64, 8, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-                prop::collection::vec((".{0,8}", inner), 0..30)
-                    .prop_map(|members| Value::Object(members.into_iter().collect())),
-            ]
-        })
-    }
-
     proptest! {
         /// The same value, member order included, as serde_json's own parser gives.
         #[test]
-        fn parses_as_serde_json_does(value in json()) {
+        fn parses_as_serde_json_does(value in crate::scim::json::strategy::any_json()) {
             let text = serde_json::to_vec(&value).expect("serialize");
             let ours = from_slice(&text).expect("parse");
             let theirs: Value = serde_json::from_slice(&text).expect("parse");

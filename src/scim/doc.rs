@@ -1,0 +1,289 @@
+//! A SCIM resource being rendered, its values borrowed from the product's object where they pass unchanged.
+//!
+//! Rendering into `serde_json::Value` copies every string of the product's object and hashes every member key into
+//! an ordered map, only for the answer to be projected and serialised once. A [`Doc`] keeps the members in answer
+//! order in a plain list (a resource has a few dozen at most; they are found by comparing keys), holds values it
+//! has not changed as borrowed `Value`s, and serialises straight to JSON text, byte for byte what `serde_json`
+//! writes for the same tree. Paths that need a `Value` (filters, PATCH, lists) take [`Doc::into_value`].
+
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// The members of an object, in order; keys are unique.
+pub type Members<'a> = Vec<(Cow<'a, str>, Doc<'a>)>;
+
+/// A JSON value under construction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Doc<'a> {
+    /// A value taken whole, borrowed or owned.
+    Value(Cow<'a, Value>),
+    /// An object whose members are built one by one.
+    Object(Members<'a>),
+    /// An array whose elements are built one by one.
+    Array(Vec<Doc<'a>>),
+}
+
+/// A read-only view of a node: part of a [`Doc`], or a plain `Value` inside one (or outside any).
+#[derive(Debug, Clone, Copy)]
+pub enum View<'d, 'a> {
+    /// A document node.
+    Doc(&'d Doc<'a>),
+    /// A plain value.
+    Value(&'d Value),
+}
+
+// === impl Doc ===
+
+impl<'a> Doc<'a> {
+    /// A borrowed value.
+    pub fn borrowed(v: &'a Value) -> Self {
+        Doc::Value(Cow::Borrowed(v))
+    }
+
+    /// An owned value.
+    pub fn owned(v: Value) -> Self {
+        Doc::Value(Cow::Owned(v))
+    }
+
+    /// An owned string.
+    pub fn string(s: impl Into<String>) -> Self {
+        Doc::Value(Cow::Owned(Value::String(s.into())))
+    }
+
+    /// An empty object.
+    pub fn object() -> Self {
+        Doc::Object(Vec::new())
+    }
+
+    /// Whether this is an object (built, or whole).
+    pub fn is_object(&self) -> bool {
+        match self {
+            Doc::Object(_) => true,
+            Doc::Value(v) => v.is_object(),
+            Doc::Array(_) => false,
+        }
+    }
+
+    /// Whether this is an array (built, or whole).
+    pub fn is_array(&self) -> bool {
+        match self {
+            Doc::Array(_) => true,
+            Doc::Value(v) => v.is_array(),
+            Doc::Object(_) => false,
+        }
+    }
+
+    /// Turn an object or array held whole into members or elements that can be changed one by one (each still
+    /// borrowed or owned as its container was). Other values are left as they are.
+    pub fn open(&mut self) {
+        let Doc::Value(v) = self else { return };
+        match v {
+            &mut Cow::Borrowed(v) => match v {
+                Value::Object(map) => {
+                    *self = Doc::Object(
+                        map.iter()
+                            .map(|(k, v)| (Cow::Borrowed(k.as_str()), Doc::borrowed(v)))
+                            .collect(),
+                    );
+                }
+                Value::Array(items) => *self = Doc::Array(items.iter().map(Doc::borrowed).collect()),
+                Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
+            },
+            Cow::Owned(Value::Object(map)) => {
+                let map = std::mem::take(map);
+                *self = Doc::Object(map.into_iter().map(|(k, v)| (Cow::Owned(k), Doc::owned(v))).collect());
+            }
+            Cow::Owned(Value::Array(items)) => {
+                let items = std::mem::take(items);
+                *self = Doc::Array(items.into_iter().map(Doc::owned).collect());
+            }
+            Cow::Owned(Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_)) => {}
+        }
+    }
+
+    /// The members, when this is an object (opened first).
+    pub fn members_mut(&mut self) -> Option<&mut Members<'a>> {
+        self.open();
+        match self {
+            Doc::Object(m) => Some(m),
+            Doc::Value(_) | Doc::Array(_) => None,
+        }
+    }
+
+    /// The elements, when this is an array (opened first).
+    pub fn elements_mut(&mut self) -> Option<&mut Vec<Doc<'a>>> {
+        self.open();
+        match self {
+            Doc::Array(items) => Some(items),
+            Doc::Value(_) | Doc::Object(_) => None,
+        }
+    }
+
+    /// Whether this is an empty object or array.
+    pub fn is_empty_container(&self) -> bool {
+        match self {
+            Doc::Object(m) => m.is_empty(),
+            Doc::Array(items) => items.is_empty(),
+            Doc::Value(v) => match v.as_ref() {
+                Value::Object(m) => m.is_empty(),
+                Value::Array(items) => items.is_empty(),
+                Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => false,
+            },
+        }
+    }
+
+    /// The plain value, unless this node is built.
+    pub fn as_value(&self) -> Option<&Value> {
+        match self {
+            Doc::Value(v) => Some(v),
+            Doc::Object(_) | Doc::Array(_) => None,
+        }
+    }
+
+    /// The value as a `serde_json::Value` (borrowed values copied).
+    pub fn into_value(self) -> Value {
+        match self {
+            Doc::Value(v) => v.into_owned(),
+            Doc::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (k.into_owned(), v.into_value()))
+                    .collect(),
+            ),
+            Doc::Array(items) => Value::Array(items.into_iter().map(Doc::into_value).collect()),
+        }
+    }
+
+    /// Append the compact JSON text of this value: the bytes `serde_json::to_writer` writes for
+    /// [`Doc::into_value`].
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match self {
+            Doc::Value(v) => serde_json::to_writer(&mut *out, v.as_ref()),
+            Doc::Object(members) => {
+                out.push(b'{');
+                for (i, (key, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    serde_json::to_writer(&mut *out, key.as_ref())?;
+                    out.push(b':');
+                    value.write_json(out)?;
+                }
+                out.push(b'}');
+                Ok(())
+            }
+            Doc::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write_json(out)?;
+                }
+                out.push(b']');
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<'a> From<Map<String, Value>> for Doc<'a> {
+    fn from(map: Map<String, Value>) -> Self {
+        let mut doc = Doc::owned(Value::Object(map));
+        doc.open();
+        doc
+    }
+}
+
+/// The member whose key is exactly `key`.
+pub fn exact<'m, 'a>(members: &'m Members<'a>, key: &str) -> Option<&'m Doc<'a>> {
+    members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// The member whose key is exactly `key`, appended from `make` when there is none.
+pub fn slot<'m, 'a>(members: &'m mut Members<'a>, key: &'a str, make: impl FnOnce() -> Doc<'a>) -> &'m mut Doc<'a> {
+    let index = match members.iter().position(|(k, _)| k == key) {
+        Some(i) => i,
+        None => {
+            members.push((Cow::Borrowed(key), make()));
+            members.len() - 1
+        }
+    };
+    &mut members[index].1
+}
+
+/// Set the member `key` to `value`: in its place when the key is there, appended otherwise (as an ordered map's
+/// `insert` does).
+pub fn insert<'a>(members: &mut Members<'a>, key: &'a str, value: Doc<'a>) {
+    *slot(members, key, || Doc::Value(Cow::Owned(Value::Null))) = value;
+}
+
+/// Remove the member whose key is exactly `key`, keeping the order of the others.
+pub fn remove<'a>(members: &mut Members<'a>, key: &str) -> Option<Doc<'a>> {
+    let index = members.iter().position(|(k, _)| k == key)?;
+    Some(members.remove(index).1)
+}
+
+// === impl View ===
+
+impl<'d, 'a> View<'d, 'a> {
+    /// The member `name` (an exact match preferred, else the first ignoring case: RFC 7643 §2.1).
+    pub fn member(self, name: &str) -> Option<View<'d, 'a>> {
+        match self {
+            View::Doc(Doc::Object(members)) => {
+                let mut folded = None;
+                for (key, value) in members {
+                    if key == name {
+                        return Some(View::Doc(value));
+                    }
+                    if folded.is_none() && key.eq_ignore_ascii_case(name) {
+                        folded = Some(View::Doc(value));
+                    }
+                }
+                folded
+            }
+            View::Doc(Doc::Value(v)) => crate::scim::json::get(v, name).map(View::Value),
+            View::Value(v) => crate::scim::json::get(v, name).map(View::Value),
+            View::Doc(Doc::Array(_)) => None,
+        }
+    }
+
+    /// The first element of an array that `pred` accepts.
+    pub fn find_element(self, pred: impl Fn(View<'d, 'a>) -> bool) -> Option<View<'d, 'a>> {
+        match self {
+            View::Doc(Doc::Array(items)) => items.iter().map(View::Doc).find(|e| pred(*e)),
+            View::Doc(Doc::Value(v)) => v.as_array()?.iter().map(View::Value).find(|e| pred(*e)),
+            View::Value(v) => v.as_array()?.iter().map(View::Value).find(|e| pred(*e)),
+            View::Doc(Doc::Object(_)) => None,
+        }
+    }
+
+    /// The plain value, unless this node is built.
+    pub fn as_value(self) -> Option<&'d Value> {
+        match self {
+            View::Doc(d) => d.as_value(),
+            View::Value(v) => Some(v),
+        }
+    }
+
+    /// Whether this is an object.
+    pub fn is_object(self) -> bool {
+        match self {
+            View::Doc(d) => d.is_object(),
+            View::Value(v) => v.is_object(),
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(self) -> Option<&'d str> {
+        self.as_value()?.as_str()
+    }
+
+    /// Whether this is JSON `null`.
+    pub fn is_null(self) -> bool {
+        self.as_value().is_some_and(Value::is_null)
+    }
+}
+
+#[cfg(test)]
+mod tests;
