@@ -15,6 +15,7 @@ pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod gateway;
+pub mod json;
 pub mod logging;
 pub mod mapping;
 pub mod metrics;

@@ -14,8 +14,6 @@ use hyper_util::rt::TokioExecutor;
 use std::sync::Arc;
 use std::time::Duration;
 
-mod json;
-
 tokio::task_local! {
     /// Product calls made by the request being served (each retry counts), for its log line.
     pub static PRODUCT_CALLS: std::cell::Cell<u32>;
@@ -367,6 +365,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 impl ProductResponse {
     /// The body as JSON.
     pub fn json(&self) -> Result<serde_json::Value, UpstreamError> {
-        json::from_slice(&self.body).map_err(|e| UpstreamError::Malformed(format!("invalid JSON: {e}")))
+        crate::json::from_slice(&self.body, crate::json::Policy::Lenient)
+            .map_err(|e| UpstreamError::Malformed(format!("invalid JSON: {e}")))
     }
 }

@@ -69,34 +69,6 @@ pub fn key_of(map: &Map<String, Value>, name: &str) -> String {
         .unwrap_or_else(|| name.to_owned())
 }
 
-/// Arbitrary JSON for property tests.
-#[cfg(test)]
-pub(crate) mod strategy {
-    use proptest::prelude::*;
-    use serde_json::Value;
-
-    /// Arbitrary JSON values, nested a few levels.
-    pub(crate) fn any_json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            any::<u64>().prop_map(Value::from),
-            any::<f64>()
-                .prop_filter("finite", |f| f.is_finite())
-                .prop_map(Value::from),
-            ".{0,12}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 64, 8, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-                prop::collection::vec((".{0,8}", inner), 0..30)
-                    .prop_map(|members| Value::Object(members.into_iter().collect())),
-            ]
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

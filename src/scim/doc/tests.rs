@@ -1,5 +1,5 @@
 use super::*;
-use crate::scim::json::strategy::any_json;
+use crate::json::strategy::any_json;
 use proptest::prelude::*;
 use serde_json::json;
 

@@ -1,0 +1,213 @@
+//! JSON text into `serde_json::Value`, by one visitor with two policies: product answers parse leniently into
+//! maps sized up front; IdP request bodies parse strictly, refusing a member named twice.
+//!
+//! serde_json's own `Value` visitor starts every object empty, so a product user of twenty members grows its map
+//! (an `IndexMap`, for the `preserve_order` feature) four times, re-indexing and moving what it held each time.
+//! Product objects here start with room for [`OBJECT_ROOM`] members; the value parsed is the same. Request bodies
+//! refuse an object that names a member twice, in any letter case since SCIM attribute names are case-insensitive
+//! (RFC 7643 §2.1), rather than letting one of the values silently win (RFC 8259 §4: names "SHOULD be unique").
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use std::collections::HashSet;
+use std::fmt;
+
+/// Members an object has room for before it grows: a product user or team fits.
+const OBJECT_ROOM: usize = 24;
+
+/// How a text is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// A product's answer: objects sized for [`OBJECT_ROOM`] members; a repeated member keeps the last value.
+    Lenient,
+    /// An IdP's request: objects start empty; a member named twice (in any case) is an error.
+    Strict,
+}
+
+/// Parse `bytes` as one JSON value. The text is checked to be UTF-8 once, as a whole, which costs less than
+/// serde_json's check of each string from a byte slice.
+pub fn from_slice(bytes: &[u8], policy: Policy) -> serde_json::Result<Value> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| de::Error::custom(format_args!("the body is not UTF-8 (at byte {})", e.valid_up_to())))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = policy.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+impl<'de> DeserializeSeed<'de> for Policy {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Policy {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        // serde_json refuses out-of-range numbers itself; this keeps the visitor total.
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("a number out of range"))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let room = match self {
+            Policy::Lenient => OBJECT_ROOM,
+            Policy::Strict => 0,
+        };
+        let mut map = Map::with_capacity(access.size_hint().unwrap_or(room));
+        let mut seen = HashSet::new();
+        while let Some(key) = access.next_key::<String>()? {
+            if self == Policy::Strict && !seen.insert(key.to_lowercase()) {
+                return Err(de::Error::custom(format_args!("the member {key:?} is given twice")));
+            }
+            let value = access.next_value_seed(self)?;
+            map.insert(key, value);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+/// Arbitrary JSON for property tests.
+#[cfg(test)]
+pub(crate) mod strategy {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// Arbitrary JSON values, nested a few levels.
+    pub(crate) fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::vec((".{0,8}", inner), 0..30)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Whether any object in `v` names a member twice ignoring case.
+    fn has_folded_duplicates(v: &Value) -> bool {
+        match v {
+            Value::Object(m) => {
+                let mut seen = HashSet::new();
+                m.keys().any(|k| !seen.insert(k.to_lowercase())) || m.values().any(has_folded_duplicates)
+            }
+            Value::Array(items) => items.iter().any(has_folded_duplicates),
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => false,
+        }
+    }
+
+    proptest! {
+        /// The same value, member order included, as serde_json's own parser gives; strictly, unless an object
+        /// names a member twice in different cases.
+        #[test]
+        fn parses_as_serde_json_does(value in strategy::any_json()) {
+            let text = serde_json::to_vec(&value).expect("serialize");
+            let theirs: Value = serde_json::from_slice(&text).expect("parse");
+            let ours = from_slice(&text, Policy::Lenient).expect("parse");
+            prop_assert_eq!(serde_json::to_string(&ours).ok(), serde_json::to_string(&theirs).ok());
+            prop_assert_eq!(&ours, &theirs);
+            match from_slice(&text, Policy::Strict) {
+                Ok(strict) => {
+                    prop_assert_eq!(serde_json::to_string(&strict).ok(), serde_json::to_string(&theirs).ok());
+                }
+                Err(e) => {
+                    prop_assert!(has_folded_duplicates(&value), "{}", e);
+                    prop_assert!(e.to_string().contains("given twice"), "{}", e);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_a_body_that_is_not_utf8() {
+        for policy in [Policy::Lenient, Policy::Strict] {
+            let e = from_slice(b"{\"a\":\"\xff\"}", policy).expect_err("invalid UTF-8");
+            assert!(e.to_string().contains("not UTF-8"), "{e}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_serde_json_rejects() {
+        for bad in ["", "{", "[1,]", "{\"a\":1} x", "nul", "{\"a\" 1}", "\"\\x\"", "1e999"] {
+            assert!(serde_json::from_slice::<Value>(bad.as_bytes()).is_err());
+            for policy in [Policy::Lenient, Policy::Strict] {
+                assert!(from_slice(bad.as_bytes(), policy).is_err(), "{bad:?} must not parse");
+            }
+        }
+    }
+
+    #[test]
+    fn duplicate_members_keep_the_last_value_leniently_and_are_refused_strictly() {
+        let text = br#"{"a":1,"b":2,"a":3}"#;
+        let theirs: Value = serde_json::from_slice(text).expect("parse");
+        assert_eq!(from_slice(text, Policy::Lenient).expect("parse"), theirs);
+        for text in [&text[..], br#"{"n":{"A":1,"a":2}}"#] {
+            let e = from_slice(text, Policy::Strict).expect_err("a member twice");
+            assert!(e.to_string().contains("given twice"), "{e}");
+        }
+    }
+}
