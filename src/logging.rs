@@ -11,6 +11,7 @@
 
 mod clock;
 
+use crate::json::{PLAIN, is_plain};
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use tracing::field::{Field, Visit};
@@ -172,20 +173,6 @@ impl Visit for Line<'_> {
     }
 }
 
-/// The bytes JSON takes as they are inside a string: all but quote, backslash and control characters (RFC 8259
-/// §7). A table, as a byte's test is then one load.
-static PLAIN: [bool; 256] = {
-    let mut plain = [true; 256];
-    let mut control = 0;
-    while control < 0x20 {
-        plain[control] = false;
-        control += 1;
-    }
-    plain[b'"' as usize] = false;
-    plain[b'\\' as usize] = false;
-    plain
-};
-
 /// Append `text` as the inside of a JSON string (RFC 8259 §7): quote, backslash and control characters escaped,
 /// everything else copied as it is, a clean run at a time. Almost every string logged has nothing to escape, so
 /// that is checked first.
@@ -218,22 +205,6 @@ fn escape(out: &mut String, text: &str) {
         clean = at + 1;
     }
     out.push_str(&text[clean..]);
-}
-
-/// Whether `bytes` has nothing to escape. Whole sixteen-byte chunks are checked without a branch per byte, which
-/// the compiler turns into vector compares; the rest (and a short string, such as a field name) by the table.
-fn is_plain(bytes: &[u8]) -> bool {
-    const LANES: usize = 16;
-    let mut chunks = bytes.chunks_exact(LANES);
-    for chunk in &mut chunks {
-        let escaped = chunk
-            .iter()
-            .fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
-        if escaped {
-            return false;
-        }
-    }
-    chunks.remainder().iter().all(|&b| PLAIN[usize::from(b)])
 }
 
 /// `core::fmt` output written as the inside of a JSON string.

@@ -158,14 +158,14 @@ impl<'a> Doc<'a> {
     /// [`Doc::into_value`].
     pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         match self {
-            Doc::Value(v) => serde_json::to_writer(&mut *out, v.as_ref()),
+            Doc::Value(v) => write_value(v, out),
             Doc::Object(members) => {
                 out.push(b'{');
                 for (i, (key, value)) in members.iter().enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }
-                    serde_json::to_writer(&mut *out, key.as_ref())?;
+                    write_str(key, out)?;
                     out.push(b':');
                     value.write_json(out)?;
                 }
@@ -184,6 +184,52 @@ impl<'a> Doc<'a> {
                 Ok(())
             }
         }
+    }
+}
+
+/// A `Value` as compact JSON text, as `serde_json::to_writer` writes it.
+fn write_value(value: &Value, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    match value {
+        Value::String(s) => write_str(s, out),
+        Value::Object(map) => {
+            out.push(b'{');
+            for (i, (key, value)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(key, out)?;
+                out.push(b':');
+                write_value(value, out)?;
+            }
+            out.push(b'}');
+            Ok(())
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(item, out)?;
+            }
+            out.push(b']');
+            Ok(())
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => serde_json::to_writer(&mut *out, value),
+    }
+}
+
+/// A string as JSON text: copied between quotes when it has nothing to escape (almost always), else escaped by
+/// serde_json, whose escapes (`\b`, `\f`, `\u001f`, …) are then the same.
+fn write_str(text: &str, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    if crate::json::is_plain(text.as_bytes()) {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+        Ok(())
+    } else {
+        serde_json::to_writer(&mut *out, text)
     }
 }
 
@@ -263,6 +309,26 @@ impl<'d, 'a> View<'d, 'a> {
         match self {
             View::Doc(d) => d.as_value(),
             View::Value(v) => Some(v),
+        }
+    }
+
+    /// Whether `f` holds for every member, `None` when this is not an object.
+    pub fn all_members(self, mut f: impl FnMut(&str, View<'d, 'a>) -> bool) -> Option<bool> {
+        match self {
+            View::Doc(Doc::Object(members)) => Some(members.iter().all(|(k, v)| f(k, View::Doc(v)))),
+            View::Doc(Doc::Value(v)) => Some(v.as_object()?.iter().all(|(k, v)| f(k, View::Value(v)))),
+            View::Value(v) => Some(v.as_object()?.iter().all(|(k, v)| f(k, View::Value(v)))),
+            View::Doc(Doc::Array(_)) => None,
+        }
+    }
+
+    /// Whether `f` holds for every element, `None` when this is not an array.
+    pub fn all_elements(self, mut f: impl FnMut(View<'d, 'a>) -> bool) -> Option<bool> {
+        match self {
+            View::Doc(Doc::Array(items)) => Some(items.iter().all(|e| f(View::Doc(e)))),
+            View::Doc(Doc::Value(v)) => Some(v.as_array()?.iter().all(|e| f(View::Value(e)))),
+            View::Value(v) => Some(v.as_array()?.iter().all(|e| f(View::Value(e)))),
+            View::Doc(Doc::Object(_)) => None,
         }
     }
 

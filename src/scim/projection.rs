@@ -14,7 +14,7 @@
 //! A malformed name is `400 invalidValue`: RFC 7644 §3.12 Table 9 lists `invalidValue` ("the value specified was
 //! not compatible with the operation or attribute type") for GET §3.4.2, while `invalidPath` applies to PATCH only.
 
-use crate::scim::doc::Doc;
+use crate::scim::doc::{Doc, View};
 use crate::scim::path::{AttrPath, PathError};
 use crate::scim::schema::{self, Attribute, ResourceSchema, Returned};
 use crate::scim::{Error, ScimType, json};
@@ -259,6 +259,15 @@ fn hit<'p>(p: &'p AttrPath, place: Place<'_>, schema: &ResourceSchema) -> Option
 /// Keep the sub-attributes `keep` accepts, in a complex value or in each element of a multi-valued one; elements
 /// left empty are dropped. Simple values are left as they are.
 fn keep_subs<T: Tree>(value: &mut T, keep: impl Fn(&str) -> bool) {
+    if keeps_all(value.view(), &keep) {
+        // Nothing to remove: a value held whole stays whole.
+        return;
+    }
+    remove_subs(value, keep);
+}
+
+/// [`keep_subs`] without looking first.
+fn remove_subs<T: Tree>(value: &mut T, keep: impl Fn(&str) -> bool) {
     if value.retain_members(|k, _| keep(k)) {
         return;
     }
@@ -271,6 +280,19 @@ fn keep_subs<T: Tree>(value: &mut T, keep: impl Fn(&str) -> bool) {
     });
 }
 
+/// Whether [`keep_subs`] would leave `value` as it is.
+fn keeps_all(value: View<'_, '_>, keep: &impl Fn(&str) -> bool) -> bool {
+    if let Some(all) = value.all_members(|k, _| keep(k)) {
+        return all;
+    }
+    value
+        .all_elements(|e| match e.all_members(|k, _| keep(k)) {
+            Some(all) => all && e.all_members(|_, _| false) == Some(false),
+            None => true,
+        })
+        .unwrap_or(true)
+}
+
 /// What projection needs of a rendered resource.
 pub trait Tree: Sized {
     /// Keep the members `keep` accepts, in order; false (and nothing done) when this is not an object.
@@ -279,6 +301,8 @@ pub trait Tree: Sized {
     fn retain_elements(&mut self, keep: impl FnMut(&mut Self) -> bool) -> bool;
     /// Whether this is an object.
     fn is_object(&self) -> bool;
+    /// A read-only view.
+    fn view(&self) -> View<'_, '_>;
     /// Whether this is an empty object or array.
     fn is_empty_container(&self) -> bool;
 }
@@ -306,6 +330,10 @@ impl Tree for Value {
 
     fn is_object(&self) -> bool {
         Value::is_object(self)
+    }
+
+    fn view(&self) -> View<'_, '_> {
+        View::Value(self)
     }
 
     fn is_empty_container(&self) -> bool {
@@ -340,6 +368,10 @@ impl Tree for Doc<'_> {
 
     fn is_object(&self) -> bool {
         Doc::is_object(self)
+    }
+
+    fn view(&self) -> View<'_, '_> {
+        View::Doc(self)
     }
 
     fn is_empty_container(&self) -> bool {

@@ -75,3 +75,11 @@ fn views_read_members_ignoring_case_and_prefer_exact() {
     assert!(view.member("missing").is_none());
     assert!(View::Value(&json!(null)).is_null());
 }
+
+#[test]
+fn strings_are_escaped_as_serde_json_escapes_them() {
+    let value = json!({"a\"b": ["plain", "quote \" and \\", "\u{8}\u{c}\n\r\t\u{1f}\u{7f}", "é ✓ 😀", ""]});
+    let mut opened = Doc::borrowed(&value);
+    open_all(&mut opened);
+    assert_eq!(text(&opened), serde_json::to_string(&value).expect("serialize"));
+}
