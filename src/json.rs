@@ -7,9 +7,11 @@
 //! refuse an object that names a member twice, in any letter case since SCIM attribute names are case-insensitive
 //! (RFC 7643 §2.1), rather than letting one of the values silently win (RFC 8259 §4: names "SHOULD be unique").
 
+use crate::scim::doc::{Doc, Members};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// Members an object has room for before it grows: a product user or team fits.
@@ -145,6 +147,140 @@ impl<'de> Visitor<'de> for Policy {
     }
 }
 
+/// Parse `bytes` as one JSON value into a [`Doc`] whose member names are borrowed from the text (unless they
+/// hold escapes), with objects as plain lists: no name is copied or hashed. The value is the one
+/// [`from_slice`] gives leniently: a repeated member keeps its first place and its last value.
+pub fn doc_from_slice(bytes: &[u8]) -> serde_json::Result<Doc<'_>> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| de::Error::custom(format_args!("the body is not UTF-8 (at byte {})", e.valid_up_to())))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let doc = DocSeed.deserialize(&mut de)?;
+    de.end()?;
+    Ok(doc)
+}
+
+/// Objects of more members than this find a repeated name through an index rather than by comparing names.
+const SCAN_UP_TO: usize = 32;
+
+#[derive(Clone, Copy)]
+struct DocSeed;
+
+impl<'de> DeserializeSeed<'de> for DocSeed {
+    type Value = Doc<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Doc<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocSeed {
+    type Value = Doc<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Doc<'de>, E> {
+        Ok(Doc::owned(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Doc<'de>, E> {
+        Ok(Doc::owned(Value::Number(v.into())))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Doc<'de>, E> {
+        Ok(Doc::owned(Value::Number(v.into())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Doc<'de>, E> {
+        Policy::Lenient.visit_f64(v).map(Doc::owned)
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Doc<'de>, E> {
+        Ok(Doc::string(v))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Doc<'de>, E> {
+        Ok(Doc::string(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Doc<'de>, E> {
+        Ok(Doc::owned(Value::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<Doc<'de>, E> {
+        Ok(Doc::owned(Value::Null))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Doc<'de>, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Doc::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Doc<'de>, A::Error> {
+        let mut members: Members<'de> = Vec::with_capacity(access.size_hint().unwrap_or(OBJECT_ROOM));
+        let mut index: Option<HashMap<Cow<'de, str>, usize>> = None;
+        while let Some(key) = access.next_key_seed(NameSeed)? {
+            let value = access.next_value_seed(self)?;
+            if members.len() == SCAN_UP_TO && index.is_none() {
+                index = Some(members.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect());
+            }
+            let at = match &index {
+                Some(index) => index.get(&key).copied(),
+                None => members.iter().position(|(k, _)| *k == key),
+            };
+            match at {
+                Some(i) => members[i].1 = value,
+                None => {
+                    if let Some(index) = &mut index {
+                        index.insert(key.clone(), members.len());
+                    }
+                    members.push((key, value));
+                }
+            }
+        }
+        Ok(Doc::Object(members))
+    }
+}
+
+/// A member name, borrowed from the text when it holds no escape.
+struct NameSeed;
+
+impl<'de> DeserializeSeed<'de> for NameSeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Cow<'de, str>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NameSeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
 /// Arbitrary JSON for property tests.
 #[cfg(test)]
 pub(crate) mod strategy {
@@ -200,6 +336,8 @@ mod tests {
             let ours = from_slice(&text, Policy::Lenient).expect("parse");
             prop_assert_eq!(serde_json::to_string(&ours).ok(), serde_json::to_string(&theirs).ok());
             prop_assert_eq!(&ours, &theirs);
+            let doc = doc_from_slice(&text).expect("parse");
+            prop_assert_eq!(serde_json::to_string(&doc.into_value()).ok(), serde_json::to_string(&theirs).ok());
             match from_slice(&text, Policy::Strict) {
                 Ok(strict) => {
                     prop_assert_eq!(serde_json::to_string(&strict).ok(), serde_json::to_string(&theirs).ok());
@@ -218,6 +356,8 @@ mod tests {
             let e = from_slice(b"{\"a\":\"\xff\"}", policy).expect_err("invalid UTF-8");
             assert!(e.to_string().contains("not UTF-8"), "{e}");
         }
+        let e = doc_from_slice(b"{\"a\":\"\xff\"}").expect_err("invalid UTF-8");
+        assert!(e.to_string().contains("not UTF-8"), "{e}");
     }
 
     #[test]
@@ -227,6 +367,7 @@ mod tests {
             for policy in [Policy::Lenient, Policy::Strict] {
                 assert!(from_slice(bad.as_bytes(), policy).is_err(), "{bad:?} must not parse");
             }
+            assert!(doc_from_slice(bad.as_bytes()).is_err(), "{bad:?} must not parse");
         }
     }
 
@@ -235,6 +376,14 @@ mod tests {
         let text = br#"{"a":1,"b":2,"a":3}"#;
         let theirs: Value = serde_json::from_slice(text).expect("parse");
         assert_eq!(from_slice(text, Policy::Lenient).expect("parse"), theirs);
+        let doc = doc_from_slice(text).expect("parse").into_value();
+        assert_eq!(serde_json::to_string(&doc).ok(), serde_json::to_string(&theirs).ok());
+        // Past the names compared one by one, an index finds the repeats.
+        let many: Vec<String> = (0..80).map(|i| format!("\"k{}\":{i}", i % 50)).collect();
+        let wide = format!("{{{}}}", many.join(","));
+        let theirs: Value = serde_json::from_str(&wide).expect("parse");
+        let doc = doc_from_slice(wide.as_bytes()).expect("parse").into_value();
+        assert_eq!(serde_json::to_string(&doc).ok(), serde_json::to_string(&theirs).ok());
         for text in [&text[..], br#"{"n":{"A":1,"a":2}}"#] {
             let e = from_slice(text, Policy::Strict).expect_err("a member twice");
             assert!(e.to_string().contains("given twice"), "{e}");

@@ -257,10 +257,13 @@ impl Transform {
         }
     }
 
-    fn to_scim<'a>(&'a self, product: &'a Value) -> Option<&'a Value> {
+    fn to_scim<'d>(&'d self, product: View<'d, '_>) -> Option<Doc<'d>> {
         match self {
-            Transform::Identity => Some(product),
-            Transform::Map(pairs) => pairs.iter().find(|(_, p)| p == product).map(|(s, _)| s),
+            Transform::Identity => Some(product.to_doc()),
+            Transform::Map(pairs) => pairs
+                .iter()
+                .find(|(_, p)| product.eq_value(p))
+                .map(|(s, _)| Doc::borrowed(s)),
         }
     }
 }
@@ -336,7 +339,7 @@ impl AttributeMap {
     /// The SCIM attributes (without `schemas`, `id`, `meta`) of a product object.
     pub fn to_scim(&self, product: &Value) -> Map<String, Value> {
         let mut out = Doc::object();
-        self.to_scim_into(product, &mut out);
+        self.to_scim_into(View::Value(product), &mut out);
         match out.into_value() {
             Value::Object(map) => map,
             _ => Map::new(),
@@ -346,15 +349,15 @@ impl AttributeMap {
     /// [`AttributeMap::to_scim`], writing into the object `out` (which may already hold members, such as
     /// `schemas` and `id`, that a mapped attribute of the same name replaces in place). Values that pass unchanged
     /// are borrowed from `product` or from the mapping.
-    pub fn to_scim_into<'a>(&'a self, product: &'a Value, out: &mut Doc<'a>) {
+    pub fn to_scim_into<'d>(&'d self, product: View<'d, '_>, out: &mut Doc<'d>) {
         for rule in self.rules.iter().filter(|r| !r.write_only) {
-            let Some(value) = rule.pointer.get(product).filter(|v| !v.is_null()) else {
+            let Some(value) = rule.pointer.view(product).filter(|v| !v.is_null()) else {
                 continue;
             };
             if let Some(scim) = rule.transform.to_scim(value)
                 && let Some(members) = out.members_mut()
             {
-                rule.target.write(members, Doc::borrowed(scim));
+                rule.target.write(members, scim);
             }
         }
         for (_, target, template) in &self.templates {

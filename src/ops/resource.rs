@@ -2,7 +2,7 @@
 //! resources IdPs send, shared by every resource type.
 
 use crate::mapping::ResourceMapping;
-use crate::scim::doc::{self, Doc};
+use crate::scim::doc::{self, Doc, View};
 use crate::scim::patch::{Op, Operation};
 use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, ScimType};
@@ -59,7 +59,7 @@ pub struct RenderedDoc<'a> {
 
 /// The SCIM resource of a product object.
 pub fn render(kind: Kind, res: &ResourceMapping, object: &Value, base_url: &str) -> Result<Rendered, Error> {
-    let RenderedDoc { doc, location, version } = render_doc(kind, res, object, base_url)?;
+    let RenderedDoc { doc, location, version } = render_doc(kind, res, View::Value(object), base_url)?;
     Ok(Rendered {
         json: doc.into_value(),
         location,
@@ -71,10 +71,10 @@ pub fn render(kind: Kind, res: &ResourceMapping, object: &Value, base_url: &str)
 pub fn render_doc<'a>(
     kind: Kind,
     res: &'a ResourceMapping,
-    object: &'a Value,
+    object: View<'a, '_>,
     base_url: &str,
 ) -> Result<RenderedDoc<'a>, Error> {
-    let id = res.id_of(object)?;
+    let id = res.id_in(object)?;
     let location = format!("{base_url}/{}/{}", kind.endpoint, encode_segment(&id));
     // Built in answer order (`schemas`, `id`, the attributes, `meta`): `schemas` is filled in once the extensions
     // present are known, `meta` moved to the end.

@@ -6,7 +6,7 @@ use super::resource::{self, Rendered, RenderedDoc, USER};
 use super::{Body, Context, Reply};
 use crate::audit::{self, Action};
 use crate::cache::Key;
-use crate::mapping::api::{Api, ProductId};
+use crate::mapping::api::{self, Api, ProductId};
 use crate::mapping::{Deactivate, OnConflict};
 use crate::scim::doc::{self, Doc, View};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
@@ -25,7 +25,7 @@ fn api<'c>(ctx: &'c Context<'_>) -> Api<'c> {
 
 /// Render a product user, remembering its ids in the cache.
 async fn render(ctx: &Context<'_>, api: &Api<'_>, object: &Value) -> Result<Rendered, Error> {
-    let RenderedDoc { doc, location, version } = render_doc(ctx, api, object).await?;
+    let RenderedDoc { doc, location, version } = render_doc(ctx, api, View::Value(object)).await?;
     Ok(Rendered {
         json: doc.into_value(),
         location,
@@ -34,7 +34,7 @@ async fn render(ctx: &Context<'_>, api: &Api<'_>, object: &Value) -> Result<Rend
 }
 
 /// [`render`], as a document borrowing from `object`.
-async fn render_doc<'a>(ctx: &Context<'_>, api: &'a Api<'_>, object: &'a Value) -> Result<RenderedDoc<'a>, Error> {
+async fn render_doc<'a>(ctx: &Context<'_>, api: &'a Api<'_>, object: View<'a, '_>) -> Result<RenderedDoc<'a>, Error> {
     let mut rendered = resource::render_doc(USER, api.resource(), object, &ctx.base_url)?;
     if api.resource().deactivate == Deactivate::Delete
         && let Some(members) = rendered.doc.members_mut()
@@ -58,7 +58,7 @@ struct Ids {
 }
 
 impl Ids {
-    fn of(ctx: &Context<'_>, user: View<'_, '_>, object: &Value) -> Option<Ids> {
+    fn of(ctx: &Context<'_>, user: View<'_, '_>, object: View<'_, '_>) -> Option<Ids> {
         let text = |name: &str| user.member(name).and_then(View::as_str).map(str::to_owned);
         let member_key = ctx
             .tenant
@@ -66,7 +66,7 @@ impl Ids {
             .groups
             .as_ref()
             .and_then(|g| g.members.user_key.as_ref())
-            .and_then(|pointer| super::members::key_text(pointer.get(object)));
+            .and_then(|pointer| super::members::key_text(pointer.view(object).and_then(View::as_value)));
         Some(Ids {
             id: text("id")?,
             user_name: text("userName"),
@@ -92,7 +92,7 @@ impl Ids {
 
 /// Fill the cache from a user resource: userName, externalId, and the membership key when it is not the id.
 pub async fn remember(ctx: &Context<'_>, user: &Value, object: &Value) {
-    if let Some(ids) = Ids::of(ctx, View::Value(user), object) {
+    if let Some(ids) = Ids::of(ctx, View::Value(user), View::Value(object)) {
         ids.remember(ctx).await;
     }
 }
@@ -115,8 +115,9 @@ pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Rep
     let projection = objects::projection(query)?;
     let api = api(ctx);
     let pid = resolve(ctx, &api, id).await?;
-    let object = objects::fetch(&api, USER, &pid).await?;
-    let rendered = render_doc(ctx, &api, &object).await?;
+    let answer = objects::fetch_answer(&api, USER, &pid).await?;
+    let body = api::doc_of(&answer)?;
+    let rendered = render_doc(ctx, &api, api.object_in(View::Doc(&body))?).await?;
     let resource = projection.apply(rendered.doc, &api.resource().schema);
     Ok(Reply {
         status: StatusCode::OK,
@@ -141,7 +142,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
     let seen = std::sync::Mutex::new(Vec::new());
     let render_sync = |o: &Value| -> Result<Value, Error> {
         let r = objects::render(ctx, USER, &api, o)?;
-        if let Some(ids) = Ids::of(ctx, View::Value(&r.json), o)
+        if let Some(ids) = Ids::of(ctx, View::Value(&r.json), View::Value(o))
             && let Ok(mut seen) = seen.lock()
         {
             seen.push(ids);

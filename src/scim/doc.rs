@@ -294,6 +294,59 @@ impl<'d, 'a> View<'d, 'a> {
         }
     }
 
+    /// The member whose key is exactly `key` (case-sensitive, as in a product's own JSON).
+    pub fn exact(self, key: &str) -> Option<View<'d, 'a>> {
+        match self {
+            View::Doc(Doc::Object(members)) => exact(members, key).map(View::Doc),
+            View::Doc(Doc::Value(v)) => crate::scim::json::exact(v.as_object()?, key).map(View::Value),
+            View::Value(v) => crate::scim::json::exact(v.as_object()?, key).map(View::Value),
+            View::Doc(Doc::Array(_)) => None,
+        }
+    }
+
+    /// The element at `index` of an array.
+    pub fn index(self, index: usize) -> Option<View<'d, 'a>> {
+        match self {
+            View::Doc(Doc::Array(items)) => items.get(index).map(View::Doc),
+            View::Doc(Doc::Value(v)) => v.as_array()?.get(index).map(View::Value),
+            View::Value(v) => v.as_array()?.get(index).map(View::Value),
+            View::Doc(Doc::Object(_)) => None,
+        }
+    }
+
+    /// Whether this equals `other` as JSON values do (members in any order).
+    pub fn eq_value(self, other: &Value) -> bool {
+        match (self, other) {
+            (View::Value(v), _) => v == other,
+            (View::Doc(Doc::Value(v)), _) => v.as_ref() == other,
+            (View::Doc(Doc::Object(members)), Value::Object(map)) => {
+                members.len() == map.len()
+                    && members
+                        .iter()
+                        .all(|(k, v)| map.get(k.as_ref()).is_some_and(|o| View::Doc(v).eq_value(o)))
+            }
+            (View::Doc(Doc::Array(items)), Value::Array(others)) => {
+                items.len() == others.len() && items.iter().zip(others).all(|(i, o)| View::Doc(i).eq_value(o))
+            }
+            (View::Doc(Doc::Object(_) | Doc::Array(_)), _) => false,
+        }
+    }
+
+    /// A document of this value, borrowing from what is viewed.
+    pub fn to_doc(self) -> Doc<'d> {
+        match self {
+            View::Value(v) => Doc::borrowed(v),
+            View::Doc(Doc::Value(v)) => Doc::borrowed(v.as_ref()),
+            View::Doc(Doc::Object(members)) => Doc::Object(
+                members
+                    .iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_ref()), View::Doc(v).to_doc()))
+                    .collect(),
+            ),
+            View::Doc(Doc::Array(items)) => Doc::Array(items.iter().map(|i| View::Doc(i).to_doc()).collect()),
+        }
+    }
+
     /// The first element of an array that `pred` accepts.
     pub fn find_element(self, pred: impl Fn(View<'d, 'a>) -> bool) -> Option<View<'d, 'a>> {
         match self {

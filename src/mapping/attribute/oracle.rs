@@ -17,7 +17,7 @@ pub(crate) fn to_scim_into(map: &AttributeMap, product: &Value, out: &mut Map<St
     }
     for (_, target, template) in &map.templates {
         if read_in(target, out).is_none()
-            && let Some(text) = template.render(product)
+            && let Some(text) = template.render(crate::scim::doc::View::Value(product))
         {
             write(target, out, Value::String(text));
         }

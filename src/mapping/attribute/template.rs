@@ -1,6 +1,7 @@
 //! Template attributes: a read-only SCIM value composed of product fields, `"{/first_name} {/last_name}"`.
 
 use super::Pointer;
+use crate::scim::doc::View;
 use serde_json::Value;
 
 /// A read-only value composed of product fields: `"{/first_name} {/last_name}"`.
@@ -42,13 +43,13 @@ impl Template {
 
     /// The value for a product object: fields as text, absent ones empty, surrounding and doubled spaces removed;
     /// `None` when every field is absent.
-    pub fn render(&self, product: &Value) -> Option<String> {
+    pub fn render(&self, product: View<'_, '_>) -> Option<String> {
         let mut out = String::new();
         let mut any = false;
         for piece in &self.pieces {
             match piece {
                 TemplatePiece::Literal(s) => out.push_str(s),
-                TemplatePiece::Field(p) => match p.get(product) {
+                TemplatePiece::Field(p) => match p.view(product).and_then(View::as_value) {
                     Some(Value::String(s)) => {
                         any |= !s.is_empty();
                         out.push_str(s);
