@@ -170,16 +170,30 @@ impl Projection {
         let returned = def.map_or(Returned::Default, |d| d.returned);
         let sub_def = |name: &str| def.and_then(|d| d.sub(name));
         let sub_returned = |name: &str| sub_def(name).map_or(Returned::Default, |s| s.returned);
+        // Whether a sub-attribute is ever left out of the default set: when none is, a value keeps all of its own
+        // (sub-attributes the schema does not define are `returned: default`), and only elements left empty go.
+        let subs_dropped =
+            |dropped: &[Returned]| def.is_some_and(|d| d.sub_attributes.iter().any(|s| dropped.contains(&s.returned)));
         match returned {
             Returned::Never => return false,
-            Returned::Always => keep_subs(value, |s| sub_returned(s) != Returned::Never),
+            Returned::Always => {
+                if subs_dropped(&[Returned::Never]) {
+                    keep_subs(value, |s| sub_returned(s) != Returned::Never);
+                } else {
+                    keep_subs(value, |_| true);
+                }
+            }
             Returned::Default | Returned::Request if self.attributes.is_empty() => {
                 if returned == Returned::Request {
                     return false;
                 }
-                keep_subs(value, |s| {
-                    matches!(sub_returned(s), Returned::Always | Returned::Default)
-                });
+                if subs_dropped(&[Returned::Never, Returned::Request]) {
+                    keep_subs(value, |s| {
+                        matches!(sub_returned(s), Returned::Always | Returned::Default)
+                    });
+                } else {
+                    keep_subs(value, |_| true);
+                }
             }
             Returned::Default | Returned::Request => {
                 let hits: Vec<Hit<'_>> = self.attributes.iter().filter_map(|p| hit(p, place, schema)).collect();

@@ -1,5 +1,6 @@
 use super::*;
 use crate::scim::schema::ENTERPRISE_USER_SCHEMA as ENT;
+use crate::scim::schema::USER_SCHEMA;
 use serde_json::json;
 
 fn user() -> Value {
@@ -148,4 +149,12 @@ fn an_element_left_empty_is_dropped_and_a_whole_value_is_left_whole() {
     let mut whole = Doc::borrowed(&value["name"]);
     keep_subs(&mut whole, |_| true);
     assert!(matches!(whole, Doc::Value(_)), "nothing removed: not opened");
+}
+
+#[test]
+fn the_default_set_drops_elements_left_empty_whatever_the_sub_attributes() {
+    let user = json!({"schemas": [USER_SCHEMA], "id": "1", "emails": [{}, {"value": "a@b.c"}], "name": {}});
+    let projected = Projection::default().apply(user, ResourceSchema::user());
+    assert_eq!(projected["emails"], json!([{"value": "a@b.c"}]));
+    assert_eq!(projected["name"], json!({}), "an empty complex value stays as it was");
 }
