@@ -181,35 +181,39 @@ impl<'de> Visitor<'de> for DocSeed {
     }
 
     fn visit_bool<E>(self, v: bool) -> Result<Doc<'de>, E> {
-        Ok(Doc::owned(Value::Bool(v)))
+        Ok(Doc::Bool(v))
     }
 
     fn visit_i64<E>(self, v: i64) -> Result<Doc<'de>, E> {
-        Ok(Doc::owned(Value::Number(v.into())))
+        Ok(Doc::Num(v.into()))
     }
 
     fn visit_u64<E>(self, v: u64) -> Result<Doc<'de>, E> {
-        Ok(Doc::owned(Value::Number(v.into())))
+        Ok(Doc::Num(v.into()))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Doc<'de>, E> {
         Policy::Lenient.visit_f64(v).map(Doc::owned)
     }
 
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Doc<'de>, E> {
+        Ok(Doc::Str(Cow::Borrowed(v)))
+    }
+
     fn visit_str<E>(self, v: &str) -> Result<Doc<'de>, E> {
-        Ok(Doc::string(v))
+        Ok(Doc::Str(Cow::Owned(v.to_owned())))
     }
 
     fn visit_string<E>(self, v: String) -> Result<Doc<'de>, E> {
-        Ok(Doc::string(v))
+        Ok(Doc::Str(Cow::Owned(v)))
     }
 
     fn visit_unit<E>(self) -> Result<Doc<'de>, E> {
-        Ok(Doc::owned(Value::Null))
+        Ok(Doc::Null)
     }
 
     fn visit_none<E>(self) -> Result<Doc<'de>, E> {
-        Ok(Doc::owned(Value::Null))
+        Ok(Doc::Null)
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Doc<'de>, D::Error> {

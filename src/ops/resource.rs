@@ -2,7 +2,7 @@
 //! resources IdPs send, shared by every resource type.
 
 use crate::mapping::ResourceMapping;
-use crate::scim::doc::{self, Doc, View};
+use crate::scim::doc::{self, Doc, Scalar, View};
 use crate::scim::patch::{Op, Operation};
 use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, ScimType};
@@ -80,21 +80,22 @@ pub fn render_doc<'a>(
     // present are known, `meta` moved to the end.
     let mut out = Doc::Object(Vec::with_capacity(24));
     if let Some(members) = out.members_mut() {
-        members.push((Cow::Borrowed("schemas"), Doc::owned(Value::Null)));
+        members.push((Cow::Borrowed("schemas"), Doc::Null));
         members.push((Cow::Borrowed("id"), Doc::string(id)));
     }
     res.attributes.to_scim_into(object, &mut out);
     let Some(members) = out.members_mut() else {
         return Err(Error::internal("a rendered resource is not an object"));
     };
-    let mut schemas = vec![Value::String(kind.schema.to_owned())];
-    schemas.extend(
-        members
-            .iter()
-            .filter(|(k, _)| k.starts_with("urn:"))
-            .map(|(k, _)| Value::String(k.as_ref().to_owned())),
-    );
-    doc::insert(members, "schemas", Doc::owned(Value::Array(schemas)));
+    let schemas = std::iter::once(Doc::string(kind.schema))
+        .chain(
+            members
+                .iter()
+                .filter(|(k, _)| k.starts_with("urn:"))
+                .map(|(k, _)| Doc::Str(k.clone())),
+        )
+        .collect();
+    doc::insert(members, "schemas", Doc::Array(schemas));
     let mut meta = match doc::remove(members, "meta") {
         Some(m) if m.is_object() => m,
         _ => Doc::object(),
@@ -102,12 +103,12 @@ pub fn render_doc<'a>(
     let mut version = None;
     if let Some(meta_members) = meta.members_mut() {
         doc::insert(meta_members, "resourceType", Doc::string(kind.name));
-        doc::insert(meta_members, "location", Doc::string(location.as_str()));
+        doc::insert(meta_members, "location", Doc::string(location.clone()));
         version = doc::exact(meta_members, "version")
-            .and_then(Doc::as_value)
+            .and_then(Doc::scalar)
             .and_then(etag_of);
         if let Some(v) = &version {
-            doc::insert(meta_members, "version", Doc::string(v.as_str()));
+            doc::insert(meta_members, "version", Doc::string(v.clone()));
         }
     }
     members.push((Cow::Borrowed("meta"), meta));
@@ -119,12 +120,12 @@ pub fn render_doc<'a>(
 }
 
 /// A weak entity tag (RFC 7232 §2.3) from a product version number or string.
-fn etag_of(v: &Value) -> Option<String> {
+fn etag_of(v: Scalar<'_>) -> Option<String> {
     let text = match v {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) if s.starts_with("W/\"") || s.starts_with('"') => return Some(s.clone()),
-        Value::String(s) => s.clone(),
-        _ => return None,
+        Scalar::Num(n) => n.to_string(),
+        Scalar::Str(s) if s.starts_with("W/\"") || s.starts_with('"') => return Some(s.to_owned()),
+        Scalar::Str(s) => s.to_owned(),
+        Scalar::Null | Scalar::Bool(_) => return None,
     };
     Some(format!("W/\"{}\"", text.replace('"', "")))
 }

@@ -66,7 +66,7 @@ impl Ids {
             .groups
             .as_ref()
             .and_then(|g| g.members.user_key.as_ref())
-            .and_then(|pointer| super::members::key_text(pointer.view(object).and_then(View::as_value)));
+            .and_then(|pointer| super::members::key_text_in(pointer.view(object)));
         Some(Ids {
             id: text("id")?,
             user_name: text("userName"),

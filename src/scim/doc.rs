@@ -6,7 +6,7 @@
 //! has not changed as borrowed `Value`s, and serialises straight to JSON text, byte for byte what `serde_json`
 //! writes for the same tree. Paths that need a `Value` (filters, PATCH, lists) take [`Doc::into_value`].
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 
 /// The members of an object, in order; keys are unique.
@@ -15,12 +15,35 @@ pub type Members<'a> = Vec<(Cow<'a, str>, Doc<'a>)>;
 /// A JSON value under construction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Doc<'a> {
-    /// A value taken whole, borrowed or owned.
-    Value(Cow<'a, Value>),
+    /// A value taken whole from a product object or the mapping.
+    Value(&'a Value),
+    /// An object or array owned whole (scalars are held as the variants below).
+    Owned(Box<Value>),
+    /// A string: borrowed from a parsed text (unless it held escapes) or the mapping, or owned.
+    Str(Cow<'a, str>),
+    /// A number.
+    Num(Number),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
     /// An object whose members are built one by one.
     Object(Members<'a>),
     /// An array whose elements are built one by one.
     Array(Vec<Doc<'a>>),
+}
+
+/// A scalar value, wherever it is held.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scalar<'d> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number.
+    Num(&'d Number),
+    /// A string.
+    Str(&'d str),
 }
 
 /// A read-only view of a node: part of a [`Doc`], or a plain `Value` inside one (or outside any).
@@ -37,17 +60,23 @@ pub enum View<'d, 'a> {
 impl<'a> Doc<'a> {
     /// A borrowed value.
     pub fn borrowed(v: &'a Value) -> Self {
-        Doc::Value(Cow::Borrowed(v))
+        Doc::Value(v)
     }
 
     /// An owned value.
     pub fn owned(v: Value) -> Self {
-        Doc::Value(Cow::Owned(v))
+        match v {
+            Value::Null => Doc::Null,
+            Value::Bool(b) => Doc::Bool(b),
+            Value::Number(n) => Doc::Num(n),
+            Value::String(s) => Doc::Str(Cow::Owned(s)),
+            whole @ (Value::Object(_) | Value::Array(_)) => Doc::Owned(Box::new(whole)),
+        }
     }
 
-    /// An owned string.
-    pub fn string(s: impl Into<String>) -> Self {
-        Doc::Value(Cow::Owned(Value::String(s.into())))
+    /// A string.
+    pub fn string(s: impl Into<Cow<'a, str>>) -> Self {
+        Doc::Str(s.into())
     }
 
     /// An empty object.
@@ -55,12 +84,20 @@ impl<'a> Doc<'a> {
         Doc::Object(Vec::new())
     }
 
+    /// The value held whole, if this is one.
+    fn whole(&self) -> Option<&Value> {
+        match self {
+            Doc::Value(v) => Some(v),
+            Doc::Owned(v) => Some(v),
+            Doc::Str(_) | Doc::Num(_) | Doc::Bool(_) | Doc::Null | Doc::Object(_) | Doc::Array(_) => None,
+        }
+    }
+
     /// Whether this is an object (built, or whole).
     pub fn is_object(&self) -> bool {
         match self {
             Doc::Object(_) => true,
-            Doc::Value(v) => v.is_object(),
-            Doc::Array(_) => false,
+            other => other.whole().is_some_and(Value::is_object),
         }
     }
 
@@ -68,36 +105,33 @@ impl<'a> Doc<'a> {
     pub fn is_array(&self) -> bool {
         match self {
             Doc::Array(_) => true,
-            Doc::Value(v) => v.is_array(),
-            Doc::Object(_) => false,
+            other => other.whole().is_some_and(Value::is_array),
         }
     }
 
     /// Turn an object or array held whole into members or elements that can be changed one by one (each still
     /// borrowed or owned as its container was). Other values are left as they are.
     pub fn open(&mut self) {
-        let Doc::Value(v) = self else { return };
-        match v {
-            &mut Cow::Borrowed(v) => match v {
+        match self {
+            &mut Doc::Value(v) => match v {
                 Value::Object(map) => {
                     *self = Doc::Object(
                         map.iter()
-                            .map(|(k, v)| (Cow::Borrowed(k.as_str()), Doc::borrowed(v)))
+                            .map(|(k, v)| (Cow::Borrowed(k.as_str()), Doc::Value(v)))
                             .collect(),
                     );
                 }
-                Value::Array(items) => *self = Doc::Array(items.iter().map(Doc::borrowed).collect()),
+                Value::Array(items) => *self = Doc::Array(items.iter().map(Doc::Value).collect()),
                 Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
             },
-            Cow::Owned(Value::Object(map)) => {
-                let map = std::mem::take(map);
-                *self = Doc::Object(map.into_iter().map(|(k, v)| (Cow::Owned(k), Doc::owned(v))).collect());
-            }
-            Cow::Owned(Value::Array(items)) => {
-                let items = std::mem::take(items);
-                *self = Doc::Array(items.into_iter().map(Doc::owned).collect());
-            }
-            Cow::Owned(Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_)) => {}
+            Doc::Owned(v) => match std::mem::take(&mut **v) {
+                Value::Object(map) => {
+                    *self = Doc::Object(map.into_iter().map(|(k, v)| (Cow::Owned(k), Doc::owned(v))).collect());
+                }
+                Value::Array(items) => *self = Doc::Array(items.into_iter().map(Doc::owned).collect()),
+                scalar => *self = Doc::owned(scalar),
+            },
+            Doc::Str(_) | Doc::Num(_) | Doc::Bool(_) | Doc::Null | Doc::Object(_) | Doc::Array(_) => {}
         }
     }
 
@@ -106,7 +140,7 @@ impl<'a> Doc<'a> {
         self.open();
         match self {
             Doc::Object(m) => Some(m),
-            Doc::Value(_) | Doc::Array(_) => None,
+            _ => None,
         }
     }
 
@@ -115,7 +149,7 @@ impl<'a> Doc<'a> {
         self.open();
         match self {
             Doc::Array(items) => Some(items),
-            Doc::Value(_) | Doc::Object(_) => None,
+            _ => None,
         }
     }
 
@@ -124,18 +158,23 @@ impl<'a> Doc<'a> {
         match self {
             Doc::Object(m) => m.is_empty(),
             Doc::Array(items) => items.is_empty(),
-            Doc::Value(v) => match v.as_ref() {
-                Value::Object(m) => m.is_empty(),
-                Value::Array(items) => items.is_empty(),
-                Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => false,
+            other => match other.whole() {
+                Some(Value::Object(m)) => m.is_empty(),
+                Some(Value::Array(items)) => items.is_empty(),
+                _ => false,
             },
         }
     }
 
-    /// The plain value, unless this node is built.
-    pub fn as_value(&self) -> Option<&Value> {
+    /// The scalar this is, if it is one.
+    pub fn scalar(&self) -> Option<Scalar<'_>> {
         match self {
-            Doc::Value(v) => Some(v),
+            Doc::Str(s) => Some(Scalar::Str(s)),
+            Doc::Num(n) => Some(Scalar::Num(n)),
+            Doc::Bool(b) => Some(Scalar::Bool(*b)),
+            Doc::Null => Some(Scalar::Null),
+            Doc::Value(v) => Scalar::of(v),
+            Doc::Owned(v) => Scalar::of(v),
             Doc::Object(_) | Doc::Array(_) => None,
         }
     }
@@ -143,7 +182,12 @@ impl<'a> Doc<'a> {
     /// The value as a `serde_json::Value` (borrowed values copied).
     pub fn into_value(self) -> Value {
         match self {
-            Doc::Value(v) => v.into_owned(),
+            Doc::Value(v) => v.clone(),
+            Doc::Owned(v) => *v,
+            Doc::Str(s) => Value::String(s.into_owned()),
+            Doc::Num(n) => Value::Number(n),
+            Doc::Bool(b) => Value::Bool(b),
+            Doc::Null => Value::Null,
             Doc::Object(members) => Value::Object(
                 members
                     .into_iter()
@@ -159,6 +203,17 @@ impl<'a> Doc<'a> {
     pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         match self {
             Doc::Value(v) => write_value(v, out),
+            Doc::Owned(v) => write_value(v, out),
+            Doc::Str(s) => write_str(s, out),
+            Doc::Num(n) => serde_json::to_writer(&mut *out, n),
+            Doc::Bool(b) => {
+                out.extend_from_slice(if *b { b"true" } else { b"false" });
+                Ok(())
+            }
+            Doc::Null => {
+                out.extend_from_slice(b"null");
+                Ok(())
+            }
             Doc::Object(members) => {
                 out.push(b'{');
                 for (i, (key, value)) in members.iter().enumerate() {
@@ -184,6 +239,26 @@ impl<'a> Doc<'a> {
                 Ok(())
             }
         }
+    }
+}
+
+// === impl Scalar ===
+
+impl<'d> Scalar<'d> {
+    /// The scalar a value is, if it is one.
+    pub fn of(v: &'d Value) -> Option<Scalar<'d>> {
+        match v {
+            Value::Null => Some(Scalar::Null),
+            Value::Bool(b) => Some(Scalar::Bool(*b)),
+            Value::Number(n) => Some(Scalar::Num(n)),
+            Value::String(s) => Some(Scalar::Str(s)),
+            Value::Object(_) | Value::Array(_) => None,
+        }
+    }
+
+    /// Whether `other` is this scalar.
+    fn is(self, other: &Value) -> bool {
+        Scalar::of(other) == Some(self)
     }
 }
 
@@ -261,7 +336,7 @@ pub fn slot<'m, 'a>(members: &'m mut Members<'a>, key: &'a str, make: impl FnOnc
 /// Set the member `key` to `value`: in its place when the key is there, appended otherwise (as an ordered map's
 /// `insert` does).
 pub fn insert<'a>(members: &mut Members<'a>, key: &'a str, value: Doc<'a>) {
-    *slot(members, key, || Doc::Value(Cow::Owned(Value::Null))) = value;
+    *slot(members, key, || Doc::Null) = value;
 }
 
 /// Remove the member whose key is exactly `key`, keeping the order of the others.
@@ -273,116 +348,115 @@ pub fn remove<'a>(members: &mut Members<'a>, key: &str) -> Option<Doc<'a>> {
 // === impl View ===
 
 impl<'d, 'a> View<'d, 'a> {
+    /// The value held whole, if this is one.
+    fn whole(self) -> Option<&'d Value> {
+        match self {
+            View::Value(v) => Some(v),
+            View::Doc(d) => d.whole(),
+        }
+    }
+
     /// The member `name` (an exact match preferred, else the first ignoring case: RFC 7643 §2.1).
     pub fn member(self, name: &str) -> Option<View<'d, 'a>> {
-        match self {
-            View::Doc(Doc::Object(members)) => {
-                let mut folded = None;
-                for (key, value) in members {
-                    if key == name {
-                        return Some(View::Doc(value));
-                    }
-                    if folded.is_none() && key.eq_ignore_ascii_case(name) {
-                        folded = Some(View::Doc(value));
-                    }
+        if let View::Doc(Doc::Object(members)) = self {
+            let mut folded = None;
+            for (key, value) in members {
+                if key == name {
+                    return Some(View::Doc(value));
                 }
-                folded
+                if folded.is_none() && key.eq_ignore_ascii_case(name) {
+                    folded = Some(View::Doc(value));
+                }
             }
-            View::Doc(Doc::Value(v)) => crate::scim::json::get(v, name).map(View::Value),
-            View::Value(v) => crate::scim::json::get(v, name).map(View::Value),
-            View::Doc(Doc::Array(_)) => None,
+            return folded;
         }
+        crate::scim::json::get(self.whole()?, name).map(View::Value)
     }
 
     /// The member whose key is exactly `key` (case-sensitive, as in a product's own JSON).
     pub fn exact(self, key: &str) -> Option<View<'d, 'a>> {
-        match self {
-            View::Doc(Doc::Object(members)) => exact(members, key).map(View::Doc),
-            View::Doc(Doc::Value(v)) => crate::scim::json::exact(v.as_object()?, key).map(View::Value),
-            View::Value(v) => crate::scim::json::exact(v.as_object()?, key).map(View::Value),
-            View::Doc(Doc::Array(_)) => None,
+        if let View::Doc(Doc::Object(members)) = self {
+            return exact(members, key).map(View::Doc);
         }
+        crate::scim::json::exact(self.whole()?.as_object()?, key).map(View::Value)
     }
 
     /// The element at `index` of an array.
     pub fn index(self, index: usize) -> Option<View<'d, 'a>> {
-        match self {
-            View::Doc(Doc::Array(items)) => items.get(index).map(View::Doc),
-            View::Doc(Doc::Value(v)) => v.as_array()?.get(index).map(View::Value),
-            View::Value(v) => v.as_array()?.get(index).map(View::Value),
-            View::Doc(Doc::Object(_)) => None,
+        if let View::Doc(Doc::Array(items)) = self {
+            return items.get(index).map(View::Doc);
         }
+        self.whole()?.as_array()?.get(index).map(View::Value)
     }
 
     /// Whether this equals `other` as JSON values do (members in any order).
     pub fn eq_value(self, other: &Value) -> bool {
-        match (self, other) {
-            (View::Value(v), _) => v == other,
-            (View::Doc(Doc::Value(v)), _) => v.as_ref() == other,
-            (View::Doc(Doc::Object(members)), Value::Object(map)) => {
+        match self {
+            View::Doc(Doc::Object(members)) => other.as_object().is_some_and(|map| {
                 members.len() == map.len()
                     && members
                         .iter()
                         .all(|(k, v)| map.get(k.as_ref()).is_some_and(|o| View::Doc(v).eq_value(o)))
-            }
-            (View::Doc(Doc::Array(items)), Value::Array(others)) => {
+            }),
+            View::Doc(Doc::Array(items)) => other.as_array().is_some_and(|others| {
                 items.len() == others.len() && items.iter().zip(others).all(|(i, o)| View::Doc(i).eq_value(o))
-            }
-            (View::Doc(Doc::Object(_) | Doc::Array(_)), _) => false,
+            }),
+            view => match view.whole() {
+                Some(v) => v == other,
+                None => view.scalar().is_some_and(|s| s.is(other)),
+            },
         }
     }
 
     /// A document of this value, borrowing from what is viewed.
     pub fn to_doc(self) -> Doc<'d> {
         match self {
-            View::Value(v) => Doc::borrowed(v),
-            View::Doc(Doc::Value(v)) => Doc::borrowed(v.as_ref()),
-            View::Doc(Doc::Object(members)) => Doc::Object(
-                members
-                    .iter()
-                    .map(|(k, v)| (Cow::Borrowed(k.as_ref()), View::Doc(v).to_doc()))
-                    .collect(),
-            ),
-            View::Doc(Doc::Array(items)) => Doc::Array(items.iter().map(|i| View::Doc(i).to_doc()).collect()),
+            View::Value(v) => Doc::Value(v),
+            View::Doc(d) => match d {
+                Doc::Value(v) => Doc::Value(v),
+                Doc::Owned(v) => Doc::Value(v),
+                Doc::Str(s) => Doc::Str(Cow::Borrowed(s)),
+                Doc::Num(n) => Doc::Num(n.clone()),
+                Doc::Bool(b) => Doc::Bool(*b),
+                Doc::Null => Doc::Null,
+                Doc::Object(members) => Doc::Object(
+                    members
+                        .iter()
+                        .map(|(k, v)| (Cow::Borrowed(k.as_ref()), View::Doc(v).to_doc()))
+                        .collect(),
+                ),
+                Doc::Array(items) => Doc::Array(items.iter().map(|i| View::Doc(i).to_doc()).collect()),
+            },
         }
     }
 
     /// The first element of an array that `pred` accepts.
     pub fn find_element(self, pred: impl Fn(View<'d, 'a>) -> bool) -> Option<View<'d, 'a>> {
-        match self {
-            View::Doc(Doc::Array(items)) => items.iter().map(View::Doc).find(|e| pred(*e)),
-            View::Doc(Doc::Value(v)) => v.as_array()?.iter().map(View::Value).find(|e| pred(*e)),
-            View::Value(v) => v.as_array()?.iter().map(View::Value).find(|e| pred(*e)),
-            View::Doc(Doc::Object(_)) => None,
+        if let View::Doc(Doc::Array(items)) = self {
+            return items.iter().map(View::Doc).find(|e| pred(*e));
         }
+        self.whole()?.as_array()?.iter().map(View::Value).find(|e| pred(*e))
     }
 
-    /// The plain value, unless this node is built.
+    /// The plain value, when this is held whole (always, in a plain value).
     pub fn as_value(self) -> Option<&'d Value> {
-        match self {
-            View::Doc(d) => d.as_value(),
-            View::Value(v) => Some(v),
-        }
+        self.whole()
     }
 
     /// Whether `f` holds for every member, `None` when this is not an object.
     pub fn all_members(self, mut f: impl FnMut(&str, View<'d, 'a>) -> bool) -> Option<bool> {
-        match self {
-            View::Doc(Doc::Object(members)) => Some(members.iter().all(|(k, v)| f(k, View::Doc(v)))),
-            View::Doc(Doc::Value(v)) => Some(v.as_object()?.iter().all(|(k, v)| f(k, View::Value(v)))),
-            View::Value(v) => Some(v.as_object()?.iter().all(|(k, v)| f(k, View::Value(v)))),
-            View::Doc(Doc::Array(_)) => None,
+        if let View::Doc(Doc::Object(members)) = self {
+            return Some(members.iter().all(|(k, v)| f(k, View::Doc(v))));
         }
+        Some(self.whole()?.as_object()?.iter().all(|(k, v)| f(k, View::Value(v))))
     }
 
     /// Whether `f` holds for every element, `None` when this is not an array.
     pub fn all_elements(self, mut f: impl FnMut(View<'d, 'a>) -> bool) -> Option<bool> {
-        match self {
-            View::Doc(Doc::Array(items)) => Some(items.iter().all(|e| f(View::Doc(e)))),
-            View::Doc(Doc::Value(v)) => Some(v.as_array()?.iter().all(|e| f(View::Value(e)))),
-            View::Value(v) => Some(v.as_array()?.iter().all(|e| f(View::Value(e)))),
-            View::Doc(Doc::Object(_)) => None,
+        if let View::Doc(Doc::Array(items)) = self {
+            return Some(items.iter().all(|e| f(View::Doc(e))));
         }
+        Some(self.whole()?.as_array()?.iter().all(|e| f(View::Value(e))))
     }
 
     /// Whether this is an object.
@@ -393,14 +467,25 @@ impl<'d, 'a> View<'d, 'a> {
         }
     }
 
+    /// The scalar this is, if it is one.
+    pub fn scalar(self) -> Option<Scalar<'d>> {
+        match self {
+            View::Doc(d) => d.scalar(),
+            View::Value(v) => Scalar::of(v),
+        }
+    }
+
     /// The string, if this is one.
     pub fn as_str(self) -> Option<&'d str> {
-        self.as_value()?.as_str()
+        match self.scalar()? {
+            Scalar::Str(s) => Some(s),
+            Scalar::Null | Scalar::Bool(_) | Scalar::Num(_) => None,
+        }
     }
 
     /// Whether this is JSON `null`.
     pub fn is_null(self) -> bool {
-        self.as_value().is_some_and(Value::is_null)
+        self.scalar() == Some(Scalar::Null)
     }
 }
 

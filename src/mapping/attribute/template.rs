@@ -1,8 +1,7 @@
 //! Template attributes: a read-only SCIM value composed of product fields, `"{/first_name} {/last_name}"`.
 
 use super::Pointer;
-use crate::scim::doc::View;
-use serde_json::Value;
+use crate::scim::doc::{Scalar, View};
 
 /// A read-only value composed of product fields: `"{/first_name} {/last_name}"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,16 +48,20 @@ impl Template {
         for piece in &self.pieces {
             match piece {
                 TemplatePiece::Literal(s) => out.push_str(s),
-                TemplatePiece::Field(p) => match p.view(product).and_then(View::as_value) {
-                    Some(Value::String(s)) => {
+                TemplatePiece::Field(p) => match p.view(product).and_then(View::scalar) {
+                    Some(Scalar::Str(s)) => {
                         any |= !s.is_empty();
                         out.push_str(s);
                     }
-                    Some(v @ (Value::Number(_) | Value::Bool(_))) => {
+                    Some(Scalar::Num(n)) => {
                         any = true;
-                        out.push_str(&v.to_string());
+                        out.push_str(&n.to_string());
                     }
-                    _ => {}
+                    Some(Scalar::Bool(b)) => {
+                        any = true;
+                        out.push_str(if b { "true" } else { "false" });
+                    }
+                    Some(Scalar::Null) | None => {}
                 },
             }
         }

@@ -252,7 +252,7 @@ fn reference(kind: Kind, res: &ResourceMapping, object: &Value, base_url: &str) 
     };
     meta.insert("resourceType".into(), Value::String(kind.name.to_owned()));
     meta.insert("location".into(), Value::String(location));
-    let version = meta.get("version").and_then(etag_of);
+    let version = meta.get("version").and_then(Scalar::of).and_then(etag_of);
     if let Some(v) = &version {
         meta.insert("version".into(), Value::String(v.clone()));
     }

@@ -9,7 +9,7 @@ fn open_all(doc: &mut Doc<'_>) {
     match doc {
         Doc::Object(members) => members.iter_mut().for_each(|(_, v)| open_all(v)),
         Doc::Array(items) => items.iter_mut().for_each(open_all),
-        Doc::Value(_) => {}
+        _ => {}
     }
 }
 
@@ -60,7 +60,8 @@ fn views_read_members_ignoring_case_and_prefer_exact() {
         (Cow::Borrowed("emails"), Doc::borrowed(&list)),
     ]);
     let view = View::Doc(&doc);
-    assert_eq!(view.member("USERNAME").and_then(|v| v.as_value()), Some(&json!(2)));
+    let two = serde_json::Number::from(2);
+    assert_eq!(view.member("USERNAME").and_then(View::scalar), Some(Scalar::Num(&two)));
     assert_eq!(view.member("username").and_then(|v| v.as_value()), Some(&inner));
     assert_eq!(
         view.member("userName")
