@@ -82,6 +82,16 @@ impl Reply {
         }
     }
 
+    /// 200 with a body already written.
+    pub fn ok_text(body: Body) -> Self {
+        Reply {
+            status: StatusCode::OK,
+            body: Some(body),
+            location: None,
+            etag: None,
+        }
+    }
+
     /// 204.
     pub fn no_content() -> Self {
         Reply {

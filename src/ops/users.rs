@@ -135,8 +135,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
     if q.sort_by.is_none()
         && let Some(hit) = cached_match(ctx, &api, &q).await?
     {
-        let hit = hit.into_iter().map(|r| q.projection.apply(r, schema)).collect();
-        return Ok(Reply::ok(list::response(hit, 1, 1)));
+        return Ok(hit);
     }
     // Every user rendered (filtered out or not) teaches the cache its ids; only those few strings are kept.
     let seen = std::sync::Mutex::new(Vec::new());
@@ -175,7 +174,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
 
 /// `userName eq "x"` or `externalId eq "x"` answered from the cache with one read of the user, when the cache
 /// knows the id and the user still matches; a stale entry is evicted and the filter runs normally.
-async fn cached_match(ctx: &Context<'_>, api: &Api<'_>, q: &ListQuery) -> Result<Option<Vec<Value>>, Error> {
+async fn cached_match(ctx: &Context<'_>, api: &Api<'_>, q: &ListQuery) -> Result<Option<Reply>, Error> {
     let Some(Filter::Compare(path, CompareOp::Eq, CompValue::Str(value))) = &q.filter else {
         return Ok(None);
     };
@@ -192,17 +191,23 @@ async fn cached_match(ctx: &Context<'_>, api: &Api<'_>, q: &ListQuery) -> Result
     let Some(id) = ctx.tenant.cache.get(&key).await else {
         return Ok(None);
     };
-    let object = match api.product_id(&id) {
-        Some(pid) => api.get(&pid).await?,
+    let answer = match api.product_id(&id) {
+        Some(pid) => api.get_answer(&pid).await?,
         None => None,
     };
-    if let Some(object) = object {
-        let rendered = render(ctx, api, &object).await?;
+    if let Some(answer) = answer {
+        let body = api::doc_of(&answer)?;
+        let rendered = render_doc(ctx, api, api.object_in(View::Doc(&body))?).await?;
         if q.filter
             .as_ref()
-            .is_some_and(|f| f.matches(&rendered.json, ResourceSchema::user()))
+            .is_some_and(|f| f.matches_view(View::Doc(&rendered.doc), ResourceSchema::user()))
         {
-            return Ok(Some(vec![rendered.json]));
+            let resource = q.projection.apply(rendered.doc, &api.resource().schema);
+            return Ok(Some(Reply::ok_text(Body::of_doc(&list::response_doc(
+                vec![resource],
+                1,
+                1,
+            ))?)));
         }
     }
     ctx.tenant.cache.evict(&key).await;

@@ -459,6 +459,29 @@ impl<'d, 'a> View<'d, 'a> {
         Some(self.whole()?.as_array()?.iter().all(|e| f(View::Value(e))))
     }
 
+    /// Push the elements of an array, or this value itself when it is not one.
+    pub fn flatten_into(self, out: &mut Vec<View<'d, 'a>>) {
+        match self {
+            View::Doc(Doc::Array(items)) => out.extend(items.iter().map(View::Doc)),
+            view => match view.whole() {
+                Some(Value::Array(items)) => out.extend(items.iter().map(View::Value)),
+                _ => out.push(view),
+            },
+        }
+    }
+
+    /// Whether this is an empty object or array.
+    pub fn is_empty_container(self) -> bool {
+        match self {
+            View::Doc(d) => d.is_empty_container(),
+            View::Value(v) => match v {
+                Value::Object(m) => m.is_empty(),
+                Value::Array(items) => items.is_empty(),
+                Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => false,
+            },
+        }
+    }
+
     /// Whether this is an object.
     pub fn is_object(self) -> bool {
         match self {

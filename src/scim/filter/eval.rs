@@ -18,9 +18,9 @@
 //!   value equals (`members ne "42"`: 42 is not a member).
 
 use super::{AttrKind, AttrMeta, AttrTypes, CompValue, CompareOp, Filter};
-use crate::scim::json;
+use crate::scim::doc::{Scalar, View};
 use crate::scim::path::AttrPath;
-use serde_json::{Number, Value};
+use serde_json::Number;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use time::format_description::well_known::Rfc3339;
@@ -28,7 +28,7 @@ use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// Does `f` match `base`? `parent` is the multi-valued attribute when `base` is one of its elements.
-pub(super) fn matches(f: &Filter, base: &Value, parent: Option<&AttrPath>, types: &dyn AttrTypes) -> bool {
+pub(super) fn matches(f: &Filter, base: View<'_, '_>, parent: Option<&AttrPath>, types: &dyn AttrTypes) -> bool {
     match f {
         Filter::And(a, b) => matches(a, base, parent, types) && matches(b, base, parent, types),
         Filter::Or(a, b) => matches(a, base, parent, types) || matches(b, base, parent, types),
@@ -45,7 +45,7 @@ pub(super) fn matches(f: &Filter, base: &Value, parent: Option<&AttrPath>, types
 }
 
 fn compare(
-    base: &Value,
+    base: View<'_, '_>,
     path: &AttrPath,
     parent: Option<&AttrPath>,
     op: CompareOp,
@@ -75,37 +75,34 @@ fn compare(
     };
     let full = joined(parent, path);
     let meta = types.meta(&full);
-    let any = found.into_iter().any(|v| match v {
-        // A complex value without a sub-attribute in the path: compare its "value" (RFC 7643 §2.4).
-        Value::Object(_) if full.sub.is_none() => json::get(v, "value").is_some_and(|inner| {
-            let sub = AttrPath {
-                sub: Some("value".to_owned()),
-                ..full.clone()
-            };
-            compare_one(inner, op, value, types.meta(&sub))
-        }),
-        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Array(_) | Value::Object(_) => {
-            compare_one(v, op, value, meta)
+    let any = found.into_iter().any(|v| {
+        if v.is_object() && full.sub.is_none() {
+            // A complex value without a sub-attribute in the path: compare its "value" (RFC 7643 §2.4).
+            return v.member("value").is_some_and(|inner| {
+                let sub = AttrPath {
+                    sub: Some("value".to_owned()),
+                    ..full.clone()
+                };
+                compare_one(inner, op, value, types.meta(&sub))
+            });
         }
+        compare_one(v, op, value, meta)
     });
     any != negate
 }
 
 /// One stored value against the filter value.
-fn compare_one(v: &Value, op: CompareOp, value: &CompValue, meta: AttrMeta) -> bool {
-    match value {
-        CompValue::Str(want) => match v.as_str() {
-            Some(have) if meta.kind == AttrKind::DateTime => compare_date_times(have, op, want),
-            Some(have) => compare_strings(have, op, want, meta.case_exact),
-            None => false,
-        },
-        CompValue::Num(want) => v
-            .as_number()
-            .and_then(|have| cmp_numbers(have, want))
-            .is_some_and(|o| ordered(op, o)),
-        CompValue::Bool(want) => v.as_bool().is_some_and(|have| op == CompareOp::Eq && have == *want),
+fn compare_one(v: View<'_, '_>, op: CompareOp, value: &CompValue, meta: AttrMeta) -> bool {
+    match (value, v.scalar()) {
+        (CompValue::Str(want), Some(Scalar::Str(have))) if meta.kind == AttrKind::DateTime => {
+            compare_date_times(have, op, want)
+        }
+        (CompValue::Str(want), Some(Scalar::Str(have))) => compare_strings(have, op, want, meta.case_exact),
+        (CompValue::Num(want), Some(Scalar::Num(have))) => cmp_numbers(have, want).is_some_and(|o| ordered(op, o)),
+        (CompValue::Bool(want), Some(Scalar::Bool(have))) => op == CompareOp::Eq && have == *want,
+        (CompValue::Str(_) | CompValue::Num(_) | CompValue::Bool(_), _) => false,
         // Handled as presence in `compare`.
-        CompValue::Null => false,
+        (CompValue::Null, _) => false,
     }
 }
 
@@ -170,42 +167,39 @@ fn ordered(op: CompareOp, o: Ordering) -> bool {
 }
 
 /// Some value is not null, `""`, `[]` or `{}`.
-fn present(found: &[&Value]) -> bool {
-    found.iter().any(|v| match v {
-        Value::Null => false,
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-        Value::Bool(_) | Value::Number(_) => true,
+fn present(found: &[View<'_, '_>]) -> bool {
+    found.iter().any(|v| match v.scalar() {
+        Some(Scalar::Null) => false,
+        Some(Scalar::Str(s)) => !s.is_empty(),
+        Some(Scalar::Bool(_) | Scalar::Num(_)) => true,
+        None => !v.is_empty_container(),
     })
 }
 
 /// The values at `path`, with multi-valued attributes flattened one level.
-fn lookup<'v>(base: &'v Value, path: &AttrPath, parent: Option<&AttrPath>) -> Vec<&'v Value> {
+fn lookup<'d, 'a>(base: View<'d, 'a>, path: &AttrPath, parent: Option<&AttrPath>) -> Vec<View<'d, 'a>> {
     let root = match (&path.schema, parent) {
         (None, _) | (Some(_), Some(_)) => Some(base),
         (Some(urn), None) if is_core_schema(urn) => Some(base),
-        (Some(urn), None) => json::get(base, urn),
+        (Some(urn), None) => base.member(urn),
     };
-    let Some(top) = root.and_then(|r| json::get(r, &path.name)) else {
+    let Some(top) = root.and_then(|r| r.member(&path.name)) else {
         return Vec::new();
     };
+    let mut found = Vec::new();
     match &path.sub {
-        None => flatten(top).collect(),
-        Some(sub) => flatten(top)
-            .filter_map(|e| json::get(e, sub))
-            .flat_map(flatten)
-            .collect(),
-    }
-}
-
-fn flatten(v: &Value) -> Box<dyn Iterator<Item = &Value> + '_> {
-    match v {
-        Value::Array(items) => Box::new(items.iter()),
-        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Object(_) => {
-            Box::new(std::iter::once(v))
+        None => top.flatten_into(&mut found),
+        Some(sub) => {
+            let mut elements = Vec::new();
+            top.flatten_into(&mut elements);
+            for e in elements {
+                if let Some(v) = e.member(sub) {
+                    v.flatten_into(&mut found);
+                }
+            }
         }
     }
+    found
 }
 
 fn is_core_schema(urn: &str) -> bool {

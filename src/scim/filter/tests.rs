@@ -4,6 +4,7 @@ mod errors;
 mod eval;
 mod grammar;
 mod roundtrip;
+mod views;
 
 use super::{CompValue, CompareOp, Filter};
 use crate::scim::path::AttrPath;

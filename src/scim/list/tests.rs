@@ -1,4 +1,5 @@
 use super::*;
+use serde_json::json;
 
 fn parse(q: &str) -> Result<ListQuery, Error> {
     ListQuery::parse(Some(q), 100, &Limits::default())
@@ -127,4 +128,19 @@ fn search_body_errors() {
         t(json!({"schemas": [SEARCH_SCHEMA], "filter": 3})),
         Some(ScimType::InvalidSyntax)
     );
+}
+
+#[test]
+fn a_list_response_is_the_same_text_from_values_and_from_documents() {
+    let users = vec![json!({"id": "1", "userName": "a"}), json!({"id": "2"})];
+    let from_values = serde_json::to_string(&response(users.clone(), 7, 3)).expect("serialize");
+    assert_eq!(
+        from_values,
+        r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":7,"startIndex":3,"itemsPerPage":2,"Resources":[{"id":"1","userName":"a"},{"id":"2"}]}"#
+    );
+    let mut text = Vec::new();
+    response_doc(users.iter().map(Doc::borrowed).collect(), 7, 3)
+        .write_json(&mut text)
+        .expect("serialize");
+    assert_eq!(String::from_utf8(text).ok(), Some(from_values));
 }
