@@ -8,7 +8,7 @@ use crate::audit::{self, Action};
 use crate::cache::Key;
 use crate::mapping::api::{self, Api, ProductId};
 use crate::mapping::{Deactivate, OnConflict};
-use crate::scim::doc::{self, Doc, View};
+use crate::scim::doc::{self, Doc, Scalar, View};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::list::{self, ListQuery};
 use crate::scim::schema::ResourceSchema;
@@ -97,13 +97,13 @@ pub async fn remember(ctx: &Context<'_>, user: &Value, object: &Value) {
     }
 }
 
-fn reply(status: StatusCode, rendered: Rendered, with_location: bool) -> Reply {
-    Reply {
+fn reply(status: StatusCode, rendered: RenderedDoc<'_>, with_location: bool) -> Result<Reply, Error> {
+    Ok(Reply {
         status,
-        location: with_location.then(|| rendered.location.clone()),
-        etag: rendered.version.clone(),
-        body: Some(Body::Json(rendered.json)),
-    }
+        body: Some(Body::of_doc(&rendered.doc)?),
+        location: with_location.then_some(rendered.location),
+        etag: rendered.version,
+    })
 }
 
 async fn resolve(ctx: &Context<'_>, api: &Api<'_>, id: &str) -> Result<ProductId, Error> {
@@ -221,7 +221,7 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     resource::check_incoming(USER, &body)?;
     resource::check_required(res, &body, true)?;
     let user_name = objects::required(&body, "userName")?.to_owned();
-    let inactive = active_of(&body) == Some(false);
+    let inactive = active_of(View::Value(&body)) == Some(false);
     let (scim, deactivate_after) = match res.deactivate {
         Deactivate::Field => (body, false),
         Deactivate::Endpoint => (without_active(&body), inactive),
@@ -246,9 +246,9 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
             .await?
             .ok_or_else(|| not_found(USER, pid.as_str()))?;
     }
-    let rendered = render(ctx, &api, &created).await?;
-    audit_change(ctx, &rendered, Action::Create);
-    Ok(reply(StatusCode::CREATED, rendered, true))
+    let rendered = render_doc(ctx, &api, View::Value(&created)).await?;
+    audit_change(ctx, View::Doc(&rendered.doc), Action::Create);
+    reply(StatusCode::CREATED, rendered, true)
 }
 
 /// Link the product's existing user with this userName: update it with the SCIM values and the managed marker.
@@ -270,11 +270,12 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
     let pid = resolve(ctx, &api, id).await?;
     objects::check_if_match(ctx, &api, USER, &pid).await?;
     let current = objects::fetch(&api, USER, &pid).await?;
-    let was_active = active_of(&objects::render(ctx, USER, &api, &current)?.json);
+    let was_active = active_of(View::Value(&objects::render(ctx, USER, &api, &current)?.json));
     let updated = update(ctx, &api, &pid, &current, &body).await?;
     let rendered = updated.render(ctx, &api).await?;
-    audit_change(ctx, &rendered, update_action(was_active, &rendered.json));
-    Ok(reply(StatusCode::OK, rendered, false))
+    let after = View::Doc(&rendered.doc);
+    audit_change(ctx, after, update_action(was_active, after));
+    reply(StatusCode::OK, rendered, false)
 }
 
 /// `PATCH /Users/{id}`: the operations are applied to the SCIM representation, then only what changed is sent.
@@ -290,11 +291,12 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
             .await?
             .ok_or_else(|| not_found(USER, id))?;
         // Cached names of this user may be stale now; a cached lookup re-checks the user and evicts them.
-        let rendered = render(ctx, &api, &updated).await?;
+        let rendered = render_doc(ctx, &api, View::Value(&updated)).await?;
+        let after = View::Doc(&rendered.doc);
         let sets_active = direct::sets_active(&ops);
-        let was_active = sets_active.then(|| active_of(&rendered.json).map(|a| !a)).flatten();
-        audit_change(ctx, &rendered, update_action(was_active, &rendered.json));
-        return Ok(reply(StatusCode::OK, rendered, false));
+        let was_active = sets_active.then(|| active_of(after).map(|a| !a)).flatten();
+        audit_change(ctx, after, update_action(was_active, after));
+        return reply(StatusCode::OK, rendered, false);
     }
     let current = objects::fetch(&api, USER, &pid).await?;
     let before = render(ctx, &api, &current).await?;
@@ -303,12 +305,13 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     objects::required(&after, "userName")?;
     let updated = update(ctx, &api, &pid, &current, &after).await?;
     let rendered = updated.render(ctx, &api).await?;
-    audit_change(ctx, &rendered, update_action(active_of(&before.json), &rendered.json));
-    Ok(reply(StatusCode::OK, rendered, false))
+    let after = View::Doc(&rendered.doc);
+    audit_change(ctx, after, update_action(active_of(View::Value(&before.json)), after));
+    reply(StatusCode::OK, rendered, false)
 }
 
 /// Deactivate or reactivate when `active` changed, else update.
-fn update_action(was_active: Option<bool>, after: &Value) -> Action {
+fn update_action(was_active: Option<bool>, after: View<'_, '_>) -> Action {
     match (was_active, active_of(after)) {
         (Some(true), Some(false)) => Action::Deactivate,
         (Some(false), Some(true)) => Action::Reactivate,
@@ -316,8 +319,8 @@ fn update_action(was_active: Option<bool>, after: &Value) -> Action {
     }
 }
 
-fn audit_change(ctx: &Context<'_>, rendered: &Rendered, action: Action) {
-    let id = json::get(&rendered.json, "id").and_then(Value::as_str).unwrap_or("");
+fn audit_change(ctx: &Context<'_>, rendered: View<'_, '_>, action: Action) {
+    let id = rendered.member("id").and_then(View::as_str).unwrap_or("");
     audit::record(ctx.tenant.id.as_str(), USER.name, action, id, None, "ok");
 }
 
@@ -329,13 +332,13 @@ struct Updated {
 }
 
 impl Updated {
-    async fn render(&self, ctx: &Context<'_>, api: &Api<'_>) -> Result<Rendered, Error> {
+    async fn render<'a>(&'a self, ctx: &Context<'_>, api: &'a Api<'_>) -> Result<RenderedDoc<'a>, Error> {
         if !self.deleted {
-            return render(ctx, api, &self.object).await;
+            return render_doc(ctx, api, View::Value(&self.object)).await;
         }
-        let mut rendered = objects::render(ctx, USER, api, &self.object)?;
-        if let Some(map) = rendered.json.as_object_mut() {
-            map.insert("active".into(), Value::Bool(false));
+        let mut rendered = resource::render_doc(USER, api.resource(), View::Value(&self.object), &ctx.base_url)?;
+        if let Some(members) = rendered.doc.members_mut() {
+            doc::insert(members, "active", Doc::Bool(false));
         }
         Ok(rendered)
     }
@@ -353,9 +356,9 @@ async fn update(
     let res = api.resource();
     let was_active = match res.deactivate {
         Deactivate::Field => None,
-        _ => Some(active_of(&objects::render(ctx, USER, api, current)?.json).unwrap_or(true)),
+        _ => Some(active_of(View::Value(&objects::render(ctx, USER, api, current)?.json)).unwrap_or(true)),
     };
-    let wants_active = active_of(desired).unwrap_or(true);
+    let wants_active = active_of(View::Value(desired)).unwrap_or(true);
     let desired = match res.deactivate {
         Deactivate::Field => desired.clone(),
         _ => without_active(desired),
@@ -419,12 +422,12 @@ pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
 }
 
 /// `active` of a SCIM resource, reading Entra's `"True"`/`"False"` strings as booleans.
-fn active_of(resource: &Value) -> Option<bool> {
-    match json::get(resource, "active")? {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
+fn active_of(resource: View<'_, '_>) -> Option<bool> {
+    match resource.member("active")?.scalar()? {
+        Scalar::Bool(b) => Some(b),
+        Scalar::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Scalar::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        Scalar::Str(_) | Scalar::Num(_) | Scalar::Null => None,
     }
 }
 
@@ -444,9 +447,9 @@ mod tests {
 
     #[test]
     fn active_reads_entra_strings() {
-        assert_eq!(active_of(&json!({"active": "False"})), Some(false));
-        assert_eq!(active_of(&json!({"Active": true})), Some(true));
-        assert_eq!(active_of(&json!({"active": 1})), None);
+        assert_eq!(active_of(View::Value(&json!({"active": "False"}))), Some(false));
+        assert_eq!(active_of(View::Value(&json!({"Active": true}))), Some(true));
+        assert_eq!(active_of(View::Value(&json!({"active": 1}))), None);
         assert_eq!(
             without_active(&json!({"Active": false, "userName": "a"})),
             json!({"userName": "a"})
