@@ -29,10 +29,15 @@ pub enum Policy {
 /// Parse `bytes` as one JSON value. The text is checked to be UTF-8 once, as a whole, which costs less than
 /// serde_json's check of each string from a byte slice.
 pub fn from_slice(bytes: &[u8], policy: Policy) -> serde_json::Result<Value> {
+    parse(bytes, policy)
+}
+
+/// The whole of `bytes`, checked to be UTF-8 once, read by `seed`.
+fn parse<'t, S: DeserializeSeed<'t>>(bytes: &'t [u8], seed: S) -> serde_json::Result<S::Value> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| de::Error::custom(format_args!("the body is not UTF-8 (at byte {})", e.valid_up_to())))?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = policy.deserialize(&mut de)?;
+    let value = seed.deserialize(&mut de)?;
     de.end()?;
     Ok(value)
 }
@@ -151,12 +156,7 @@ impl<'de> Visitor<'de> for Policy {
 /// hold escapes), with objects as plain lists: no name is copied or hashed. The value is the one
 /// [`from_slice`] gives leniently: a repeated member keeps its first place and its last value.
 pub fn doc_from_slice(bytes: &[u8]) -> serde_json::Result<Doc<'_>> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| de::Error::custom(format_args!("the body is not UTF-8 (at byte {})", e.valid_up_to())))?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let doc = DocSeed.deserialize(&mut de)?;
-    de.end()?;
-    Ok(doc)
+    parse(bytes, DocSeed)
 }
 
 /// Objects of more members than this find a repeated name through an index rather than by comparing names.

@@ -214,30 +214,8 @@ impl<'a> Doc<'a> {
                 out.extend_from_slice(b"null");
                 Ok(())
             }
-            Doc::Object(members) => {
-                out.push(b'{');
-                for (i, (key, value)) in members.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    write_str(key, out)?;
-                    out.push(b':');
-                    value.write_json(out)?;
-                }
-                out.push(b'}');
-                Ok(())
-            }
-            Doc::Array(items) => {
-                out.push(b'[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    item.write_json(out)?;
-                }
-                out.push(b']');
-                Ok(())
-            }
+            Doc::Object(members) => write_object(members.iter().map(|(k, v)| (k.as_ref(), v)), Doc::write_json, out),
+            Doc::Array(items) => write_array(items, Doc::write_json, out),
         }
     }
 }
@@ -266,32 +244,44 @@ impl<'d> Scalar<'d> {
 fn write_value(value: &Value, out: &mut Vec<u8>) -> serde_json::Result<()> {
     match value {
         Value::String(s) => write_str(s, out),
-        Value::Object(map) => {
-            out.push(b'{');
-            for (i, (key, value)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_str(key, out)?;
-                out.push(b':');
-                write_value(value, out)?;
-            }
-            out.push(b'}');
-            Ok(())
-        }
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_value(item, out)?;
-            }
-            out.push(b']');
-            Ok(())
-        }
+        Value::Object(map) => write_object(map.iter().map(|(k, v)| (k.as_str(), v)), write_value, out),
+        Value::Array(items) => write_array(items, write_value, out),
         Value::Null | Value::Bool(_) | Value::Number(_) => serde_json::to_writer(&mut *out, value),
     }
+}
+
+type Write<T> = fn(&T, &mut Vec<u8>) -> serde_json::Result<()>;
+
+/// `{"name":value,…}`, each value written by `write`.
+fn write_object<'x, T: 'x>(
+    members: impl Iterator<Item = (&'x str, &'x T)>,
+    write: Write<T>,
+    out: &mut Vec<u8>,
+) -> serde_json::Result<()> {
+    out.push(b'{');
+    for (i, (key, value)) in members.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(key, out)?;
+        out.push(b':');
+        write(value, out)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// `[item,…]`, each item written by `write`.
+fn write_array<T>(items: &[T], write: Write<T>, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write(item, out)?;
+    }
+    out.push(b']');
+    Ok(())
 }
 
 /// A string as JSON text: copied between quotes when it has nothing to escape (almost always), else escaped by
