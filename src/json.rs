@@ -291,6 +291,28 @@ pub(crate) mod strategy {
     use proptest::prelude::*;
     use serde_json::Value;
 
+    /// JSON values nested a few levels, member names and strings drawn from pools (so that the paths a test reads
+    /// meet them), numbers from `numbers`.
+    pub(crate) fn pooled_json(
+        names: &'static [&'static str],
+        texts: &'static [&'static str],
+        numbers: impl Strategy<Value = Value> + 'static,
+    ) -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            numbers,
+            prop::sample::select(texts).prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((prop::sample::select(names), inner), 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            ]
+        })
+    }
+
     /// Arbitrary JSON values, nested a few levels.
     pub(crate) fn any_json() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![

@@ -154,34 +154,24 @@ fn templates() -> impl Strategy<Value = Vec<(String, Target, Template)>> {
     })
 }
 
+/// Strings of product fields.
+const TEXTS: &[&str] = &[
+    "a",
+    "x",
+    "y",
+    "active",
+    "suspended",
+    "work",
+    "Work",
+    "home",
+    "é\"\\\n",
+    "",
+];
+
 /// Values of product fields, nested, with keys from the pool so that pointers and typed elements meet them.
 fn value() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i32>().prop_map(Value::from),
-        (-1e6f64..1e6).prop_map(Value::from),
-        prop::sample::select(vec![
-            "a",
-            "x",
-            "y",
-            "active",
-            "suspended",
-            "work",
-            "Work",
-            "home",
-            "é\"\\\n",
-            ""
-        ])
-        .prop_map(Value::from),
-    ];
-    leaf.prop_recursive(3, 24, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(FIELDS.to_vec()), inner), 0..5)
-                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
-        ]
-    })
+    let numbers = prop_oneof![any::<i32>().prop_map(Value::from), (-1e6f64..1e6).prop_map(Value::from)];
+    crate::json::strategy::pooled_json(FIELDS, TEXTS, numbers)
 }
 
 /// A multi-valued attribute's elements, their `type` in any case.

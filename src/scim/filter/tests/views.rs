@@ -59,19 +59,7 @@ fn filter() -> impl Strategy<Value = Filter> {
 }
 
 fn value() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        (-2i64..3).prop_map(Value::from),
-        prop::sample::select(TEXTS.to_vec()).prop_map(Value::from),
-    ];
-    leaf.prop_recursive(3, 16, 3, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(SUBS.to_vec()), inner), 0..3)
-                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
-        ]
-    })
+    crate::json::strategy::pooled_json(SUBS, TEXTS, (-2i64..3).prop_map(Value::from))
 }
 
 fn resource() -> impl Strategy<Value = Value> {
