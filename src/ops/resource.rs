@@ -75,7 +75,7 @@ pub fn render_doc<'a>(
     base_url: &str,
 ) -> Result<RenderedDoc<'a>, Error> {
     let id = res.id_in(object)?;
-    let location = format!("{base_url}/{}/{}", kind.endpoint, encode_segment(&id));
+    let location = location_of(base_url, kind, &id);
     // Built in answer order (`schemas`, `id`, the attributes, `meta`): `schemas` is filled in once the extensions
     // present are known, `meta` moved to the end.
     let mut out = Doc::Object(Vec::with_capacity(24));
@@ -121,13 +121,35 @@ pub fn render_doc<'a>(
 
 /// A weak entity tag (RFC 7232 §2.3) from a product version number or string.
 fn etag_of(v: Scalar<'_>) -> Option<String> {
+    let number;
     let text = match v {
-        Scalar::Num(n) => n.to_string(),
+        Scalar::Num(n) => {
+            number = n.to_string();
+            &number
+        }
         Scalar::Str(s) if s.starts_with("W/\"") || s.starts_with('"') => return Some(s.to_owned()),
-        Scalar::Str(s) => s.to_owned(),
+        Scalar::Str(s) => s,
         Scalar::Null | Scalar::Bool(_) => return None,
     };
-    Some(format!("W/\"{}\"", text.replace('"', "")))
+    let mut tag = String::with_capacity(text.len() + 3);
+    tag.push_str("W/\"");
+    tag.extend(text.chars().filter(|&c| c != '"'));
+    tag.push('"');
+    Some(tag)
+}
+
+/// `meta.location`: `{base_url}/{endpoint}/{id}`, the id as one URL path segment.
+fn location_of(base_url: &str, kind: Kind, id: &str) -> String {
+    let mut location = String::with_capacity(base_url.len() + kind.endpoint.len() + id.len() + 2);
+    location.push_str(base_url);
+    location.push('/');
+    location.push_str(kind.endpoint);
+    location.push('/');
+    location.extend(percent_encoding::utf8_percent_encode(
+        id,
+        crate::mapping::endpoint::COMPONENT,
+    ));
+    location
 }
 
 /// An id as one URL path segment.

@@ -191,6 +191,7 @@ fn product() -> impl Strategy<Value = Value> {
         prop_oneof![
             3 => (0u32..1000).prop_map(Value::from),
             1 => Just(json!("u-1")),
+            1 => Just(json!("a/b c%é?#")),
             1 => Just(Value::Null),
         ],
         prop::collection::vec((prop::sample::select(FIELDS.to_vec()), value()), 0..9),
