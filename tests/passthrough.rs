@@ -245,14 +245,24 @@ async fn unreachable_product_is_502_and_slow_product_504_as_plain_http_errors() 
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
 }
 
+/// A WebSocket to the origin's `/ws`, opened through the gateway's TLS listener.
+async fn websocket(
+    gw: &common::Gateway,
+) -> (
+    tokio_tungstenite::WebSocketStream<impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>,
+    tokio_tungstenite::tungstenite::handshake::client::Response,
+) {
+    let tls = raw::connect(gw).await;
+    tokio_tungstenite::client_async(url(gw, "/ws").replace("https", "wss"), tls)
+        .await
+        .expect("WebSocket handshake through the gateway")
+}
+
 #[tokio::test]
 async fn websocket_echo_is_tunnelled_through_the_gateway() {
     let origin = Origin::start().await;
     let gw = gateway_to(&origin.url(), "").await;
-    let tls = raw::connect(&gw).await;
-    let (mut ws, response) = tokio_tungstenite::client_async(url(&gw, "/ws").replace("https", "wss"), tls)
-        .await
-        .expect("WebSocket handshake through the gateway");
+    let (mut ws, response) = websocket(&gw).await;
     assert_eq!(response.status(), 101);
     ws.send(Message::text("hello through the gateway")).await.unwrap();
     let payload: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
@@ -283,10 +293,7 @@ async fn websocket_echo_is_tunnelled_through_the_gateway() {
 async fn an_idle_websocket_is_closed_after_its_idle_timeout_and_a_busy_one_is_not() {
     let origin = Origin::start().await;
     let gw = gateway_to(&origin.url(), ", tunnel_idle_timeout_ms = 400").await;
-    let tls = raw::connect(&gw).await;
-    let (mut ws, _) = tokio_tungstenite::client_async(url(&gw, "/ws").replace("https", "wss"), tls)
-        .await
-        .expect("WebSocket handshake through the gateway");
+    let (mut ws, _) = websocket(&gw).await;
     // A message every 150 ms for well over the limit: the tunnel stays open.
     for i in 0..8 {
         tokio::time::sleep(Duration::from_millis(150)).await;

@@ -1,10 +1,12 @@
-//! A SCIM resource being rendered, its values borrowed from the product's object where they pass unchanged.
+//! A SCIM resource being rendered, its values borrowed from the product's answer where they pass unchanged.
 //!
 //! Rendering into `serde_json::Value` copies every string of the product's object and hashes every member key into
 //! an ordered map, only for the answer to be projected and serialised once. A [`Doc`] keeps the members in answer
-//! order in a plain list (a resource has a few dozen at most; they are found by comparing keys), holds values it
-//! has not changed as borrowed `Value`s, and serialises straight to JSON text, byte for byte what `serde_json`
-//! writes for the same tree. Paths that need a `Value` (filters, PATCH, lists) take [`Doc::into_value`].
+//! order in a plain list (a resource has a few dozen at most; they are found by comparing keys), holds what it has
+//! not changed by reference (a `Value`, or a string of the product's text parsed in place by
+//! [`crate::json::doc_from_slice`]), and serialises straight to JSON text, byte for byte what `serde_json` writes
+//! for the same tree. [`View`] reads a document or a `Value` alike. Paths that compute on a `Value` (PATCH,
+//! sorting, filters over listings) take [`Doc::into_value`].
 
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
