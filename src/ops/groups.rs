@@ -61,7 +61,7 @@ fn set_members(ctx: &Context<'_>, resource: &mut Value, ids: &[String]) {
     let members: Vec<Value> = ids
         .iter()
         .map(|id| {
-            let location = format!("{}/Users/{}", ctx.base_url, resource::encode_segment(id));
+            let location = resource::location_of(&ctx.base_url, resource::USER, id);
             json!({"value": id, "$ref": location, "type": "User"})
         })
         .collect();

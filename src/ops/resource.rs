@@ -138,8 +138,8 @@ fn etag_of(v: Scalar<'_>) -> Option<String> {
     Some(tag)
 }
 
-/// `meta.location`: `{base_url}/{endpoint}/{id}`, the id as one URL path segment.
-fn location_of(base_url: &str, kind: Kind, id: &str) -> String {
+/// `meta.location` (and a member's `$ref`): `{base_url}/{endpoint}/{id}`, the id as one URL path segment.
+pub fn location_of(base_url: &str, kind: Kind, id: &str) -> String {
     let mut location = String::with_capacity(base_url.len() + kind.endpoint.len() + id.len() + 2);
     location.push_str(base_url);
     location.push('/');
@@ -150,11 +150,6 @@ fn location_of(base_url: &str, kind: Kind, id: &str) -> String {
         crate::mapping::endpoint::COMPONENT,
     ));
     location
-}
-
-/// An id as one URL path segment.
-pub fn encode_segment(id: &str) -> String {
-    percent_encoding::utf8_percent_encode(id, crate::mapping::endpoint::COMPONENT).to_string()
 }
 
 /// The prefix of the marker schema Entra ID lists beside the core one

@@ -40,7 +40,7 @@ async fn render_doc<'a>(ctx: &Context<'_>, api: &'a Api<'_>, object: View<'a, '_
         && let Some(members) = rendered.doc.members_mut()
     {
         // The product deletes deactivated users: every user it still has is active.
-        doc::slot(members, "active", || Doc::owned(Value::Bool(true)));
+        doc::slot(members, "active", || Doc::Bool(true));
     }
     if let Some(ids) = Ids::of(ctx, View::Doc(&rendered.doc), object) {
         ids.remember(ctx).await;
@@ -117,14 +117,9 @@ pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Rep
     let pid = resolve(ctx, &api, id).await?;
     let answer = objects::fetch_answer(&api, USER, &pid).await?;
     let body = api::doc_of(&answer)?;
-    let rendered = render_doc(ctx, &api, api.object_in(View::Doc(&body))?).await?;
-    let resource = projection.apply(rendered.doc, &api.resource().schema);
-    Ok(Reply {
-        status: StatusCode::OK,
-        location: None,
-        etag: rendered.version,
-        body: Some(Body::of_doc(&resource)?),
-    })
+    let RenderedDoc { doc, location, version } = render_doc(ctx, &api, api.object_in(View::Doc(&body))?).await?;
+    let doc = projection.apply(doc, &api.resource().schema);
+    reply(StatusCode::OK, RenderedDoc { doc, location, version }, false)
 }
 
 /// `GET /Users?filter=…&startIndex=…&count=…&sortBy=…&attributes=…` and `POST /Users/.search` (RFC 7644 §3.4.2,

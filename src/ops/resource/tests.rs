@@ -225,7 +225,8 @@ fn resource(rules: Vec<Rule>, templates: Vec<(String, Target, Template)>) -> Res
 /// `render` as it was: `serde_json` maps all the way.
 fn reference(kind: Kind, res: &ResourceMapping, object: &Value, base_url: &str) -> Result<Value, Error> {
     let id = res.id_of(object)?;
-    let location = format!("{base_url}/{}/{}", kind.endpoint, encode_segment(&id));
+    let segment = percent_encoding::utf8_percent_encode(&id, crate::mapping::endpoint::COMPONENT);
+    let location = format!("{base_url}/{}/{segment}", kind.endpoint);
     let mut out = Map::with_capacity(24);
     out.insert("schemas".into(), Value::Null);
     out.insert("id".into(), Value::String(id));
