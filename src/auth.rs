@@ -123,6 +123,12 @@ impl Authenticator {
         }
     }
 
+    /// Whether the host a request was sent to decides if `tenant` may be used: it is bound to hosts, or another
+    /// tenant is. Without host-bound tenants the host is not looked at.
+    pub fn host_matters(&self, tenant: &Tenant) -> bool {
+        !tenant.hosts.is_empty() || !self.bound_hosts.is_empty()
+    }
+
     /// Whether `tenant` may be used on `host` (lowercase, without port): a tenant bound to hosts only on those,
     /// an unbound tenant only on hosts no tenant is bound to.
     pub fn admits_on(&self, tenant: &Tenant, host: Option<&str>) -> Result<(), AuthError> {

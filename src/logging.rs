@@ -101,9 +101,17 @@ struct Line<'a>(&'a mut String);
 
 impl Line<'_> {
     fn key(&mut self, field: &Field) {
-        self.0.push(',');
-        self.string(field.name());
-        self.0.push(':');
+        let name = field.name();
+        // A field name is almost always a plain identifier.
+        if is_plain(name.as_bytes()) {
+            self.0.push_str(",\"");
+            self.0.push_str(name);
+            self.0.push_str("\":");
+        } else {
+            self.0.push(',');
+            self.string(name);
+            self.0.push(':');
+        }
     }
 
     fn string(&mut self, text: &str) {

@@ -9,8 +9,10 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// Labels of a SCIM request.
@@ -72,6 +74,31 @@ pub struct ReloadLabels {
 type Latency = Family<OperationLabels, Histogram, fn() -> Histogram>;
 type ProductLatency = Family<TenantLabels, Histogram, fn() -> Histogram>;
 
+/// The metrics of one label set, kept once looked up in their families. A metric's clone shares its value, so a
+/// request finds what it counts in one lookup under a fast hash, where the families hash each label set with
+/// SipHash, once per family. Holds as many entries as the families hold label sets.
+struct Handles<K, V>(RwLock<HashMap<K, V, foldhash::fast::RandomState>>);
+
+impl<K: Hash + Eq + Clone, V: Clone> Handles<K, V> {
+    fn new() -> Self {
+        Handles(RwLock::new(HashMap::default()))
+    }
+
+    /// The metrics of `key`, looked up in the families by `make` the first time.
+    fn get(&self, key: &K, make: impl FnOnce() -> V) -> V {
+        if let Ok(kept) = self.0.read()
+            && let Some(found) = kept.get(key)
+        {
+            return found.clone();
+        }
+        let made = make();
+        if let Ok(mut kept) = self.0.write() {
+            kept.entry(key.clone()).or_insert_with(|| made.clone());
+        }
+        made
+    }
+}
+
 /// Every metric the gateway keeps.
 pub struct Metrics {
     registry: Registry,
@@ -91,6 +118,10 @@ pub struct Metrics {
     pub reloads: Family<ReloadLabels, Counter>,
     /// Id-cache lookups since start, by tenant and result (refreshed when metrics are read).
     pub cache_lookups: Family<CacheLabels, Gauge<u64, AtomicU64>>,
+    /// A SCIM request's counter and latency histogram.
+    request_handles: Handles<RequestLabels, (Counter, Histogram)>,
+    /// A product call's counter and latency histogram.
+    product_handles: Handles<ProductLabels, (Counter, Histogram)>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -149,6 +180,8 @@ impl Default for Metrics {
             auth_failures,
             reloads,
             cache_lookups,
+            request_handles: Handles::new(),
+            product_handles: Handles::new(),
         }
     }
 }
@@ -156,13 +189,15 @@ impl Default for Metrics {
 impl Metrics {
     /// Count one SCIM request.
     pub fn request(&self, labels: RequestLabels, elapsed: Duration) {
-        self.latency
-            .get_or_create(&OperationLabels {
+        let (count, latency) = self.request_handles.get(&labels, || {
+            let latency = self.latency.get_or_create(&OperationLabels {
                 resource: labels.resource,
                 operation: labels.operation,
-            })
-            .observe(elapsed.as_secs_f64());
-        self.requests.get_or_create(&labels).inc();
+            });
+            (self.requests.get_or_create(&labels).clone(), latency.clone())
+        });
+        latency.observe(elapsed.as_secs_f64());
+        count.inc();
     }
 
     /// Count one product call (`status` `None` when it got no answer).
@@ -172,10 +207,14 @@ impl Metrics {
             method: method_label(method),
             status: ProductStatus(status),
         };
-        self.product_calls.get_or_create(&labels).inc();
-        self.product_latency
-            .get_or_create(&TenantLabels { tenant: tenant.clone() })
-            .observe(elapsed.as_secs_f64());
+        let (count, latency) = self.product_handles.get(&labels, || {
+            let latency = self
+                .product_latency
+                .get_or_create(&TenantLabels { tenant: tenant.clone() });
+            (self.product_calls.get_or_create(&labels).clone(), latency.clone())
+        });
+        latency.observe(elapsed.as_secs_f64());
+        count.inc();
     }
 
     /// Set a tenant's cache lookup figures.
@@ -229,8 +268,11 @@ fn method_label(method: &http::Method) -> &'static str {
 
 /// `(resource, operation)` of a request path below the SCIM base path, for labels (never an id).
 pub fn route(method: &http::Method, rest: &str) -> (&'static str, &'static str) {
-    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let resource = match segments.first().copied() {
+    let mut segments = rest.split('/').filter(|s| !s.is_empty());
+    let (first, second) = (segments.next(), segments.next());
+    // Only whether there are more than two matters.
+    let count = [first, second].iter().flatten().count() + segments.take(1).count();
+    let resource = match first {
         Some("Users") => "Users",
         Some("Groups") => "Groups",
         Some("ServiceProviderConfig") => "ServiceProviderConfig",
@@ -238,7 +280,7 @@ pub fn route(method: &http::Method, rest: &str) -> (&'static str, &'static str) 
         Some("Schemas") => "Schemas",
         _ => "other",
     };
-    let operation = match (method.as_str(), segments.len(), segments.get(1).copied()) {
+    let operation = match (method.as_str(), count, second) {
         ("POST", 2, Some(".search")) => "search",
         ("GET", 1, _) => "list",
         ("GET", 2, _) => "get",
@@ -290,11 +332,49 @@ mod tests {
     }
 
     #[test]
+    fn kept_handles_count_into_the_families() {
+        let m = Metrics::default();
+        let labels = |tenant: &str, status| RequestLabels {
+            tenant: tenant.into(),
+            resource: "Users",
+            operation: "get",
+            status,
+        };
+        for (tenant, status) in [
+            ("acme", 200),
+            ("acme", 200),
+            ("acme", 404),
+            ("globex", 200),
+            ("acme", 200),
+        ] {
+            m.request(labels(tenant, status), Duration::from_millis(1));
+        }
+        for _ in 0..2 {
+            m.product_call(&Arc::from("acme"), &http::Method::GET, None, Duration::from_millis(1));
+        }
+        let text = m.encode();
+        for line in [
+            r#"scimgate_requests_total{tenant="acme",resource="Users",operation="get",status="200"} 3"#,
+            r#"scimgate_requests_total{tenant="acme",resource="Users",operation="get",status="404"} 1"#,
+            r#"scimgate_requests_total{tenant="globex",resource="Users",operation="get",status="200"} 1"#,
+            r#"scimgate_request_duration_seconds_count{resource="Users",operation="get"} 5"#,
+            r#"scimgate_product_calls_total{tenant="acme",method="GET",status="error"} 2"#,
+            r#"scimgate_product_call_duration_seconds_count{tenant="acme"} 2"#,
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
+    }
+
+    #[test]
     fn routes_never_carry_ids() {
         let get = http::Method::GET;
         assert_eq!(route(&get, "/Users/123"), ("Users", "get"));
         assert_eq!(route(&get, "/Users"), ("Users", "list"));
         assert_eq!(route(&http::Method::POST, "/Groups/.search"), ("Groups", "search"));
         assert_eq!(route(&get, "/whatever/x/y"), ("other", "other"));
+        assert_eq!(route(&get, "/Users/1/x"), ("Users", "other"));
+        assert_eq!(route(&get, "//Users//1/"), ("Users", "get"));
+        assert_eq!(route(&http::Method::DELETE, "/Groups/g"), ("Groups", "delete"));
+        assert_eq!(route(&get, ""), ("other", "other"));
     }
 }

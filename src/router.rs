@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::header::{
     ALLOW, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, IF_MATCH, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
 };
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use std::cell::Cell;
@@ -154,18 +154,31 @@ fn audit_action(resource: &str, operation: &str) -> Option<audit::Action> {
 }
 
 /// Header carrying the request id, taken from the IdP when it sends one.
-const REQUEST_ID: &str = "x-request-id";
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Entra ID's request id.
+const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 
 /// The IdP's request id (`client-request-id` from Entra, `X-Request-Id`) when it is short and printable, else a
 /// fresh one.
 fn request_id(headers: &http::HeaderMap) -> String {
-    let sent = ["client-request-id", REQUEST_ID]
+    let sent = [CLIENT_REQUEST_ID, REQUEST_ID]
         .iter()
-        .find_map(|h| headers.get(*h)?.to_str().ok());
+        .find_map(|h| headers.get(h)?.to_str().ok());
     match sent {
         Some(id) if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) => id.to_owned(),
-        _ => format!("{:016x}", rand::random::<u64>()),
+        _ => fresh_request_id(rand::random::<u64>()),
     }
+}
+
+/// `bits` as sixteen lowercase hex digits: what `format!("{bits:016x}")` writes.
+fn fresh_request_id(bits: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    (0..16)
+        .rev()
+        .map(|nibble| char::from(HEX[(bits >> (nibble * 4)) as usize & 0xf]))
+        .collect()
 }
 
 /// HTTP/1.1 header counts are bounded by the connection's parser; HTTP/2 header lists only by size, so the count
@@ -186,7 +199,9 @@ fn admit(gw: &Gateway, req: &Request<Incoming>) -> Result<(String, Arc<Tenant>),
         .ok_or_else(|| scim::Error::not_found("no such endpoint"))?
         .to_owned();
     let tenant = gw.auth.authenticate(req.headers())?;
-    gw.auth.admits_on(&tenant, host_name(req).as_deref())?;
+    if gw.auth.host_matters(&tenant) {
+        gw.auth.admits_on(&tenant, host_name(req).as_deref())?;
+    }
     Ok((rest, tenant))
 }
 
@@ -339,15 +354,16 @@ fn base_url(gw: &Gateway, req: &Request<Incoming>) -> String {
     if let Some(url) = &s.public_url {
         return url.clone();
     }
-    let forwarded = |name: &str| first_value(req, name).filter(|_| s.trust_forwarded_headers);
+    // Only looked up when the operator trusts them.
+    let forwarded = |name: &HeaderName| s.trust_forwarded_headers.then(|| first_value(req, name)).flatten();
     let host_like = |h: &&str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
-    let authority = forwarded("x-forwarded-host")
+    let authority = forwarded(&X_FORWARDED_HOST)
         .filter(host_like)
         .or_else(|| req.uri().authority().map(http::uri::Authority::as_str))
-        .or_else(|| first_value(req, HOST.as_str()))
+        .or_else(|| first_value(req, &HOST))
         .filter(host_like)
         .unwrap_or("localhost");
-    let scheme = match forwarded("x-forwarded-proto") {
+    let scheme = match forwarded(&X_FORWARDED_PROTO) {
         Some(p) if p.eq_ignore_ascii_case("https") => "https",
         Some(p) if p.eq_ignore_ascii_case("http") => "http",
         _ => s.scheme,
@@ -366,7 +382,7 @@ fn base_url(gw: &Gateway, req: &Request<Incoming>) -> String {
 }
 
 /// The first value of a header a chain of proxies appends to (the one the client used), trimmed.
-fn first_value<'r>(req: &'r Request<Incoming>, name: &str) -> Option<&'r str> {
+fn first_value<'r>(req: &'r Request<Incoming>, name: &HeaderName) -> Option<&'r str> {
     let value = req.headers().get(name)?.to_str().ok()?;
     Some(value.split(',').next()?.trim())
 }
@@ -428,6 +444,13 @@ mod tests {
         assert_eq!(strip_base("/scim/v2", "/scim/v2"), Some(""));
         assert_eq!(strip_base("/scim/v20/Users", "/scim/v2"), None);
         assert_eq!(strip_base("/other", "/scim/v2"), None);
+    }
+
+    #[test]
+    fn fresh_request_ids_are_sixteen_hex_digits() {
+        for bits in [0, 1, 0xdead_beef, u64::MAX, 0x0123_4567_89ab_cdef] {
+            assert_eq!(fresh_request_id(bits), format!("{bits:016x}"));
+        }
     }
 
     #[test]
