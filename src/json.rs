@@ -416,10 +416,27 @@ mod tests {
         }
     }
 
+    #[test]
+    fn every_byte_at_every_place_of_short_strings_is_checked() {
+        for len in 1..40 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut text = vec![b'a'; len];
+                    text[at] = byte;
+                    assert_eq!(is_plain(&text), PLAIN[usize::from(byte)], "{byte:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(is_plain(b""));
+    }
+
     proptest! {
         #[test]
         fn the_chunked_check_agrees_with_the_table(
-            bytes in prop::collection::vec(prop_oneof![Just(b'"'), Just(b'\\'), 0u8..0x20, any::<u8>()], 0..70),
+            bytes in prop::collection::vec(
+                prop_oneof![Just(b'"'), Just(b'\\'), 0u8..0x20, 0x1fu8..0x24, 0x5bu8..0x5e, 0x7eu8..0x82, any::<u8>()],
+                0..70,
+            ),
             plain_run in 0usize..40,
         ) {
             // Mostly plain text with the odd byte to escape, at any offset within or after the 16-byte chunks.
