@@ -5,7 +5,8 @@
 use crate::config::Secret;
 use crate::scim;
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
+use http::header::{ACCEPT, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use http::uri::{Authority, Scheme};
 use http::{HeaderMap, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
@@ -57,10 +58,57 @@ const MAX_INLINE_RETRY_AFTER: Duration = Duration::from_secs(1);
 pub struct Upstream {
     client: HttpsClient,
     base: String,
+    origin: Origin,
     auth: Option<(HeaderName, HeaderValue)>,
     policy: CallPolicy,
     slots: Arc<tokio::sync::Semaphore>,
     metrics: Option<(Arc<crate::metrics::Metrics>, Arc<str>)>,
+}
+
+/// The base URL taken apart once: each call's URI is put together from these without parsing the origin again,
+/// and `Host` is set as the client would set it.
+#[derive(Clone)]
+struct Origin {
+    scheme: Scheme,
+    authority: Authority,
+    /// The base URL's path without its final `/` (`/api/v1`, or empty).
+    path: String,
+    /// The host, with the port unless it is the scheme's default (what hyper-util's client writes).
+    host: HeaderValue,
+}
+
+impl Origin {
+    fn of(uri: &Uri) -> Result<Self, String> {
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+            return Err("expected an http:// or https:// URL".into());
+        };
+        let default_port = if *scheme == Scheme::HTTPS { 443 } else { 80 };
+        let host = match authority.port_u16() {
+            Some(port) if port != default_port => format!("{}:{port}", authority.host()),
+            _ => authority.host().to_owned(),
+        };
+        Ok(Origin {
+            scheme: scheme.clone(),
+            authority: authority.clone(),
+            path: uri.path().trim_end_matches('/').to_owned(),
+            host: HeaderValue::from_str(&host).map_err(|e| format!("not a host: {e}"))?,
+        })
+    }
+
+    /// The URI of `path_and_query` (relative to the base URL, already encoded).
+    fn uri(&self, path_and_query: &str) -> Result<Uri, http::Error> {
+        let mut path = String::with_capacity(self.path.len() + path_and_query.len() + 1);
+        path.push_str(&self.path);
+        path.push_str(path_and_query);
+        if !path.starts_with('/') {
+            path.insert(0, '/');
+        }
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(path)
+            .build()
+    }
 }
 
 impl std::fmt::Debug for Upstream {
@@ -179,6 +227,7 @@ impl Upstream {
         if uri.query().is_some() {
             return Err("the base URL must not have a query".into());
         }
+        let origin = Origin::of(&uri)?;
         let auth = match auth {
             None => None,
             Some((name, scheme, secret)) => {
@@ -208,6 +257,7 @@ impl Upstream {
         Ok(Upstream {
             client,
             base: base_url.trim_end_matches('/').to_owned(),
+            origin,
             auth,
             policy,
             slots: Arc::new(tokio::sync::Semaphore::new(policy.max_concurrent.max(1))),
@@ -299,10 +349,13 @@ impl Upstream {
     }
 
     async fn once(&self, req: &ProductRequest) -> Result<ProductResponse, UpstreamError> {
-        let uri = format!("{}{}", self.base, req.path_and_query);
+        let uri = self
+            .origin
+            .uri(&req.path_and_query)
+            .map_err(|e| UpstreamError::InvalidRequest(e.to_string()))?;
         let mut builder = http::Request::builder()
             .method(req.method.clone())
-            .uri(&uri)
+            .uri(uri)
             .header(ACCEPT, HeaderValue::from_static("application/json"));
         for (name, value) in &req.headers {
             builder = builder.header(name, value);
@@ -319,9 +372,14 @@ impl Upstream {
             }
             None => Full::new(Bytes::new()),
         };
-        let request = builder
+        let mut request = builder
             .body(body)
             .map_err(|e| UpstreamError::InvalidRequest(e.to_string()))?;
+        // Unless the mapping sets one.
+        request
+            .headers_mut()
+            .entry(HOST)
+            .or_insert_with(|| self.origin.host.clone());
         let exchange = async {
             let response = self.client.request(request).await.map_err(|e| {
                 if e.is_connect() {
@@ -367,5 +425,47 @@ impl ProductResponse {
     pub fn json(&self) -> Result<serde_json::Value, UpstreamError> {
         crate::json::from_slice(&self.body, crate::json::Policy::Lenient)
             .map_err(|e| UpstreamError::Malformed(format!("invalid JSON: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_uris_are_the_base_url_and_the_path_joined() {
+        let paths = ["", "/users", "/users/17?x=y&z=%20", "?page=2", "/teams/a%2Fb"];
+        for base in [
+            "http://127.0.0.1:8080/api/v1",
+            "http://127.0.0.1:8080/api/v1/",
+            "https://api.example.com",
+            "https://api.example.com/",
+            "https://api.example.com:8443/v2",
+        ] {
+            let origin = Origin::of(&base.parse().expect("base")).expect("origin");
+            for path in paths {
+                let joined = format!("{}{path}", base.trim_end_matches('/'));
+                let expected: Uri = joined.parse().expect("joined");
+                let uri = origin.uri(path).expect("uri");
+                assert_eq!(uri, expected, "{base} + {path}");
+                assert_eq!(uri.to_string(), expected.to_string(), "{base} + {path}");
+            }
+            assert!(origin.uri("/users/a b").is_err(), "a space is refused");
+        }
+    }
+
+    #[test]
+    fn host_carries_the_port_unless_it_is_the_default() {
+        for (base, host) in [
+            ("http://127.0.0.1:8080/api", "127.0.0.1:8080"),
+            ("http://example.com:80/api", "example.com"),
+            ("https://example.com:443", "example.com"),
+            ("https://example.com:80", "example.com:80"),
+            ("http://[::1]:9000", "[::1]:9000"),
+            ("https://example.com", "example.com"),
+        ] {
+            let origin = Origin::of(&base.parse().expect("base")).expect("origin");
+            assert_eq!(origin.host, host, "{base}");
+        }
     }
 }
