@@ -33,8 +33,11 @@ pub async fn resolve(ctx: &Context<'_>, api: &Api<'_>, alias: Key, kind: Kind, i
 
 /// `attributes` / `excludedAttributes` of a query string (RFC 7644 §3.9).
 pub fn projection(query: Option<&str>) -> Result<Projection, Error> {
+    let Some(query) = query.filter(|q| !q.is_empty()) else {
+        return Ok(Projection::default());
+    };
     let (mut attributes, mut excluded) = (None, None);
-    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         if k.eq_ignore_ascii_case("attributes") {
             attributes = Some(v.into_owned());
         } else if k.eq_ignore_ascii_case("excludedAttributes") {
