@@ -16,6 +16,7 @@
 
 mod body;
 mod headers;
+pub(crate) use headers::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
 mod tally;
 mod upgrade;
 

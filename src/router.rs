@@ -6,6 +6,7 @@ use crate::audit;
 use crate::gateway::{Body, Gateway};
 use crate::metrics::{self, RequestLabels, TenantLabels};
 use crate::ops::{self, Context, Reply};
+use crate::proxy::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
 use crate::scim::{self, ScimType};
 use crate::tenant::Tenant;
 use crate::upstream::PRODUCT_CALLS;
@@ -157,8 +158,6 @@ fn audit_action(resource: &str, operation: &str) -> Option<audit::Action> {
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Entra ID's request id.
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
-const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
-const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 
 /// The IdP's request id (`client-request-id` from Entra, `X-Request-Id`) when it is short and printable, else a
 /// fresh one.

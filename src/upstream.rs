@@ -279,12 +279,7 @@ impl Upstream {
     /// A URL the product gave (a next-page link) as a path and query relative to the base URL; `None` when it
     /// points outside the product API, so that a product can never send the gateway's credentials elsewhere.
     pub fn relative(&self, link: &str) -> Option<String> {
-        let base_path = self
-            .base
-            .split("://")
-            .nth(1)
-            .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
-            .unwrap_or("");
+        let base_path = self.origin.path.as_str();
         let rest = if let Some(rest) = link.strip_prefix(self.base.as_str()) {
             rest
         } else if link.starts_with('/') && !link.starts_with("//") {
@@ -452,6 +447,34 @@ mod tests {
             }
             assert!(origin.uri("/users/a b").is_err(), "a space is refused");
         }
+    }
+
+    #[test]
+    fn next_links_are_taken_only_inside_the_product_api() {
+        let tls = || tls_config(None).expect("tls");
+        let api = Upstream::new("http://127.0.0.1:8080/api/v1/", None, CallPolicy::default(), tls()).expect("api");
+        assert_eq!(
+            api.relative("http://127.0.0.1:8080/api/v1/users?page=2").as_deref(),
+            Some("/users?page=2")
+        );
+        assert_eq!(api.relative("/api/v1/users?page=2").as_deref(), Some("/users?page=2"));
+        assert_eq!(api.relative("/api/v1?page=2").as_deref(), Some("?page=2"));
+        for outside in [
+            "/api/v2/users",
+            "/api/v1x/users",
+            "//evil.example/api/v1/users",
+            "http://evil.example/api/v1/users",
+            "/api/v1/../admin",
+        ] {
+            assert_eq!(api.relative(outside), None, "{outside}");
+        }
+        let root = Upstream::new("https://api.example.com", None, CallPolicy::default(), tls()).expect("root");
+        assert_eq!(root.relative("/users?cursor=x").as_deref(), Some("/users?cursor=x"));
+        assert_eq!(
+            root.relative("https://api.example.com/users").as_deref(),
+            Some("/users")
+        );
+        assert_eq!(root.relative("https://api.example.com.evil/users"), None);
     }
 
     #[test]
