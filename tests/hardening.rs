@@ -1,11 +1,11 @@
 //! Hostile input end to end: strict JSON (duplicate members, nesting, numbers, UTF-8), wrong types and unknown
 //! schemas, ids that try to become paths, header and member limits, connection limits, and failed
 //! authentication throttled per client address — each a clear SCIM (or HTTP) error, and nothing reaching the
-//! product that should not.
+//! product that should not — and clients too slow with their headers cut off.
 
 mod common;
 
-use common::{TenantSpec, assert_scim_error, send, user};
+use common::{TenantSpec, assert_scim_error, raw, send, user};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::Duration;
@@ -139,6 +139,41 @@ async fn header_member_and_connection_limits_hold() {
     let served = gw.req(0, Method::GET, "/ServiceProviderConfig").send().await.unwrap();
     assert_eq!(served.status(), StatusCode::OK);
     drop(b);
+}
+
+/// Read until the gateway closes the connection: how long that took, and what came before.
+async fn closed_within(tls: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>) -> (Duration, String) {
+    use tokio::io::AsyncReadExt;
+    let mut seen = Vec::new();
+    let started = std::time::Instant::now();
+    let read = tokio::time::timeout(Duration::from_secs(5), tls.read_to_end(&mut seen)).await;
+    assert!(read.is_ok(), "the gateway closes the connection");
+    (started.elapsed(), String::from_utf8_lossy(&seen).into_owned())
+}
+
+#[tokio::test]
+async fn a_client_slow_with_its_headers_is_cut_off_and_an_idle_connection_closed() {
+    use tokio::io::AsyncWriteExt;
+    let gw = common::start_with(&[TenantSpec::new("slow")], "[limits]\nheader_read_timeout_ms = 300\n").await;
+    // Half a request head, and then nothing: the connection is closed once the header-read time is up.
+    let mut tls = raw::connect(&gw).await;
+    tls.write_all(b"GET /scim/v2/ServiceProviderConfig HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    let (waited, answer) = closed_within(&mut tls).await;
+    assert!(waited >= Duration::from_millis(250), "closed after {waited:?}");
+    assert!(!answer.contains("200 OK"), "{answer}");
+
+    // A whole request is answered; the connection then waits for the next head as long, and no longer.
+    let mut tls = raw::connect(&gw).await;
+    let request = format!(
+        "GET /scim/v2/ServiceProviderConfig HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\r\n",
+        gw.tenants[0].token
+    );
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let (waited, answer) = closed_within(&mut tls).await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(waited >= Duration::from_millis(250), "closed after {waited:?}");
 }
 
 #[tokio::test]

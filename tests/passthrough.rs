@@ -4,14 +4,12 @@
 mod common;
 #[path = "passthrough/origin.rs"]
 mod origin;
-#[path = "passthrough/raw.rs"]
-mod raw;
 #[path = "passthrough/smuggling.rs"]
 mod smuggling;
 #[path = "passthrough/streaming.rs"]
 mod streaming;
 
-use common::TenantSpec;
+use common::{TenantSpec, raw};
 use futures_util::{SinkExt, StreamExt};
 use origin::{Origin, header};
 use reqwest::{Method, StatusCode};

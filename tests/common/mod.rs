@@ -6,6 +6,8 @@ pub mod process;
 
 pub mod cycle;
 
+pub mod raw;
+
 use scimgate::config;
 use scimgate::demo::{self, SAMPLE_MAPPING};
 use scimgate::sample::{SampleOptions, SampleProduct, Shape};
