@@ -1,9 +1,10 @@
 //! The validated runtime of one config: settings, tenants and their authenticator. Built by `config::validate`,
 //! shared by every connection; serving code reads only this.
 
+use crate::addr::AddrText;
 use crate::auth::Authenticator;
 use crate::metrics::Metrics;
-use crate::proxy::Passthrough;
+use crate::proxy::{Passthrough, PeerFields};
 use crate::ratelimit::AuthThrottle;
 use crate::router;
 use crate::scim::filter::Limits;
@@ -99,8 +100,44 @@ impl Gateway {
         self
     }
 
-    /// Answer one HTTP request.
-    pub async fn handle(&self, req: http::Request<Incoming>, peer: SocketAddr) -> http::Response<Body> {
+    /// Answer one HTTP request from `peer`.
+    pub async fn handle(&self, req: http::Request<Incoming>, peer: &Peer) -> http::Response<Body> {
         router::handle(self, req, peer).await
+    }
+}
+
+/// The client at the other end of a connection, as each of its requests sees it. What depends only on the
+/// connection is worked out once for all its requests: its address as text for the log lines, and the
+/// forwarding fields of its pass-through requests.
+#[derive(Debug)]
+pub struct Peer {
+    addr: SocketAddr,
+    text: Box<str>,
+    forwarding: PeerFields,
+}
+
+impl Peer {
+    /// The client at `addr`.
+    pub fn new(addr: SocketAddr) -> Self {
+        Peer {
+            addr,
+            text: AddrText::socket(addr).as_str().into(),
+            forwarding: PeerFields::new(addr.ip()),
+        }
+    }
+
+    /// Its address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its address as `Display` writes it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Its forwarding field values.
+    pub fn forwarding(&self) -> &PeerFields {
+        &self.forwarding
     }
 }

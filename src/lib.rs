@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod deadline;
 pub mod demo;
 pub mod gateway;
 pub mod json;

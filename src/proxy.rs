@@ -20,9 +20,9 @@ pub(crate) use headers::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
 mod tally;
 mod upgrade;
 
-use crate::addr::AddrText;
 use crate::auth::Authenticator;
-use crate::gateway::Body;
+use crate::deadline::{self, Deadline};
+use crate::gateway::{Body, Peer};
 use crate::metrics::Metrics;
 use bytes::Bytes;
 use http::header::{CONNECTION, CONTENT_TYPE, HeaderValue, UPGRADE};
@@ -33,10 +33,9 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-pub use headers::{ForwardedStyle, HostMode};
+pub use headers::{ForwardedStyle, HostMode, PeerFields};
 
 /// How pass-through requests are rewritten and bounded.
 #[derive(Debug, Clone)]
@@ -184,7 +183,7 @@ impl Passthrough {
     pub async fn forward(
         &self,
         req: Request<Incoming>,
-        peer: SocketAddr,
+        peer: &Peer,
         auth: &Authenticator,
         metrics: &Metrics,
     ) -> Response<Body> {
@@ -196,7 +195,7 @@ impl Passthrough {
             Ok(response) => response,
             Err(e) => {
                 let cause = std::error::Error::source(&e).map(ToString::to_string);
-                tracing::warn!(%peer, error = %e, cause = cause.as_deref().unwrap_or("-"), "pass-through failed");
+                tracing::warn!(peer = peer.text(), error = %e, cause = cause.as_deref().unwrap_or("-"), "pass-through failed");
                 render(&e)
             }
         };
@@ -207,7 +206,7 @@ impl Passthrough {
         // `core::fmt`.
         tracing::info!(
             message = "pass-through",
-            peer = AddrText::socket(peer).as_str(),
+            peer = peer.text(),
             method = method.as_str(),
             path = path_and_query.as_ref().map_or("", PathAndQuery::path),
             status,
@@ -220,7 +219,7 @@ impl Passthrough {
         &self,
         mut req: Request<Incoming>,
         path_and_query: Option<PathAndQuery>,
-        peer: SocketAddr,
+        peer: &Peer,
         auth: &Authenticator,
         started: Instant,
     ) -> Result<Response<Body>, ProxyError> {
@@ -234,13 +233,13 @@ impl Passthrough {
         let context = headers::Context {
             client_authority: headers::client_authority(&parts.uri, &parts.headers),
             origin_authority: &self.authority,
-            peer: peer.ip(),
+            peer: peer.forwarding(),
             proto: self.listener_scheme,
             version: parts.version,
             scim_token: auth.carries_scim_token(&parts.headers),
         };
-        let activity = body::Activity::since(started);
-        let mut out = Request::new(body::Watched::new(body, activity.clone()));
+        let deadline = Deadline::at(started + self.options.timeout);
+        let mut out = Request::new(body::Watched::new(body, deadline.postponer(self.options.timeout)));
         *out.method_mut() = parts.method;
         *out.uri_mut() = target;
         // The product is spoken to in HTTP/1.1 whatever the client spoke; `headers::outbound` does what
@@ -253,19 +252,10 @@ impl Passthrough {
                 .insert(CONNECTION, HeaderValue::from_static("upgrade"));
             out.headers_mut().insert(UPGRADE, protocol);
         }
-        let exchange = self.client.request(out);
-        tokio::pin!(exchange);
-        let response = loop {
-            let deadline = activity.last() + self.options.timeout;
-            tokio::select! {
-                response = &mut exchange => break response.map_err(ProxyError::Unreachable)?,
-                () = tokio::time::sleep_until(deadline.into()) => {
-                    if activity.last() + self.options.timeout <= Instant::now() {
-                        return Err(ProxyError::Timeout(self.options.timeout));
-                    }
-                }
-            }
-        };
+        let response = deadline::within(deadline, self.client.request(out))
+            .await
+            .ok_or(ProxyError::Timeout(self.options.timeout))?
+            .map_err(ProxyError::Unreachable)?;
         self.respond(response, client_upgrade)
     }
 

@@ -1,9 +1,8 @@
 //! The SCIM router: strip the base path, authenticate, rate-limit, read the body within its limit, match the
 //! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
 
-use crate::addr::AddrText;
 use crate::audit;
-use crate::gateway::{Body, Gateway};
+use crate::gateway::{Body, Gateway, Peer};
 use crate::metrics::{self, RequestLabels, TenantLabels};
 use crate::ops::{self, Context, Reply};
 use crate::proxy::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
@@ -18,7 +17,6 @@ use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use std::cell::Cell;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -26,7 +24,7 @@ use std::time::Instant;
 pub const SCIM_JSON: &str = "application/scim+json";
 
 /// Answer a request; never fails: every error becomes a SCIM error response.
-pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Response<Body> {
     // Reverse-proxy mode: a request outside the SCIM base paths leaves for the product at once, before
     // authentication, rate limits or body reads; the product does its own authentication.
     if let Some(proxy) = &gw.passthrough
@@ -40,12 +38,12 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     // A client address that keeps failing authentication is refused before its token is even looked at.
     let admitted = header_count(gw, &req)
-        .and_then(|()| gw.auth_throttle.check(peer.ip()))
+        .and_then(|()| gw.auth_throttle.check(peer.addr().ip()))
         .and_then(|()| admit(gw, &req));
     if let Err(e) = &admitted
         && e.status == StatusCode::UNAUTHORIZED
     {
-        gw.auth_throttle.failed(peer.ip());
+        gw.auth_throttle.failed(peer.addr().ip());
         gw.metrics.auth_failures.inc();
     }
     // Known from authentication on, so that even a request failing later is logged with its tenant.
@@ -74,14 +72,14 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
             let counted = PRODUCT_CALLS.scope(Cell::new(0), async {
                 // Boxed: the operations' state is several kilobytes, better allocated once than moved through each wrapper.
                 let dispatched = Box::pin(dispatch(gw, &ctx, &rest, req));
-                let outcome = tokio::time::timeout(gw.settings.request_timeout, dispatched).await;
+                let outcome = crate::deadline::timeout(gw.settings.request_timeout, dispatched).await;
                 (outcome, PRODUCT_CALLS.with(Cell::get))
             });
             let (outcome, calls) = counted.await;
             product_calls = calls;
             match outcome {
-                Ok(outcome) => outcome,
-                Err(_) => Err(scim::Error::new(
+                Some(outcome) => outcome,
+                None => Err(scim::Error::new(
                     StatusCode::GATEWAY_TIMEOUT,
                     "the request took too long",
                 )),
@@ -128,7 +126,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> R
     tracing::info!(
         message = "request",
         request_id = request_id.as_str(),
-        peer = AddrText::socket(peer).as_str(),
+        peer = peer.text(),
         method = method.as_str(),
         path = path.as_str(),
         tenant = tenant.as_ref().map_or("-", |t| t.id.as_str()),

@@ -6,9 +6,10 @@ pub mod tls;
 
 pub use live::Live;
 
-use crate::gateway::Gateway;
+use crate::deadline::{self, CoarseTimer};
+use crate::gateway::{Gateway, Peer};
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
@@ -35,20 +36,19 @@ pub async fn serve(
 /// each request the gateway current when it arrives. Listener limits (header sizes, connection slots) are read
 /// once, at start.
 pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl Future<Output = ()>) {
-    let _pacer = Pacer::start();
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
     let first = live.gateway();
     let limits = &first.settings;
     builder
         .http1()
-        .timer(TokioTimer::new())
+        .timer(CoarseTimer)
         .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(limits.max_header_bytes)
         .max_headers(limits.max_headers);
     builder
         .http2()
-        .timer(TokioTimer::new())
+        .timer(CoarseTimer)
         .max_concurrent_streams(128)
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
     // Connections served at once; the accept loop waits for a free slot, leaving further clients in the backlog.
@@ -82,18 +82,20 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let _slot = slot;
+            let client = Arc::new(Peer::new(peer));
             let service = service_fn(move |req| {
                 let gateway = live.gateway();
-                async move { Ok::<_, std::convert::Infallible>(gateway.handle(req, peer).await) }
+                let client = client.clone();
+                async move { Ok::<_, std::convert::Infallible>(gateway.handle(req, &client).await) }
             });
             let result = match acceptor {
-                Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(tls)) => {
+                Some(acceptor) => match deadline::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Some(Ok(tls)) => {
                         let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
                         watcher.watch(conn.into_owned()).await
                     }
-                    Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                    Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
+                    Some(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                    None => return tracing::debug!(%peer, "TLS handshake timed out"),
                 },
                 None => {
                     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
@@ -117,32 +119,4 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr)
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
-}
-
-/// A timer always pending while the listener serves: a one-second tick that does nothing.
-///
-/// Every request arms timers (hyper's header-read timer, the request or pass-through timeout) and clears them when
-/// it is answered. tokio wakes the worker parked in the I/O driver whenever a timer is armed that is due before
-/// every pending one, so that the driver can shorten its wait; with none pending that is every timer, and under
-/// load about one request in three woke the other worker through the driver's eventfd (a `write(2)`, a context
-/// switch and an `epoll_wait` each). With the tick pending, a request's timers are due later than it and arm
-/// without waking anyone. It costs one wake-up a second.
-struct Pacer(tokio::task::JoinHandle<()>);
-
-impl Pacer {
-    fn start() -> Self {
-        Pacer(tokio::spawn(async {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-            }
-        }))
-    }
-}
-
-impl Drop for Pacer {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }

@@ -397,9 +397,9 @@ impl Upstream {
                 body: bytes.to_bytes(),
             })
         };
-        tokio::time::timeout(self.policy.timeout, exchange)
+        crate::deadline::timeout(self.policy.timeout, exchange)
             .await
-            .map_err(|_| UpstreamError::Timeout(self.policy.timeout))?
+            .ok_or(UpstreamError::Timeout(self.policy.timeout))?
     }
 }
 

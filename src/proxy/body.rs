@@ -2,54 +2,24 @@
 //! when it has neither asked for more of the body nor answered for the configured time. A long upload to a
 //! product that keeps reading is therefore never cut short, and one that stops reading is.
 
+use crate::deadline::Postponer;
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
 
-/// When the product last asked for request body (or when the exchange began).
-#[derive(Debug)]
-pub struct Activity {
-    start: Instant,
-    /// Milliseconds after `start`.
-    last: AtomicU64,
-}
-
-impl Activity {
-    /// Activity starting at `start` (when the exchange began).
-    pub fn since(start: Instant) -> Arc<Self> {
-        Arc::new(Activity {
-            start,
-            last: AtomicU64::new(0),
-        })
-    }
-
-    fn touch(&self) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last.fetch_max(ms, Ordering::Relaxed);
-    }
-
-    /// The last moment the product showed it was working.
-    pub fn last(&self) -> Instant {
-        self.start + Duration::from_millis(self.last.load(Ordering::Relaxed))
-    }
-}
-
-/// A body that touches its [`Activity`] whenever it is polled, which hyper does only when the product
-/// connection can take more. One clock read per poll: a frame that is ready was asked for at the same moment.
+/// A body that postpones the exchange's deadline whenever it is polled, which hyper does only when the product
+/// connection can take more. No clock is read: the deadline moves to the configured time after the last sweep.
 #[derive(Debug)]
 pub struct Watched<B> {
     inner: B,
-    activity: Arc<Activity>,
+    progress: Postponer,
 }
 
 impl<B> Watched<B> {
     /// Watch `inner`.
-    pub fn new(inner: B, activity: Arc<Activity>) -> Self {
-        Watched { inner, activity }
+    pub fn new(inner: B, progress: Postponer) -> Self {
+        Watched { inner, progress }
     }
 }
 
@@ -58,7 +28,7 @@ impl<B: Body<Data = Bytes> + Unpin> Body for Watched<B> {
     type Error = B::Error;
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
-        self.activity.touch();
+        self.progress.postpone();
         Pin::new(&mut self.inner).poll_frame(cx)
     }
 

@@ -11,6 +11,7 @@ use http::header::{
 use http::uri::Authority;
 use http::{Uri, Version};
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 /// What `Host` the product sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,14 +97,89 @@ pub struct Context<'a> {
     pub client_authority: Option<HeaderValue>,
     /// The product origin's authority.
     pub origin_authority: &'a Authority,
-    /// The client's address.
-    pub peer: IpAddr,
+    /// The client connection's forwarding values.
+    pub peer: &'a PeerFields,
     /// The scheme the client used to reach the gateway.
     pub proto: &'static str,
     /// The HTTP version the client spoke.
     pub version: Version,
     /// The request carries a SCIM bearer token in `Authorization`.
     pub scim_token: bool,
+}
+
+/// The forwarding values of one client connection, worked out on its first pass-through request and reused by
+/// the rest: its address for `X-Forwarded-For`, and the whole `Forwarded` element for the host and scheme its
+/// requests name (the same on almost every request of a connection).
+#[derive(Debug)]
+pub struct PeerFields {
+    /// The client's address, an IPv4 client of a dual-stack listener as IPv4.
+    ip: IpAddr,
+    x_forwarded_for: OnceLock<Option<HeaderValue>>,
+    forwarded: OnceLock<ForwardedElement>,
+}
+
+/// `for=…;proto=…;host="…"` for one host and scheme.
+#[derive(Debug)]
+struct ForwardedElement {
+    host: Option<HeaderValue>,
+    proto: &'static str,
+    value: Option<HeaderValue>,
+}
+
+impl PeerFields {
+    /// The values for a client at `ip`; nothing is worked out until a request needs it.
+    pub fn new(ip: IpAddr) -> Self {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_canonical(),
+            v4 => v4,
+        };
+        PeerFields {
+            ip,
+            x_forwarded_for: OnceLock::new(),
+            forwarded: OnceLock::new(),
+        }
+    }
+
+    fn x_forwarded_for(&self) -> Option<&HeaderValue> {
+        self.x_forwarded_for
+            .get_or_init(|| HeaderValue::from_str(AddrText::ip(self.ip).as_str()).ok())
+            .as_ref()
+    }
+
+    /// RFC 7239 §6: an IPv6 node is bracketed and quoted; a host with a port is not a token, so it is quoted.
+    fn forwarded(&self, host: Option<&HeaderValue>, proto: &'static str) -> Option<HeaderValue> {
+        if let Some(kept) = self.forwarded.get()
+            && kept.proto == proto
+            && kept.host.as_ref() == host
+        {
+            return kept.value.clone();
+        }
+        let peer = AddrText::ip(self.ip);
+        let mut value = Vec::with_capacity(128);
+        value.extend_from_slice(b"for=");
+        if self.ip.is_ipv6() {
+            value.extend_from_slice(b"\"[");
+            value.extend_from_slice(peer.as_str().as_bytes());
+            value.extend_from_slice(b"]\"");
+        } else {
+            value.extend_from_slice(peer.as_str().as_bytes());
+        }
+        value.extend_from_slice(b";proto=");
+        value.extend_from_slice(proto.as_bytes());
+        if let Some(host) = host {
+            value.extend_from_slice(b";host=\"");
+            value.extend_from_slice(host.as_bytes());
+            value.push(b'"');
+        }
+        let value = HeaderValue::from_bytes(&value).ok();
+        // The first host seen is kept; a connection naming several is rare, and worked out each time.
+        let _ = self.forwarded.set(ForwardedElement {
+            host: host.cloned(),
+            proto,
+            value: value.clone(),
+        });
+        value
+    }
 }
 
 /// The authority a request was addressed to. RFC 9112 §3.2.2: an absolute-form target's authority overrides
@@ -232,22 +308,19 @@ fn forwarding(headers: &mut HeaderMap, cx: &Context<'_>, options: &Options) {
     if !trusted {
         remove_where(headers, is_forwarding);
     }
-    let peer = match cx.peer {
-        IpAddr::V6(v6) => v6.to_canonical(),
-        v4 => v4,
-    };
-    let peer_text = AddrText::ip(peer);
-    let peer_text = peer_text.as_str().as_bytes();
     let host = cx.client_authority.as_ref().filter(|h| is_authority(h.as_bytes()));
     let style = options.forwarded;
-    // One buffer for the values that are put together, each copied into its field.
-    let mut value = Vec::with_capacity(128);
     if matches!(style, ForwardedStyle::Both | ForwardedStyle::XForwarded) {
-        if trusted && push_joined(&mut value, headers, &X_FORWARDED_FOR) {
-            value.extend_from_slice(b", ");
+        if let Some(peer) = cx.peer.x_forwarded_for() {
+            let value = if trusted {
+                appended(headers, &X_FORWARDED_FOR, peer)
+            } else {
+                Some(peer.clone())
+            };
+            if let Some(value) = value {
+                headers.insert(X_FORWARDED_FOR, value);
+            }
         }
-        value.extend_from_slice(peer_text);
-        insert(headers, X_FORWARDED_FOR, &value);
         if !(trusted && headers.contains_key(&X_FORWARDED_PROTO)) {
             headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(cx.proto));
         }
@@ -257,29 +330,29 @@ fn forwarding(headers: &mut HeaderMap, cx: &Context<'_>, options: &Options) {
             headers.insert(X_FORWARDED_HOST, host.clone());
         }
     }
-    if matches!(style, ForwardedStyle::Both | ForwardedStyle::Forwarded) {
-        value.clear();
-        if trusted && push_joined(&mut value, headers, &FORWARDED) {
-            value.extend_from_slice(b", ");
-        }
-        // RFC 7239 §6: an IPv6 node is bracketed and quoted; a host with a port is not a token, so it is quoted.
-        value.extend_from_slice(b"for=");
-        if peer.is_ipv6() {
-            value.extend_from_slice(b"\"[");
-            value.extend_from_slice(peer_text);
-            value.extend_from_slice(b"]\"");
+    if matches!(style, ForwardedStyle::Both | ForwardedStyle::Forwarded)
+        && let Some(element) = cx.peer.forwarded(host, cx.proto)
+    {
+        let value = if trusted {
+            appended(headers, &FORWARDED, &element)
         } else {
-            value.extend_from_slice(peer_text);
+            Some(element)
+        };
+        if let Some(value) = value {
+            headers.insert(FORWARDED, value);
         }
-        value.extend_from_slice(b";proto=");
-        value.extend_from_slice(cx.proto.as_bytes());
-        if let Some(host) = host {
-            value.extend_from_slice(b";host=\"");
-            value.extend_from_slice(host.as_bytes());
-            value.push(b'"');
-        }
-        insert(headers, FORWARDED, &value);
     }
+}
+
+/// `last` after the values the list field `name` already has, if it has any.
+fn appended(headers: &HeaderMap, name: &HeaderName, last: &HeaderValue) -> Option<HeaderValue> {
+    let mut value = Vec::with_capacity(128);
+    if !push_joined(&mut value, headers, name) {
+        return Some(last.clone());
+    }
+    value.extend_from_slice(b", ");
+    value.extend_from_slice(last.as_bytes());
+    HeaderValue::from_bytes(&value).ok()
 }
 
 /// RFC 9110 §7.6.3: `Via: 1.1 scimgate`, appended to what earlier intermediaries wrote.

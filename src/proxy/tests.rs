@@ -1,7 +1,11 @@
-use super::headers::{self, Context};
+use super::headers::{self, Context, PeerFields};
 use super::*;
 use http::header::{AUTHORIZATION, COOKIE, FORWARDED, HOST, HeaderMap, VIA};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+fn v4() -> PeerFields {
+    PeerFields::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)))
+}
 
 fn options() -> Options {
     Options {
@@ -25,11 +29,11 @@ fn map(pairs: &[(&str, &str)]) -> HeaderMap {
     headers
 }
 
-fn context(origin: &Authority) -> Context<'_> {
+fn context<'a>(origin: &'a Authority, peer: &'a PeerFields) -> Context<'a> {
     Context {
         client_authority: Some(HeaderValue::from_static("acme.example:8443")),
         origin_authority: origin,
-        peer: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)),
+        peer,
         proto: "https",
         version: Version::HTTP_11,
         scim_token: false,
@@ -77,7 +81,7 @@ fn forged_forwarding_fields_are_replaced_unless_trusted() {
         ("forwarded", "for=203.0.113.66"),
         ("host", "acme.example:8443"),
     ]);
-    let h = headers::outbound(sent.clone(), &context(&origin), &options());
+    let h = headers::outbound(sent.clone(), &context(&origin, &v4()), &options());
     assert_eq!(h["x-forwarded-for"], "192.0.2.7");
     assert_eq!(h["x-forwarded-proto"], "https");
     assert_eq!(h["x-forwarded-host"], "acme.example:8443");
@@ -89,7 +93,7 @@ fn forged_forwarding_fields_are_replaced_unless_trusted() {
         trust_forwarded: true,
         ..options()
     };
-    let h = headers::outbound(sent, &context(&origin), &trusted);
+    let h = headers::outbound(sent, &context(&origin, &v4()), &trusted);
     assert_eq!(h["x-forwarded-for"], "203.0.113.66, 192.0.2.7");
     assert_eq!(h["x-forwarded-proto"], "http");
     assert_eq!(h["x-forwarded-host"], "evil.example");
@@ -102,8 +106,8 @@ fn forged_forwarding_fields_are_replaced_unless_trusted() {
 #[test]
 fn styles_choose_the_fields_and_ipv6_nodes_are_quoted() {
     let origin: Authority = "product.internal".parse().unwrap();
-    let mut cx = context(&origin);
-    cx.peer = IpAddr::V6(Ipv6Addr::LOCALHOST);
+    let v6 = PeerFields::new(IpAddr::V6(Ipv6Addr::LOCALHOST));
+    let mut cx = context(&origin, &v6);
     let only_forwarded = Options {
         forwarded: ForwardedStyle::Forwarded,
         ..options()
@@ -118,7 +122,8 @@ fn styles_choose_the_fields_and_ipv6_nodes_are_quoted() {
     let h = headers::outbound(map(&[("x-forwarded-for", "203.0.113.66")]), &cx, &none);
     assert!(!h.contains_key("x-forwarded-for") && !h.contains_key(FORWARDED));
     // An IPv4 client on a dual-stack listener is written as IPv4.
-    cx.peer = IpAddr::V6(Ipv4Addr::new(192, 0, 2, 9).to_ipv6_mapped());
+    let mapped = PeerFields::new(IpAddr::V6(Ipv4Addr::new(192, 0, 2, 9).to_ipv6_mapped()));
+    cx.peer = &mapped;
     let h = headers::outbound(HeaderMap::new(), &cx, &options());
     assert_eq!(h["x-forwarded-for"], "192.0.2.9");
 }
@@ -126,7 +131,8 @@ fn styles_choose_the_fields_and_ipv6_nodes_are_quoted() {
 #[test]
 fn host_is_kept_or_rewritten_and_scim_tokens_never_go_on() {
     let origin: Authority = "product.internal:8080".parse().unwrap();
-    let mut cx = context(&origin);
+    let peer = v4();
+    let mut cx = context(&origin, &peer);
     cx.scim_token = true;
     let rewrite = Options {
         host: HostMode::Origin,
@@ -143,7 +149,8 @@ fn host_is_kept_or_rewritten_and_scim_tokens_never_go_on() {
 #[test]
 fn http2_cookies_are_joined_and_via_names_the_received_version() {
     let origin: Authority = "product.internal".parse().unwrap();
-    let mut cx = context(&origin);
+    let peer = v4();
+    let mut cx = context(&origin, &peer);
     cx.version = Version::HTTP_2;
     let via = Options { via: true, ..options() };
     let h = headers::outbound(
@@ -187,4 +194,51 @@ fn failures_are_plain_http_errors() {
     assert_eq!(r.headers()[CONTENT_TYPE], "text/plain; charset=utf-8");
     assert_eq!(render(&ProxyError::Connect).status(), StatusCode::NOT_IMPLEMENTED);
     assert_eq!(render(&ProxyError::UnexpectedUpgrade).status(), StatusCode::BAD_GATEWAY);
+}
+
+#[test]
+fn a_connections_forwarding_values_follow_the_host_each_request_names() {
+    let origin: Authority = "product.internal".parse().unwrap();
+    let peer = v4();
+    let mut cx = context(&origin, &peer);
+    let sent = || map(&[("x-forwarded-for", "203.0.113.66")]);
+    let mut seen = Vec::new();
+    for host in [
+        "a.example",
+        "b.example:8443",
+        "a.example",
+        "b.example:8443",
+        "a.example",
+    ] {
+        cx.client_authority = Some(HeaderValue::from_static(host));
+        let h = headers::outbound(sent(), &cx, &options());
+        assert_eq!(h["x-forwarded-for"], "192.0.2.7");
+        assert_eq!(h["x-forwarded-host"], host);
+        seen.push(h[FORWARDED].to_str().unwrap().to_owned());
+    }
+    for (host, forwarded) in [
+        "a.example",
+        "b.example:8443",
+        "a.example",
+        "b.example:8443",
+        "a.example",
+    ]
+    .iter()
+    .zip(&seen)
+    {
+        assert_eq!(forwarded, &format!("for=192.0.2.7;proto=https;host=\"{host}\""));
+    }
+    // The scheme is part of what is kept: another proto is not answered from the first.
+    cx.proto = "http";
+    let h = headers::outbound(HeaderMap::new(), &cx, &options());
+    assert_eq!(h[FORWARDED], "for=192.0.2.7;proto=http;host=\"a.example\"");
+    // Trusted fields are appended to, never answered from what was kept.
+    let trusted = Options {
+        trust_forwarded: true,
+        ..options()
+    };
+    let h = headers::outbound(sent(), &cx, &trusted);
+    assert_eq!(h["x-forwarded-for"], "203.0.113.66, 192.0.2.7");
+    let h = headers::outbound(HeaderMap::new(), &cx, &trusted);
+    assert_eq!(h["x-forwarded-for"], "192.0.2.7");
 }
