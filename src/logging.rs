@@ -6,43 +6,219 @@
 //! (see `clock`), integers with `itoa`, strings copied a clean run at a time between the characters JSON escapes,
 //! into a buffer each thread keeps.
 //!
-//! Span fields are not written: the gateway opens no spans of its own. [`Stderr`] writes each line with one system
-//! call and no process-wide lock.
+//! Span fields are not written: the gateway opens no spans of its own. [`Stderr`] gathers the lines and writes them
+//! in batches, with no process-wide lock.
 
 mod clock;
 
 use crate::json::{PLAIN, is_plain};
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tracing::callsite::Identifier;
 use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
+use tracing::{Event, Metadata, Subscriber};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-/// Standard error as the log's writer: each line (formatted whole by the layer) goes out in one `write(2)` on a
-/// duplicate of the descriptor, without the process-wide lock of `std::io::Stderr` that request threads writing
-/// at the same moment would queue on. A line up to `PIPE_BUF` (4096 bytes) into a pipe is written atomically, so
-/// lines from different threads do not interleave.
+/// Standard error as the log's writer. Each line arrives whole (the layer formats it first) and is added to one
+/// buffer under a plain mutex; the buffer goes out in one `write(2)` when it holds [`FLUSH_BYTES`], when a line in
+/// it has waited the flush interval (a thread of its own sees to that), when the process leaves `main` (the
+/// [`FlushGuard`]), and before a panic message. A request no longer costs a system call for its log line, which
+/// under load was about a twentieth of a pass-through request's CPU (docs/PERFORMANCE.md); the price is that a
+/// process killed outright (`SIGKILL`, the OOM killer) loses the lines of its last interval.
+///
+/// With a zero interval each line is written at once in a `write(2)` of its own. Either way the writes go to a
+/// duplicate of the descriptor, without the process-wide lock of `std::io::Stderr`, and lines never interleave.
+///
+/// Written here rather than taken from `tracing-appender`: its non-blocking writer hands every line to a worker
+/// thread through a channel (an allocation and, whenever the worker is asleep, a wake-up each), and writes and
+/// flushes each batch as soon as the channel is empty, which under load is about every line.
 #[derive(Debug)]
-pub struct Stderr(std::fs::File);
+pub struct Stderr {
+    sink: Arc<Sink>,
+}
+
+/// Flushes the log's buffer when dropped; hold it until the process ends.
+#[derive(Debug)]
+#[must_use = "the log's last lines are written when the guard is dropped"]
+pub struct FlushGuard {
+    sink: Arc<Sink>,
+}
+
+/// The buffer is written out once it holds this much.
+pub const FLUSH_BYTES: usize = 64 * 1024;
+
+/// Where [`Stderr`]'s lines go: the buffer and the descriptor.
+#[derive(Debug)]
+pub struct Sink {
+    out: std::fs::File,
+    /// How long a line may wait in the buffer; `None`: not buffered.
+    every: Option<Duration>,
+    pending: Mutex<Pending>,
+    /// Wakes the flush thread when a line arrives in an empty buffer.
+    arrived: Condvar,
+    /// Held while a batch is written, so that batches go out in the order they were taken; the spare buffer the
+    /// next batch is taken into.
+    writing: Mutex<Vec<u8>>,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    bytes: Vec<u8>,
+    /// The flush thread waits for a line.
+    idle: bool,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A buffer of bytes stays usable whatever panicked while it was held.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 impl Stderr {
-    /// A writer on a duplicate of this process's standard error.
-    pub fn new() -> std::io::Result<Self> {
+    /// A writer on a duplicate of this process's standard error that holds lines up to `every` (zero: none).
+    pub fn new(every: Duration) -> std::io::Result<(Self, FlushGuard)> {
         use std::os::fd::AsFd as _;
-        Ok(Stderr(std::fs::File::from(
-            std::io::stderr().as_fd().try_clone_to_owned()?,
-        )))
+        Stderr::to(
+            std::fs::File::from(std::io::stderr().as_fd().try_clone_to_owned()?),
+            every,
+        )
+    }
+
+    /// A writer on `out` that holds lines up to `every` (zero: none).
+    pub fn to(out: std::fs::File, every: Duration) -> std::io::Result<(Self, FlushGuard)> {
+        let every = (!every.is_zero()).then_some(every);
+        let sink = Arc::new(Sink {
+            out,
+            every,
+            pending: Mutex::new(Pending::default()),
+            arrived: Condvar::new(),
+            writing: Mutex::new(Vec::new()),
+        });
+        if let Some(every) = every {
+            let flusher = Arc::downgrade(&sink);
+            std::thread::Builder::new()
+                .name("scimgate-log".into())
+                .spawn(move || Sink::flush_every(&flusher, every))?;
+        }
+        Ok((Stderr { sink: sink.clone() }, FlushGuard { sink }))
+    }
+}
+
+impl FlushGuard {
+    /// Write what the buffer holds before the message of any panic, so that the log keeps its order. It never
+    /// waits: a panic while the buffer is being written leaves the buffer to the guard.
+    pub fn flush_before_panics(&self) {
+        let sink = Arc::downgrade(&self.sink);
+        let earlier = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if let Some(sink) = sink.upgrade() {
+                sink.try_flush();
+            }
+            earlier(info);
+        }));
+    }
+}
+
+impl Drop for FlushGuard {
+    fn drop(&mut self) {
+        let _ = self.sink.flush();
+    }
+}
+
+impl Sink {
+    /// The flush thread: once a line arrives, wait out the interval and write the buffer. It ends when the writer
+    /// and its guard are gone.
+    fn flush_every(sink: &std::sync::Weak<Sink>, every: Duration) {
+        loop {
+            {
+                let Some(sink) = sink.upgrade() else { return };
+                let mut pending = lock(&sink.pending);
+                if pending.bytes.is_empty() {
+                    pending.idle = true;
+                    // Woken by a line, or after a while to see whether the writer is still there.
+                    pending = sink
+                        .arrived
+                        .wait_timeout(pending, Duration::from_secs(1))
+                        .map_or_else(|e| e.into_inner().0, |(pending, _)| pending);
+                    pending.idle = false;
+                    if pending.bytes.is_empty() {
+                        continue;
+                    }
+                }
+            }
+            std::thread::sleep(every);
+            let Some(sink) = sink.upgrade() else { return };
+            let _ = sink.flush();
+        }
+    }
+
+    fn add(&self, line: &[u8]) -> std::io::Result<()> {
+        let mut pending = lock(&self.pending);
+        pending.bytes.extend_from_slice(line);
+        if pending.bytes.len() >= FLUSH_BYTES {
+            drop(pending);
+            return self.flush();
+        }
+        if pending.idle {
+            pending.idle = false;
+            drop(pending);
+            self.arrived.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Write what the buffer holds.
+    fn flush(&self) -> std::io::Result<()> {
+        let mut batch = lock(&self.writing);
+        self.write_batch(&mut batch)
+    }
+
+    fn try_flush(&self) {
+        if let Ok(mut batch) = self.writing.try_lock() {
+            let _ = self.write_batch(&mut batch);
+        }
+    }
+
+    fn write_batch(&self, batch: &mut Vec<u8>) -> std::io::Result<()> {
+        use std::io::Write as _;
+        match self.pending.try_lock() {
+            Ok(mut pending) => std::mem::swap(batch, &mut pending.bytes),
+            // Only a panic while a line was added gets here, from the panic hook: that buffer is left alone.
+            Err(std::sync::TryLockError::WouldBlock) if std::thread::panicking() => return Ok(()),
+            Err(_) => std::mem::swap(batch, &mut lock(&self.pending).bytes),
+        }
+        let written = (&self.out).write_all(batch);
+        batch.clear();
+        // One burst's outsized buffer is not kept for the process's lifetime.
+        if batch.capacity() > 4 * FLUSH_BYTES {
+            *batch = Vec::new();
+        }
+        written
+    }
+}
+
+impl std::io::Write for &Sink {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        match self.every {
+            None => (&self.out).write(line),
+            Some(_) => self.add(line).map(|()| line.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Sink::flush(self)
     }
 }
 
 impl<'a> MakeWriter<'a> for Stderr {
-    type Writer = &'a std::fs::File;
+    type Writer = &'a Sink;
 
     fn make_writer(&'a self) -> Self::Writer {
-        &self.0
+        &self.sink
     }
 }
 
@@ -56,6 +232,31 @@ const KEPT_CAPACITY: usize = 16 * 1024;
 thread_local! {
     /// The line being written on this thread, kept between events so that a line costs no allocation.
     static LINE: RefCell<String> = RefCell::new(String::with_capacity(512));
+    /// The field names of the last callsite this thread logged from that are written without escaping, as a bit
+    /// per field: most lines come from the same few callsites (the request log line above all), whose names
+    /// need checking once, not on every line.
+    static PLAIN_KEYS: RefCell<Option<(Identifier, u64)>> = const { RefCell::new(None) };
+}
+
+/// A bit for each field of the callsite whose name is written as it is (bits past the 64th are never set: such
+/// a field is escaped).
+fn plain_keys(meta: &Metadata<'_>) -> u64 {
+    let callsite = meta.callsite();
+    let known = PLAIN_KEYS.with(|kept| match &*kept.borrow() {
+        Some((kept, keys)) if *kept == callsite => Some(*keys),
+        _ => None,
+    });
+    known.unwrap_or_else(|| {
+        let keys = meta
+            .fields()
+            .iter()
+            .take(64)
+            .enumerate()
+            .filter(|(_, field)| is_plain(field.name().as_bytes()))
+            .fold(0u64, |keys, (at, _)| keys | (1 << at));
+        PLAIN_KEYS.with(|kept| *kept.borrow_mut() = Some((callsite, keys)));
+        keys
+    })
 }
 
 impl<S, N> FormatEvent<S, N> for JsonLines
@@ -83,55 +284,66 @@ where
 /// Format `event` into `buffer` (empty) and hand the line to `writer`.
 fn write_line(buffer: &mut String, event: &Event<'_>, writer: &mut Writer<'_>) -> fmt::Result {
     let meta = event.metadata();
-    let mut line = Line(buffer);
-    line.0.push_str("{\"timestamp\":\"");
-    clock::push_now(line.0);
-    line.0.push_str("\",\"level\":\"");
-    line.0.push_str(meta.level().as_str());
-    line.0.push('"');
+    let mut line = Line {
+        text: buffer,
+        plain_keys: plain_keys(meta),
+    };
+    line.text.push_str("{\"timestamp\":\"");
+    clock::push_now(line.text);
+    line.text.push_str("\",\"level\":\"");
+    line.text.push_str(meta.level().as_str());
+    line.text.push('"');
     event.record(&mut line);
-    line.0.push_str(",\"target\":");
+    line.text.push_str(",\"target\":");
     line.string(meta.target());
-    line.0.push_str("}\n");
-    writer.write_str(line.0)
+    line.text.push_str("}\n");
+    writer.write_str(line.text)
 }
 
 /// A line being written.
-struct Line<'a>(&'a mut String);
+struct Line<'a> {
+    text: &'a mut String,
+    /// See [`plain_keys`].
+    plain_keys: u64,
+}
 
 impl Line<'_> {
     fn key(&mut self, field: &Field) {
         let name = field.name();
         // A field name is almost always a plain identifier.
-        if is_plain(name.as_bytes()) {
-            self.0.push_str(",\"");
-            self.0.push_str(name);
-            self.0.push_str("\":");
+        let plain = u32::try_from(field.index())
+            .ok()
+            .and_then(|at| self.plain_keys.checked_shr(at))
+            .is_some_and(|keys| keys & 1 == 1);
+        if plain {
+            self.text.push_str(",\"");
+            self.text.push_str(name);
+            self.text.push_str("\":");
         } else {
-            self.0.push(',');
+            self.text.push(',');
             self.string(name);
-            self.0.push(':');
+            self.text.push(':');
         }
     }
 
     fn string(&mut self, text: &str) {
-        self.0.push('"');
-        escape(self.0, text);
-        self.0.push('"');
+        self.text.push('"');
+        escape(self.text, text);
+        self.text.push('"');
     }
 
     fn integer(&mut self, field: &Field, value: impl itoa::Integer) {
         self.key(field);
-        self.0.push_str(itoa::Buffer::new().format(value));
+        self.text.push_str(itoa::Buffer::new().format(value));
     }
 
     /// A value only `core::fmt` can write, as a JSON string.
     fn formatted(&mut self, field: &Field, args: fmt::Arguments<'_>) {
         self.key(field);
-        self.0.push('"');
+        self.text.push('"');
         // Writing into a String cannot fail.
-        let _ = Escaped(self.0).write_fmt(args);
-        self.0.push('"');
+        let _ = Escaped(self.text).write_fmt(args);
+        self.text.push('"');
     }
 }
 
@@ -160,7 +372,7 @@ impl Visit for Line<'_> {
     fn record_f64(&mut self, field: &Field, value: f64) {
         if value.is_finite() {
             self.key(field);
-            let _ = write!(Escaped(self.0), "{value}");
+            let _ = write!(Escaped(self.text), "{value}");
         } else {
             // JSON has no NaN or infinity.
             self.formatted(field, format_args!("{value}"));
@@ -169,7 +381,7 @@ impl Visit for Line<'_> {
 
     fn record_bool(&mut self, field: &Field, value: bool) {
         self.key(field);
-        self.0.push_str(if value { "true" } else { "false" });
+        self.text.push_str(if value { "true" } else { "false" });
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {

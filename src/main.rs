@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// mimalloc for the many small blocks of a SCIM request, glibc's allocator for the large buffers of streamed
 /// bodies (why: `scimgate::allocator`; measured with `cargo run --release --example bench`, docs/PERFORMANCE.md).
@@ -25,6 +26,10 @@ struct Cli {
     /// Log format: json or text.
     #[arg(long, global = true, default_value = "json", env = "SCIMGATE_LOG_FORMAT")]
     log_format: String,
+    /// Longest time a log line waits to be written with the ones after it, in milliseconds; 0 writes each line
+    /// at once. A process killed outright loses the lines of its last interval.
+    #[arg(long, global = true, default_value_t = 100, env = "SCIMGATE_LOG_FLUSH_MS")]
+    log_flush_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -109,11 +114,19 @@ fn main() -> ExitCode {
             .and_then(|file| file.audit.output),
         _ => None,
     };
-    if let Err(e) = init_logging(&cli.log_format, audit.as_deref()) {
-        eprintln!("error: {e:#}");
-        return ExitCode::FAILURE;
-    }
-    match run(cli) {
+    let flush = Duration::from_millis(cli.log_flush_ms);
+    let logs = match init_logging(&cli.log_format, flush, audit.as_deref()) {
+        Ok(logs) => logs,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    logs.flush_before_panics();
+    let outcome = run(cli);
+    // The log's last lines before the error, if any.
+    drop(logs);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -313,9 +326,9 @@ fn preview(
     }
 }
 
-/// JSON (or text) logs on stderr filtered by `SCIMGATE_LOG`; the audit trail, as JSON lines, to `audit`
-/// (`stdout` or a file appended to) and never into the logs.
-fn init_logging(format: &str, audit: Option<&str>) -> anyhow::Result<()> {
+/// JSON (or text) logs on stderr filtered by `SCIMGATE_LOG`, written at least every `flush`; the audit trail, as
+/// JSON lines, to `audit` (`stdout` or a file appended to) and never into the logs.
+fn init_logging(format: &str, flush: Duration, audit: Option<&str>) -> anyhow::Result<scimgate::logging::FlushGuard> {
     use tracing_subscriber::Layer;
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::layer::SubscriberExt;
@@ -323,13 +336,12 @@ fn init_logging(format: &str, audit: Option<&str>) -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SCIMGATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
         .add_directive(format!("{}=off", scimgate::audit::TARGET).parse()?);
+    let (stderr, guard) = scimgate::logging::Stderr::new(flush)?;
     let logs = match format {
-        "text" => tracing_subscriber::fmt::layer()
-            .with_writer(scimgate::logging::Stderr::new()?)
-            .boxed(),
+        "text" => tracing_subscriber::fmt::layer().with_writer(stderr).boxed(),
         _ => tracing_subscriber::fmt::layer()
             .event_format(scimgate::logging::JsonLines)
-            .with_writer(scimgate::logging::Stderr::new()?)
+            .with_writer(stderr)
             .boxed(),
     };
     let trail = Targets::new().with_target(scimgate::audit::TARGET, LevelFilter::INFO);
@@ -367,5 +379,5 @@ fn init_logging(format: &str, audit: Option<&str>) -> anyhow::Result<()> {
         .with(logs.with_filter(filter))
         .with(audit)
         .init();
-    Ok(())
+    Ok(guard)
 }

@@ -229,7 +229,7 @@ impl Passthrough {
         let target = self.target(path_and_query)?;
         let protocol = upgrade::requested(&req);
         let client_upgrade = protocol.is_some().then(|| hyper::upgrade::on(&mut req));
-        let (parts, body) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
         let context = headers::Context {
             client_authority: headers::client_authority(&parts.uri, &parts.headers),
             origin_authority: &self.authority,
@@ -238,20 +238,24 @@ impl Passthrough {
             version: parts.version,
             scim_token: auth.carries_scim_token(&parts.headers),
         };
-        let deadline = Deadline::at(started + self.options.timeout);
-        let mut out = Request::new(body::Watched::new(body, deadline.postponer(self.options.timeout)));
-        *out.method_mut() = parts.method;
-        *out.uri_mut() = target;
-        // The product is spoken to in HTTP/1.1 whatever the client spoke; `headers::outbound` does what
-        // RFC 9113 §8.2.3 asks of an HTTP/2 → HTTP/1.1 hop.
-        *out.version_mut() = Version::HTTP_11;
-        *out.headers_mut() = headers::outbound(parts.headers, &context, &self.options);
+        // The request goes on in the parts it came in: method and header map as they are, rewritten in place.
+        headers::outbound(&mut parts.headers, &context, &self.options);
         if let Some(protocol) = protocol {
             // RFC 9110 §7.8: the upgrade is hop-by-hop, so it is asked anew on the product connection.
-            out.headers_mut()
-                .insert(CONNECTION, HeaderValue::from_static("upgrade"));
-            out.headers_mut().insert(UPGRADE, protocol);
+            parts.headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+            parts.headers.insert(UPGRADE, protocol);
         }
+        parts.uri = target;
+        // The product is spoken to in HTTP/1.1 whatever the client spoke; `headers::outbound` does what
+        // RFC 9113 §8.2.3 asks of an HTTP/2 → HTTP/1.1 hop.
+        parts.version = Version::HTTP_11;
+        // What the listener attached to the request is the gateway's own, not the product's.
+        parts.extensions.clear();
+        let deadline = Deadline::at(started + self.options.timeout);
+        let out = Request::from_parts(
+            parts,
+            body::Watched::new(body, deadline.postponer(self.options.timeout)),
+        );
         let response = deadline::within(deadline, self.client.request(out))
             .await
             .ok_or(ProxyError::Timeout(self.options.timeout))?

@@ -57,7 +57,9 @@ async fn each_request_is_one_json_line_with_its_peer_method_path_and_status() {
     );
     let path = dir.path().join("scimgate.toml");
     std::fs::write(&path, config).unwrap();
-    let gateway = common::process::run(&path, mapping, "info").await;
+    // Lines wait up to 3 s to be written: the two lines of the requests below, logged just before the process is
+    // told to stop, reach the log only because the process writes what it holds as it ends.
+    let gateway = common::process::run_with(&path, mapping, "info", &[("SCIMGATE_LOG_FLUSH_MS", "3000")]).await;
     let client = reqwest::Client::new();
     let scim = client
         .get(format!("{}/Users/404404", gateway.base))

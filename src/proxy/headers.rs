@@ -236,14 +236,14 @@ fn remove_where(headers: &mut HeaderMap, doomed: impl Fn(&HeaderName) -> bool) {
 }
 
 /// The header fields of the request to the product.
-pub fn outbound(mut headers: HeaderMap, cx: &Context<'_>, options: &Options) -> HeaderMap {
-    strip_hop_by_hop(&mut headers);
+pub fn outbound(headers: &mut HeaderMap, cx: &Context<'_>, options: &Options) {
+    strip_hop_by_hop(headers);
     if cx.scim_token {
         // A SCIM bearer token is the gateway's credential, never the product's.
         headers.remove(AUTHORIZATION);
     }
     if cx.version == Version::HTTP_2 {
-        join_cookies(&mut headers);
+        join_cookies(headers);
     }
     let client = match options.host {
         HostMode::Keep => cx.client_authority.as_ref(),
@@ -269,11 +269,10 @@ pub fn outbound(mut headers: HeaderMap, cx: &Context<'_>, options: &Options) -> 
             }
         }
     }
-    forwarding(&mut headers, cx, options);
+    forwarding(headers, cx, options);
     if options.via {
-        append_via(&mut headers, cx.version);
+        append_via(headers, cx.version);
     }
-    headers
 }
 
 /// The header fields of the response to the client.

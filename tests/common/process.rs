@@ -17,11 +17,17 @@ pub struct Process {
 
 /// Start `scimgate run --config <config> --config <mapping>` with `SCIMGATE_LOG=<level>`.
 pub async fn run(config: &Path, mapping: &str, level: &str) -> Process {
+    run_with(config, mapping, level, &[]).await
+}
+
+/// As `run`, with more environment variables.
+pub async fn run_with(config: &Path, mapping: &str, level: &str, env: &[(&str, &str)]) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_scimgate"))
         .args(["run", "--config"])
         .arg(config)
         .args(["--config", mapping])
         .env("SCIMGATE_LOG", level)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -59,9 +65,24 @@ pub async fn run(config: &Path, mapping: &str, level: &str) -> Process {
 }
 
 impl Process {
-    /// Stop the process and return everything it logged.
+    /// Stop the process as an operator would, with `SIGTERM` (killing it should it not end within 10 s), and
+    /// return everything it logged.
     pub async fn stop(mut self) -> String {
-        let _ = self.child.start_kill();
+        let ended = match self.child.id() {
+            Some(pid) => {
+                let sent = std::process::Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status()
+                    .is_ok_and(|s| s.success());
+                sent && tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+                    .await
+                    .is_ok()
+            }
+            None => true,
+        };
+        if !ended {
+            let _ = self.child.start_kill();
+        }
         let mut rest = String::new();
         let _ = tokio::time::timeout(Duration::from_secs(10), self.stderr.read_to_string(&mut rest)).await;
         self.log.push_str(&rest);
