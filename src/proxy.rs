@@ -268,12 +268,11 @@ impl Passthrough {
         let path_and_query = path_and_query
             .filter(|pq| pq.as_str().starts_with('/'))
             .ok_or(ProxyError::BadTarget)?;
-        Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(path_and_query)
-            .build()
-            .map_err(|_| ProxyError::BadTarget)
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(path_and_query);
+        Uri::from_parts(parts).map_err(|_| ProxyError::BadTarget)
     }
 
     fn respond(

@@ -309,6 +309,8 @@ fn forwarding(headers: &mut HeaderMap, cx: &Context<'_>, options: &Options) {
     }
     let host = cx.client_authority.as_ref().filter(|h| is_authority(h.as_bytes()));
     let style = options.forwarded;
+    // Room for the fields added below, made once: a request's map is sized for the fields it came with.
+    headers.reserve(4);
     if matches!(style, ForwardedStyle::Both | ForwardedStyle::XForwarded) {
         if let Some(peer) = cx.peer.x_forwarded_for() {
             let value = if trusted {
