@@ -14,11 +14,12 @@
 //! deadline made; should it ever fail to start, the error is logged and deadlines never fire, which leaves the
 //! gateway working without its timeouts rather than failing requests.
 
+use crate::sync::lock;
 use futures_util::task::AtomicWaker;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, LazyLock, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -97,11 +98,6 @@ pub fn start() -> std::io::Result<()> {
             Err(e)
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The data behind these locks stays consistent at every step, so a panic elsewhere leaves nothing to repair.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Sweep {

@@ -29,5 +29,6 @@ pub mod router;
 pub mod sample;
 pub mod scim;
 pub mod server;
+mod sync;
 pub mod tenant;
 pub mod upstream;

@@ -12,9 +12,10 @@
 mod clock;
 
 use crate::json::{PLAIN, is_plain};
+use crate::sync::lock;
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tracing::callsite::Identifier;
 use tracing::field::{Field, Visit};
@@ -71,11 +72,6 @@ struct Pending {
     bytes: Vec<u8>,
     /// The flush thread waits for a line.
     idle: bool,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A buffer of bytes stays usable whatever panicked while it was held.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Stderr {
