@@ -28,9 +28,9 @@ use tracing_subscriber::registry::LookupSpan;
 /// Standard error as the log's writer. Each line arrives whole (the layer formats it first) and is added to one
 /// buffer under a plain mutex; the buffer goes out in one `write(2)` when it holds [`FLUSH_BYTES`], when a line in
 /// it has waited the flush interval (a thread of its own sees to that), when the process leaves `main` (the
-/// [`FlushGuard`]), and before a panic message. A request no longer costs a system call for its log line, which
-/// under load was about a twentieth of a pass-through request's CPU (docs/PERFORMANCE.md); the price is that a
-/// process killed outright (`SIGKILL`, the OOM killer) loses the lines of its last interval.
+/// [`FlushGuard`]), and before a panic message. A request no longer costs a system call for its log line: under load
+/// the line cost about a tenth of a pass-through request's CPU, most of it that call (docs/PERFORMANCE.md). The
+/// price is that a process killed outright (`SIGKILL`, the OOM killer) loses the lines of its last interval.
 ///
 /// With a zero interval each line is written at once in a `write(2)` of its own. Either way the writes go to a
 /// duplicate of the descriptor, without the process-wide lock of `std::io::Stderr`, and lines never interleave.

@@ -171,11 +171,7 @@ fn request_id(headers: &http::HeaderMap) -> String {
 
 /// `bits` as sixteen lowercase hex digits: what `format!("{bits:016x}")` writes.
 fn fresh_request_id(bits: u64) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    (0..16)
-        .rev()
-        .map(|nibble| char::from(HEX[(bits >> (nibble * 4)) as usize & 0xf]))
-        .collect()
+    hex::encode(bits.to_be_bytes())
 }
 
 /// HTTP/1.1 header counts are bounded by the connection's parser; HTTP/2 header lists only by size, so the count
