@@ -12,6 +12,7 @@ use crate::tenant::Tenant;
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use hyper::body::Incoming;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,9 +101,27 @@ impl Gateway {
         self
     }
 
-    /// Answer one HTTP request from `peer`.
-    pub async fn handle(&self, req: http::Request<Incoming>, peer: &Peer) -> http::Response<Body> {
-        router::handle(self, req, peer).await
+    /// The answer to one HTTP request from `peer`, as the listener's service returns it. The branch is taken
+    /// before the future is built, so that each kind of request carries only its own state: hyper moves the
+    /// future into its connection's slot on every request, and a SCIM request's state is kilobytes. A
+    /// pass-through request's future holds the product exchange alone; a SCIM request's is boxed.
+    pub fn answer(
+        gw: Arc<Gateway>,
+        req: http::Request<Incoming>,
+        peer: Arc<Peer>,
+    ) -> impl Future<Output = http::Response<Body>> + Send {
+        use futures_util::future::Either;
+        if router::passes_through(&gw, req.uri().path()) {
+            Either::Left(async move {
+                match &gw.passthrough {
+                    Some(proxy) => proxy.forward(req, &peer, &gw.auth, &gw.metrics).await,
+                    // Not reached (`passes_through` said there is one); boxed so as not to weigh on the above.
+                    None => Box::pin(router::handle(&gw, req, &peer)).await,
+                }
+            })
+        } else {
+            Either::Right(Box::pin(async move { router::handle(&gw, req, &peer).await }))
+        }
     }
 }
 

@@ -33,6 +33,7 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 pub use headers::{ForwardedStyle, HostMode, PeerFields};
@@ -75,6 +76,16 @@ impl std::fmt::Debug for Passthrough {
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
+}
+
+/// A request on its way to the product.
+struct Sent {
+    /// The client's pending response.
+    response: hyper_util::client::legacy::ResponseFuture,
+    /// When the product has been silent too long.
+    deadline: Deadline,
+    /// The client's side of a protocol switch it asked for.
+    client_upgrade: Option<hyper::upgrade::OnUpgrade>,
 }
 
 /// A pass-through request that got no usable answer from the product.
@@ -180,49 +191,61 @@ impl Passthrough {
     /// Pass one request through and answer with the product's response (or a plain HTTP error). The request is
     /// counted in `metrics` (those of the gateway this pass-through belongs to) and logged, both when the
     /// response head is ready; the body streams on after.
-    pub async fn forward(
-        &self,
+    ///
+    /// The request is rewritten and handed to the product client before the future is built: the future holds
+    /// only what the answer needs (the client's pending response, the deadline, and the fields of the log line),
+    /// a few hundred bytes that hyper moves into its connection's slot on every request.
+    pub fn forward<'a>(
+        &'a self,
         req: Request<Incoming>,
-        peer: &Peer,
+        peer: &'a Peer,
         auth: &Authenticator,
-        metrics: &Metrics,
-    ) -> Response<Body> {
+        metrics: &'a Metrics,
+    ) -> impl Future<Output = Response<Body>> + Send + 'a {
         let started = Instant::now();
         let method = req.method().clone();
         // A cheap clone (the bytes are shared), kept for the target and for the log line.
         let path_and_query = req.uri().path_and_query().cloned();
-        let response = match self.exchange(req, path_and_query.clone(), peer, auth, started).await {
-            Ok(response) => response,
-            Err(e) => {
-                let cause = std::error::Error::source(&e).map(ToString::to_string);
-                tracing::warn!(peer = peer.text(), error = %e, cause = cause.as_deref().unwrap_or("-"), "pass-through failed");
-                render(&e)
-            }
-        };
-        let elapsed = started.elapsed();
-        let status = response.status().as_u16();
-        self.tally.request(metrics, status, elapsed);
-        // The message as a plain string field, not format arguments: the log line then writes it without
-        // `core::fmt`.
-        tracing::info!(
-            message = "pass-through",
-            peer = peer.text(),
-            method = method.as_str(),
-            path = path_and_query.as_ref().map_or("", PathAndQuery::path),
-            status,
-            micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-        );
-        response
+        let sent = self.send(req, path_and_query.clone(), peer, auth, started);
+        async move {
+            let answer = match sent {
+                Ok(sent) => self.receive(sent).await,
+                Err(e) => Err(e),
+            };
+            let response = match answer {
+                Ok(response) => response,
+                Err(e) => {
+                    let cause = std::error::Error::source(&e).map(ToString::to_string);
+                    tracing::warn!(peer = peer.text(), error = %e, cause = cause.as_deref().unwrap_or("-"), "pass-through failed");
+                    render(&e)
+                }
+            };
+            let elapsed = started.elapsed();
+            let status = response.status().as_u16();
+            self.tally.request(metrics, status, elapsed);
+            // The message as a plain string field, not format arguments: the log line then writes it without
+            // `core::fmt`.
+            tracing::info!(
+                message = "pass-through",
+                peer = peer.text(),
+                method = method.as_str(),
+                path = path_and_query.as_ref().map_or("", PathAndQuery::path),
+                status,
+                micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            );
+            response
+        }
     }
 
-    async fn exchange(
+    /// Rewrite the request for the product and hand it to the client.
+    fn send(
         &self,
         mut req: Request<Incoming>,
         path_and_query: Option<PathAndQuery>,
         peer: &Peer,
         auth: &Authenticator,
         started: Instant,
-    ) -> Result<Response<Body>, ProxyError> {
+    ) -> Result<Sent, ProxyError> {
         if req.method() == Method::CONNECT {
             return Err(ProxyError::Connect);
         }
@@ -256,11 +279,20 @@ impl Passthrough {
             parts,
             body::Watched::new(body, deadline.postponer(self.options.timeout)),
         );
-        let response = deadline::within(deadline, self.client.request(out))
+        Ok(Sent {
+            response: self.client.request(out),
+            deadline,
+            client_upgrade,
+        })
+    }
+
+    /// The product's answer to a request [`Passthrough::send`] sent, within the timeout.
+    async fn receive(&self, sent: Sent) -> Result<Response<Body>, ProxyError> {
+        let response = deadline::within(sent.deadline, sent.response)
             .await
             .ok_or(ProxyError::Timeout(self.options.timeout))?
             .map_err(ProxyError::Unreachable)?;
-        self.respond(response, client_upgrade)
+        self.respond(response, sent.client_upgrade)
     }
 
     /// The origin joined with the request's path and query, exactly as received.

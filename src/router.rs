@@ -28,7 +28,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
     // Reverse-proxy mode: a request outside the SCIM base paths leaves for the product at once, before
     // authentication, rate limits or body reads; the product does its own authentication.
     if let Some(proxy) = &gw.passthrough
-        && scim_rest(gw, req.uri().path()).is_none()
+        && passes_through(gw, req.uri().path())
     {
         // Counted and logged in `forward`, to the response head; the body streams on after.
         return proxy.forward(req, peer, &gw.auth, &gw.metrics).await;
@@ -196,6 +196,12 @@ fn admit(gw: &Gateway, req: &Request<Incoming>) -> Result<(String, Arc<Tenant>),
         gw.auth.admits_on(&tenant, host_name(req).as_deref())?;
     }
     Ok((rest, tenant))
+}
+
+/// Whether a request for `path` is passed through to the product: reverse-proxy mode is on and the path is
+/// outside every SCIM base path.
+pub fn passes_through(gw: &Gateway, path: &str) -> bool {
+    gw.passthrough.is_some() && scim_rest(gw, path).is_none()
 }
 
 /// The path below whichever SCIM base path `path` is under.

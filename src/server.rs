@@ -84,9 +84,8 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
             let _slot = slot;
             let client = Arc::new(Peer::new(peer));
             let service = service_fn(move |req| {
-                let gateway = live.gateway();
-                let client = client.clone();
-                async move { Ok::<_, std::convert::Infallible>(gateway.handle(req, &client).await) }
+                let answer = Gateway::answer(live.gateway(), req, client.clone());
+                async move { Ok::<_, std::convert::Infallible>(answer.await) }
             });
             let result = match acceptor {
                 Some(acceptor) => match deadline::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {

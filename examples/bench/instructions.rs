@@ -26,17 +26,19 @@ pub fn dir() -> PathBuf {
 }
 
 /// The program a process under test is started with in this step, and the arguments before its own.
+/// `BENCH_CALLGRIND_ARGS` adds callgrind options (for attribution, e.g. `--cache-sim=yes` for cache misses).
 pub fn wrapper(dir: &Path, name: &str) -> (PathBuf, Vec<String>) {
-    (
-        PathBuf::from("valgrind"),
-        vec![
-            "--tool=callgrind".to_owned(),
-            format!(
-                "--callgrind-out-file={}",
-                dir.join(format!("callgrind.{name}.%p")).display()
-            ),
-        ],
-    )
+    let mut args = vec![
+        "--tool=callgrind".to_owned(),
+        format!(
+            "--callgrind-out-file={}",
+            dir.join(format!("callgrind.{name}.%p")).display()
+        ),
+    ];
+    if let Ok(extra) = std::env::var("BENCH_CALLGRIND_ARGS") {
+        args.extend(extra.split_whitespace().map(str::to_owned));
+    }
+    (PathBuf::from("valgrind"), args)
 }
 
 /// Fail early, with the package to install, when valgrind is missing.

@@ -2,6 +2,7 @@ use super::headers::{self, Context, PeerFields};
 use super::*;
 use http::header::{AUTHORIZATION, COOKIE, FORWARDED, HOST, HeaderMap, VIA};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 fn v4() -> PeerFields {
     PeerFields::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)))
@@ -247,4 +248,24 @@ fn a_connections_forwarding_values_follow_the_host_each_request_names() {
     assert_eq!(h["x-forwarded-for"], "203.0.113.66, 192.0.2.7");
     let h = outbound(HeaderMap::new(), &cx, &trusted);
     assert_eq!(h["x-forwarded-for"], "192.0.2.7");
+}
+
+/// The size of the future `f` returns, without calling it.
+fn future_size<'a, A: 'a, B, C: 'a, D: 'a, E: 'a, F>(_: impl FnOnce(&'a A, B, &'a C, &'a D, &'a E) -> F) -> usize {
+    std::mem::size_of::<F>()
+}
+
+#[test]
+fn a_pass_through_future_stays_small() {
+    // hyper moves each request's future into its connection's slot: a pass-through request should not carry the
+    // kilobytes of a SCIM request's state (4.4 KiB when both shared one future), nor the request it has sent.
+    type Peer = crate::gateway::Peer;
+    let forward = future_size::<Passthrough, Request<Incoming>, Peer, Authenticator, Metrics, _>(Passthrough::forward);
+    assert!(forward <= 512, "Passthrough::forward's future is {forward} bytes");
+    let answer = answer_size(crate::gateway::Gateway::answer);
+    assert!(answer <= 1024, "Gateway::answer's future is {answer} bytes");
+}
+
+fn answer_size<F>(_: fn(Arc<crate::gateway::Gateway>, Request<Incoming>, Arc<crate::gateway::Peer>) -> F) -> usize {
+    std::mem::size_of::<F>()
 }
