@@ -133,6 +133,8 @@ pub struct Measured {
     small: Vec<Row>,
     /// The small GET's CPU × hop in each round.
     turns: Vec<f64>,
+    /// The small GET through the hop and the gateway side by side.
+    paired: Vec<Paired>,
     downloads: Vec<Downloaded>,
     mib: u64,
 }
@@ -180,6 +182,8 @@ pub async fn run(args: &Args, world: &Running, tls: &tokio_rustls::TlsConnector)
     let (small, turns) = report::interleaved(&lanes, closed, args.rounds).await?;
     let label = format!("{LABEL} GET static page ({} bytes)", PAGE.len());
     report::print_rows(&label, &small);
+    let paired = side_by_side(world, [&targets[1], &targets[2]], closed, args.rounds, &page).await?;
+    print_side_by_side(&paired);
 
     let mib = args.download_mib;
     eprintln!("{LABEL}: downloading {mib} MiB per column …");
@@ -212,9 +216,96 @@ pub async fn run(args: &Args, world: &Running, tls: &tokio_rustls::TlsConnector)
     Ok(Measured {
         small,
         turns,
+        paired,
         downloads,
         mib,
     })
+}
+
+/// One round of the small GET sent to the hop and the gateway at the same time.
+#[derive(Debug, Clone, Copy)]
+struct Paired {
+    /// CPU µs per request of the hop and of the gateway.
+    hop_us: f64,
+    gateway_us: f64,
+    /// Requests per second through each.
+    hop_rps: f64,
+    gateway_rps: f64,
+}
+
+/// The small GET sent to the hop and to the gateway at once, half the connections each, `rounds` times for
+/// `load.duration / rounds`. Taking turns, each column meets the machine as it is during its own turn, and on a
+/// shared host that drifts by tens of percent within seconds; side by side, both meet the same moment, so that
+/// their ratio is read without the drift. Both share the two cores (and the origin) while they run: the figures
+/// are each one's CPU per request, not its throughput alone.
+async fn side_by_side(
+    world: &Running,
+    targets: [&Target; 2],
+    load: Load,
+    rounds: usize,
+    page: &load::MakeRequest,
+) -> anyhow::Result<Vec<Paired>> {
+    let rounds = rounds.max(1);
+    let each = Load {
+        connections: (load.connections / 2).max(1),
+        duration: load.duration / u32::try_from(rounds).unwrap_or(u32::MAX),
+        ..load
+    };
+    let mut paired = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let cpu0 = (world.origin_hop.cpu(), world.gateway.cpu());
+        let (hop, gateway) = tokio::join!(
+            load::run(targets[0], each, page.clone()),
+            load::run(targets[1], each, page.clone())
+        );
+        let cpu1 = (world.origin_hop.cpu(), world.gateway.cpu());
+        let (hop, gateway) = (hop?, gateway?);
+        anyhow::ensure!(
+            hop.errors == 0 && gateway.errors == 0,
+            "side by side: {} errors through the hop, {} through the gateway ({})",
+            hop.errors,
+            gateway.errors,
+            hop.first_error.or(gateway.first_error).unwrap_or_default()
+        );
+        let us = |a: Duration, b: Duration, n: u64| (b - a).as_secs_f64() * 1e6 / n.max(1) as f64;
+        paired.push(Paired {
+            hop_us: us(cpu0.0, cpu1.0, hop.ok),
+            gateway_us: us(cpu0.1, cpu1.1, gateway.ok),
+            hop_rps: hop.rate(),
+            gateway_rps: gateway.rate(),
+        });
+    }
+    Ok(paired)
+}
+
+/// The side-by-side rounds and their median CPU ratio.
+fn print_side_by_side(paired: &[Paired]) {
+    println!("\n## {LABEL} GET static page, hop and gateway side by side (half the connections each, at once)\n");
+    println!("| round | hop req/s | gateway req/s | hop CPU µs/req | gateway CPU µs/req | CPU × hop |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for (round, p) in paired.iter().enumerate() {
+        println!(
+            "| {} | {:.0} | {:.0} | {:.1} | {:.1} | {:.2} |",
+            round + 1,
+            p.hop_rps,
+            p.gateway_rps,
+            p.hop_us,
+            p.gateway_us,
+            p.gateway_us / p.hop_us
+        );
+    }
+    println!("\nMedian CPU × hop side by side: {:.2}", side_by_side_ratio(paired));
+}
+
+/// The median of the rounds' gateway CPU per request × the hop's.
+fn side_by_side_ratio(paired: &[Paired]) -> f64 {
+    let mut ratios: Vec<f64> = paired.iter().map(|p| p.gateway_us / p.hop_us).collect();
+    ratios.sort_by(f64::total_cmp);
+    match ratios.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => ratios[n / 2],
+        n => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
+    }
 }
 
 /// Download `bytes` from `target` on one fresh connection, reading frame by frame (nothing is kept), and read the
@@ -293,6 +384,12 @@ impl Measured {
             "pass-through GET: gateway CPU/req ≤ 1.10 × hop",
             format!("{:.2} × ({g:.0} µs vs {h:.0} µs)", g / h),
             g / h <= 1.1,
+        );
+        let side = side_by_side_ratio(&self.paired);
+        report::target(
+            "pass-through GET side by side: gateway CPU/req ≤ 1.10 × hop",
+            format!("{side:.2} × (median of {} rounds)", self.paired.len()),
+            side <= 1.1,
         );
         let (hop, gw) = (&self.downloads[1], &self.downloads[2]);
         let tput = gw.mb_per_s() / hop.mb_per_s();
