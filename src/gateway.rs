@@ -111,11 +111,15 @@ impl Gateway {
         peer: Arc<Peer>,
     ) -> impl Future<Output = http::Response<Body>> + Send {
         use futures_util::future::Either;
+        // Reverse-proxy mode: a request outside the SCIM base paths leaves for the product at once, before
+        // authentication, rate limits or body reads; the product does its own authentication. It is counted and
+        // logged in `forward`, to the response head; the body streams on after.
         if router::passes_through(&gw, req.uri().path()) {
             Either::Left(async move {
                 match &gw.passthrough {
                     Some(proxy) => proxy.forward(req, &peer, &gw.auth, &gw.metrics).await,
-                    // Not reached (`passes_through` said there is one); boxed so as not to weigh on the above.
+                    // Not reached (`passes_through` said there is one): answered as without a pass-through,
+                    // boxed so as not to weigh on the above.
                     None => Box::pin(router::handle(&gw, req, &peer)).await,
                 }
             })

@@ -23,16 +23,9 @@ use std::time::Instant;
 /// Media type of every SCIM answer (RFC 7644 §3.1).
 pub const SCIM_JSON: &str = "application/scim+json";
 
-/// Answer a request; never fails: every error becomes a SCIM error response.
+/// Answer a SCIM request (one that [`passes_through`] does not send to the product); never fails: every error
+/// becomes a SCIM error response.
 pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Response<Body> {
-    // Reverse-proxy mode: a request outside the SCIM base paths leaves for the product at once, before
-    // authentication, rate limits or body reads; the product does its own authentication.
-    if let Some(proxy) = &gw.passthrough
-        && passes_through(gw, req.uri().path())
-    {
-        // Counted and logged in `forward`, to the response head; the body streams on after.
-        return proxy.forward(req, peer, &gw.auth, &gw.metrics).await;
-    }
     let started = Instant::now();
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
