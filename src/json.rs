@@ -57,7 +57,8 @@ pub(crate) static PLAIN: [bool; 256] = {
 };
 
 /// Whether `bytes` has nothing to escape. Whole sixteen-byte chunks are checked without a branch per byte, which
-/// the compiler turns into vector compares; the rest (and a short string, such as a field name) by the table.
+/// the compiler turns into vector compares; the rest (and a short string, such as a field name or a log value)
+/// eight bytes at a time in a machine word, the last word overlapping the one before or padded with spaces.
 pub(crate) fn is_plain(bytes: &[u8]) -> bool {
     const LANES: usize = 16;
     let mut chunks = bytes.chunks_exact(LANES);
@@ -69,7 +70,51 @@ pub(crate) fn is_plain(bytes: &[u8]) -> bool {
             return false;
         }
     }
-    chunks.remainder().iter().all(|&b| PLAIN[usize::from(b)])
+    let rest = chunks.remainder().len();
+    let len = bytes.len();
+    match (rest, len) {
+        (0, _) => true,
+        // Fewer than eight bytes in all.
+        (_, ..8) => {
+            let mut word = [b' '; 8];
+            word[..len].copy_from_slice(bytes);
+            word_is_plain(word)
+        }
+        // The last `rest` bytes are covered by the last eight and, past eight, the eight before them (the first
+        // eight of a string shorter than sixteen).
+        _ => {
+            let last = word_at(bytes, len - 8);
+            let before = if rest > 8 {
+                word_at(bytes, len.saturating_sub(16))
+            } else {
+                [b' '; 8]
+            };
+            word_is_plain(last) && word_is_plain(before)
+        }
+    }
+}
+
+/// The eight bytes of `bytes` from `at` (`at + 8 <= bytes.len()`).
+fn word_at(bytes: &[u8], at: usize) -> [u8; 8] {
+    let mut word = [b' '; 8];
+    if let Some(from) = bytes.get(at..at + 8) {
+        word.copy_from_slice(from);
+    }
+    word
+}
+
+/// Whether no byte of `word` is a control character, quote or backslash: the zero-byte test of "Bit Twiddling
+/// Hacks" (`(x - 0x01…) & !x & 0x80…` is non-zero exactly when a byte of `x` is below 1, and with `0x20…` below
+/// 0x20), applied to the word and to the word with quote and backslash turned into zero bytes.
+fn word_is_plain(word: [u8; 8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    let word = u64::from_ne_bytes(word);
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x;
+    let control = below(word, 0x20);
+    let quote = below(word ^ (ONES * u64::from(b'"')), 1);
+    let backslash = below(word ^ (ONES * u64::from(b'\\')), 1);
+    (control | quote | backslash) & HIGH == 0
 }
 
 impl<'de> DeserializeSeed<'de> for Policy {

@@ -339,10 +339,7 @@ fn init_logging(format: &str, flush: Duration, audit: Option<&str>) -> anyhow::R
     let (stderr, guard) = scimgate::logging::Stderr::new(flush)?;
     let logs = match format {
         "text" => tracing_subscriber::fmt::layer().with_writer(stderr).boxed(),
-        _ => tracing_subscriber::fmt::layer()
-            .event_format(scimgate::logging::JsonLines)
-            .with_writer(stderr)
-            .boxed(),
+        _ => scimgate::logging::JsonLayer::new(stderr).boxed(),
     };
     let trail = Targets::new().with_target(scimgate::audit::TARGET, LevelFilter::INFO);
     let audit = match audit {

@@ -21,11 +21,8 @@ impl io::Write for Buffer {
 fn lines(emit: impl FnOnce()) -> Vec<Value> {
     let buffer = Buffer::default();
     let sink = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .event_format(JsonLines)
-        .with_writer(move || sink.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .finish();
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let subscriber = tracing_subscriber::registry().with(JsonLayer::new(move || sink.clone()));
     tracing::subscriber::with_default(subscriber, emit);
     let bytes = buffer.0.lock().expect("buffer").clone();
     String::from_utf8(bytes)
