@@ -1,6 +1,7 @@
 //! The listener: TCP accept, TLS (rustls via tokio-rustls), HTTP/1.1 and HTTP/2 through hyper-util's auto
 //! builder, header-read and handshake timeouts, and graceful shutdown that lets in-flight requests finish.
 
+pub mod drain;
 pub mod live;
 pub mod tls;
 
@@ -8,10 +9,10 @@ pub use live::Live;
 
 use crate::deadline::{self, CoarseTimer};
 use crate::gateway::{Gateway, Peer};
+use drain::Drain;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,7 +37,7 @@ pub async fn serve(
 /// each request the gateway current when it arrives. Listener limits (header sizes, connection slots) are read
 /// once, at start.
 pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl Future<Output = ()>) {
-    let graceful = GracefulShutdown::new();
+    let drain = Drain::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
     let first = live.gateway();
     let limits = &first.settings;
@@ -79,7 +80,7 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
         let live = live.clone();
         let builder = builder.clone();
         let acceptor = live.tls().map(TlsAcceptor::from);
-        let watcher = graceful.watcher();
+        let watch = drain.watch();
         tokio::spawn(async move {
             let _slot = slot;
             let client = Arc::new(Peer::new(peer));
@@ -91,14 +92,14 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
                 Some(acceptor) => match deadline::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                     Some(Ok(tls)) => {
                         let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
-                        watcher.watch(conn.into_owned()).await
+                        watch.serve(conn.into_owned(), |conn| conn.graceful_shutdown()).await
                     }
                     Some(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                     None => return tracing::debug!(%peer, "TLS handshake timed out"),
                 },
                 None => {
                     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                    watcher.watch(conn.into_owned()).await
+                    watch.serve(conn.into_owned(), |conn| conn.graceful_shutdown()).await
                 }
             };
             if let Err(e) = result {
@@ -107,8 +108,8 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
         });
     }
     drop(listener);
-    let drain = live.gateway().settings.drain_timeout;
-    if tokio::time::timeout(drain, graceful.shutdown()).await.is_err() {
+    let drain_timeout = live.gateway().settings.drain_timeout;
+    if tokio::time::timeout(drain_timeout, drain.shutdown()).await.is_err() {
         tracing::warn!("connections still open after the drain period; closing them");
     }
 }
