@@ -8,7 +8,7 @@
 use crate::Args;
 use crate::load::{self, Load, Target};
 use crate::procs::Proc;
-use crate::report::{self, Row};
+use crate::report;
 use crate::scenarios::Column;
 use crate::setup::Running;
 use anyhow::Context as _;
@@ -130,7 +130,6 @@ impl Downloaded {
 
 /// What the pass-through scenarios measured, for the targets table.
 pub struct Measured {
-    small: Vec<Row>,
     /// The small GET's CPU × hop in each round.
     turns: Vec<f64>,
     /// The small GET through the hop and the gateway side by side.
@@ -214,7 +213,6 @@ pub async fn run(args: &Args, world: &Running, tls: &tokio_rustls::TlsConnector)
         );
     }
     Ok(Measured {
-        small,
         turns,
         paired,
         downloads,
@@ -231,6 +229,9 @@ struct Paired {
     /// Requests per second through each.
     hop_rps: f64,
     gateway_rps: f64,
+    /// Latency quantiles through each, ms: p50 and p99.
+    hop_ms: [f64; 2],
+    gateway_ms: [f64; 2],
 }
 
 /// The small GET sent to the hop and to the gateway at once, half the connections each, `rounds` times for
@@ -273,38 +274,57 @@ async fn side_by_side(
             gateway_us: us(cpu0.1, cpu1.1, gateway.ok),
             hop_rps: hop.rate(),
             gateway_rps: gateway.rate(),
+            hop_ms: [hop.quantile_ms(0.5), hop.quantile_ms(0.99)],
+            gateway_ms: [gateway.quantile_ms(0.5), gateway.quantile_ms(0.99)],
         });
     }
     Ok(paired)
 }
 
-/// The side-by-side rounds and their median CPU ratio.
+/// The side-by-side rounds and their median ratios.
 fn print_side_by_side(paired: &[Paired]) {
     println!("\n## {LABEL} GET static page, hop and gateway side by side (half the connections each, at once)\n");
-    println!("| round | hop req/s | gateway req/s | hop CPU µs/req | gateway CPU µs/req | CPU × hop |");
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| round | hop req/s | gateway req/s | hop p50 ms | gateway p50 ms | hop p99 ms | gateway p99 ms | hop CPU µs/req | gateway CPU µs/req | CPU × hop |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (round, p) in paired.iter().enumerate() {
         println!(
-            "| {} | {:.0} | {:.0} | {:.1} | {:.1} | {:.2} |",
+            "| {} | {:.0} | {:.0} | {:.3} | {:.3} | {:.3} | {:.3} | {:.1} | {:.1} | {:.2} |",
             round + 1,
             p.hop_rps,
             p.gateway_rps,
+            p.hop_ms[0],
+            p.gateway_ms[0],
+            p.hop_ms[1],
+            p.gateway_ms[1],
             p.hop_us,
             p.gateway_us,
             p.gateway_us / p.hop_us
         );
     }
-    println!("\nMedian CPU × hop side by side: {:.2}", side_by_side_ratio(paired));
+    let ratio = |f: fn(&Paired) -> f64| median(paired.iter().map(f));
+    println!(
+        "\nMedians of the rounds' ratios, gateway × hop: CPU/req {:.2}, req/s {:.2}, p50 {:.2}, p99 {:.2}",
+        ratio(|p| p.gateway_us / p.hop_us),
+        ratio(|p| p.gateway_rps / p.hop_rps),
+        ratio(|p| p.gateway_ms[0] / p.hop_ms[0]),
+        ratio(|p| p.gateway_ms[1] / p.hop_ms[1]),
+    );
 }
 
 /// The median of the rounds' gateway CPU per request × the hop's.
 fn side_by_side_ratio(paired: &[Paired]) -> f64 {
-    let mut ratios: Vec<f64> = paired.iter().map(|p| p.gateway_us / p.hop_us).collect();
-    ratios.sort_by(f64::total_cmp);
-    match ratios.len() {
+    median(paired.iter().map(|p| p.gateway_us / p.hop_us))
+}
+
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.collect();
+    values.sort_by(f64::total_cmp);
+    match values.len() {
         0 => f64::NAN,
-        n if n % 2 == 1 => ratios[n / 2],
-        n => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
     }
 }
 
@@ -365,30 +385,28 @@ impl Measured {
 
     /// The pass-through rows of the targets table: pass-through costs no more than the minimal hop plus 10 %.
     pub fn targets(&self) {
-        let (hop, gw) = (&self.small[1], &self.small[2]);
-        let rps = gw.rps / hop.rps;
+        // The small GET's targets are read side by side: taking turns, one build's CPU ratio read anywhere from
+        // 0.87 to 1.51 on this shared host (docs/PERFORMANCE.md). The turns stay in the tables above.
+        let paired = &self.paired;
+        let rounds = paired.len();
+        let rps = median(paired.iter().map(|p| p.gateway_rps / p.hop_rps));
         report::target(
-            "pass-through GET: gateway req/s ≥ hop ÷ 1.10 (0.91 ×)",
-            format!("{rps:.2} ×"),
+            "pass-through GET side by side: gateway req/s ≥ hop ÷ 1.10 (0.91 ×)",
+            format!("{rps:.2} × (median of {rounds} rounds)"),
             rps >= 1.0 / 1.1,
         );
-        for (what, g, h) in [("p50", gw.p50, hop.p50), ("p99", gw.p99, hop.p99)] {
+        for (what, at) in [("p50", 0), ("p99", 1)] {
+            let ratio = median(paired.iter().map(|p| p.gateway_ms[at] / p.hop_ms[at]));
             report::target(
-                &format!("pass-through GET: gateway {what} ≤ 1.10 × hop"),
-                format!("{:.2} × ({g:.3} ms vs {h:.3} ms)", g / h),
-                g / h <= 1.1,
+                &format!("pass-through GET side by side: gateway {what} ≤ 1.10 × hop"),
+                format!("{ratio:.2} × (median of {rounds} rounds)"),
+                ratio <= 1.1,
             );
         }
-        let (g, h) = (gw.server_us.unwrap_or(f64::NAN), hop.server_us.unwrap_or(f64::NAN));
-        report::target(
-            "pass-through GET: gateway CPU/req ≤ 1.10 × hop",
-            format!("{:.2} × ({g:.0} µs vs {h:.0} µs)", g / h),
-            g / h <= 1.1,
-        );
-        let side = side_by_side_ratio(&self.paired);
+        let side = side_by_side_ratio(paired);
         report::target(
             "pass-through GET side by side: gateway CPU/req ≤ 1.10 × hop",
-            format!("{side:.2} × (median of {} rounds)", self.paired.len()),
+            format!("{side:.2} × (median of {rounds} rounds)"),
             side <= 1.1,
         );
         let (hop, gw) = (&self.downloads[1], &self.downloads[2]);
