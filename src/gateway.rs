@@ -54,6 +54,8 @@ pub struct Settings {
     pub max_headers: usize,
     /// Connections served at once.
     pub max_connections: usize,
+    /// Connections one client address may hold at once.
+    pub max_connections_per_client: usize,
     /// Time in-flight requests get after shutdown begins.
     pub drain_timeout: Duration,
     /// Failed authentications a client address may make before it is refused.

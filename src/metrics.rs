@@ -114,6 +114,8 @@ pub struct Metrics {
     pub rate_limited: Family<TenantLabels, Counter>,
     /// Requests whose authentication failed.
     pub auth_failures: Counter,
+    /// Connections closed on arrival because their client address held its limit.
+    pub connections_refused: Counter,
     /// Config reloads.
     pub reloads: Family<ReloadLabels, Counter>,
     /// Id-cache lookups since start, by tenant and result (refreshed when metrics are read).
@@ -144,6 +146,7 @@ impl Default for Metrics {
         let product_latency: ProductLatency = Family::new_with_constructor(latency_histogram);
         let rate_limited = Family::<TenantLabels, Counter>::default();
         let auth_failures = Counter::default();
+        let connections_refused = Counter::default();
         let reloads = Family::<ReloadLabels, Counter>::default();
         let cache_lookups = Family::<CacheLabels, Gauge<u64, AtomicU64>>::default();
         registry.register("requests", "SCIM requests answered", requests.clone());
@@ -164,6 +167,11 @@ impl Default for Metrics {
             "Requests whose authentication failed",
             auth_failures.clone(),
         );
+        registry.register(
+            "connections_refused",
+            "Connections closed on arrival because their client address held limits.max_connections_per_client",
+            connections_refused.clone(),
+        );
         registry.register("config_reloads", "Config reloads by outcome", reloads.clone());
         registry.register(
             "cache_lookups",
@@ -178,6 +186,7 @@ impl Default for Metrics {
             product_latency,
             rate_limited,
             auth_failures,
+            connections_refused,
             reloads,
             cache_lookups,
             request_handles: Handles::new(),

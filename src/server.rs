@@ -1,6 +1,7 @@
 //! The listener: TCP accept, TLS (rustls via tokio-rustls), HTTP/1.1 and HTTP/2 through hyper-util's auto
 //! builder, header-read and handshake timeouts, and graceful shutdown that lets in-flight requests finish.
 
+pub mod clients;
 pub mod drain;
 pub mod live;
 pub mod tls;
@@ -54,6 +55,7 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
     // Connections served at once; the accept loop waits for a free slot, leaving further clients in the backlog.
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let per_client = clients::PerClient::new(limits.max_connections_per_client);
     let builder = Arc::new(builder);
     tokio::pin!(shutdown);
     loop {
@@ -76,13 +78,19 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
             },
             () = &mut shutdown => break,
         };
+        let Some(held) = per_client.admit(peer.ip()) else {
+            // Closed before the handshake: the slot goes back at once.
+            live.gateway().metrics.connections_refused.inc();
+            tracing::debug!(%peer, "connection refused: its address holds limits.max_connections_per_client");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let live = live.clone();
         let builder = builder.clone();
         let acceptor = live.tls().map(TlsAcceptor::from);
         let watch = drain.watch();
         tokio::spawn(async move {
-            let _slot = slot;
+            let _slot = (slot, held);
             let client = Arc::new(Peer::new(peer));
             let service = service_fn(move |req| {
                 let answer = Gateway::answer(live.gateway(), req, client.clone());

@@ -76,6 +76,16 @@ fn cache_limits_are_accepted_and_a_zero_names_the_key() {
 }
 
 #[test]
+fn the_per_client_connection_limit_is_accepted_and_a_zero_names_the_key() {
+    let limits = |body: &str| TENANT.replace("[[tenants]]", &format!("[limits]\n{body}\n\n[[tenants]]"));
+    let (ok, out) = check(&limits("max_connections_per_client = 64"));
+    assert!(ok, "{out}");
+    let (ok, out) = check(&limits("max_connections_per_client = 0"));
+    assert!(!ok);
+    assert!(out.contains("limits.max_connections_per_client"), "{out}");
+}
+
+#[test]
 fn an_unknown_key_is_refused() {
     let (ok, out) = check(&TENANT.replace("plaintext = true", "plaintext = true\nlisten_port = 3"));
     assert!(!ok);

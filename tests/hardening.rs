@@ -141,6 +141,40 @@ async fn header_member_and_connection_limits_hold() {
     drop(b);
 }
 
+#[tokio::test]
+async fn one_client_address_holds_at_most_its_connections() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let extra = "[limits]\nmax_connections = 16\nmax_connections_per_client = 2\n";
+    let gw = common::start_with(&[TenantSpec::new("per-client")], extra).await;
+    let first = raw::connect(&gw).await;
+    let second = raw::connect(&gw).await;
+    // A third from the same address is closed as soon as it is accepted, though slots are free.
+    let third = raw::try_connect(&gw).await;
+    assert!(third.is_err(), "a third connection from 127.0.0.1 is refused");
+    assert_eq!(gw.runtime.metrics.connections_refused.get(), 1);
+
+    // Once one of the two ends, the address has a slot again, and the new connection is served.
+    drop(first);
+    let started = std::time::Instant::now();
+    let mut tls = loop {
+        if let Ok(tls) = raw::try_connect(&gw).await {
+            break tls;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "the freed slot comes back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let request = format!(
+        "GET /scim/v2/ServiceProviderConfig HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        gw.tenants[0].token
+    );
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), tls.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    drop(second);
+}
+
 /// Read until the gateway closes the connection: how long that took, and what came before.
 async fn closed_within(tls: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>) -> (Duration, String) {
     use tokio::io::AsyncReadExt;

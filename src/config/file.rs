@@ -141,6 +141,9 @@ pub struct LimitsFile {
     /// Connections served at once; further clients wait in the listen backlog.
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
+    /// Connections one client address may hold at once; a further one is closed as soon as it is accepted.
+    #[serde(default = "default_max_connections_per_client")]
+    pub max_connections_per_client: usize,
     /// Deepest nesting of arrays and objects in a request body.
     #[serde(default = "default_max_json_depth")]
     pub max_json_depth: usize,
@@ -291,6 +294,7 @@ impl Default for LimitsFile {
             max_header_bytes: default_max_header_bytes(),
             max_headers: default_max_headers(),
             max_connections: default_max_connections(),
+            max_connections_per_client: default_max_connections_per_client(),
             max_json_depth: default_max_json_depth(),
             max_filter_length: default_max_filter_length(),
             max_filter_depth: default_max_filter_depth(),
@@ -351,6 +355,10 @@ fn default_max_headers() -> usize {
 }
 fn default_max_connections() -> usize {
     4096
+}
+/// A quarter of the connection slots: room for the clients behind one NAT, and three quarters left to the rest.
+fn default_max_connections_per_client() -> usize {
+    1024
 }
 fn default_max_json_depth() -> usize {
     32

@@ -10,6 +10,11 @@ use tokio_rustls::client::TlsStream;
 
 /// A TLS connection to the gateway speaking HTTP/1.1 (ALPN), trusting the test CA.
 pub async fn connect(gw: &common::Gateway) -> TlsStream<TcpStream> {
+    try_connect(gw).await.expect("TLS handshake")
+}
+
+/// As [`connect`], with the error of a connection the gateway closed or refused.
+pub async fn try_connect(gw: &common::Gateway) -> std::io::Result<TlsStream<TcpStream>> {
     let ca = std::fs::read(gw.dir.path().join("ca.pem")).expect("test CA");
     let mut roots = rustls::RootCertStore::empty();
     for cert in rustls_pki_types::pem::PemObject::pem_slice_iter(&ca) {
@@ -22,12 +27,9 @@ pub async fn connect(gw: &common::Gateway) -> TlsStream<TcpStream> {
         .with_root_certificates(roots)
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let tcp = TcpStream::connect(gw.addr).await.expect("connect");
+    let tcp = TcpStream::connect(gw.addr).await?;
     let name = rustls_pki_types::ServerName::try_from("127.0.0.1").expect("server name");
-    TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await
-        .expect("TLS handshake")
+    TlsConnector::from(Arc::new(config)).connect(name, tcp).await
 }
 
 /// Send `request` as is and read until the gateway closes the connection.
