@@ -233,10 +233,16 @@ where
         JsonLayer { writer }
     }
 
-    fn write(&self, meta: &Metadata<'_>, line: &str) {
+    /// Format `event` into `buffer` and hand the line to the writer.
+    fn emit(&self, buffer: &mut String, event: &Event<'_>) {
         use std::io::Write as _;
+        buffer.clear();
+        write_line(buffer, event);
         // A log line that cannot be written is dropped: there is nowhere left to report it.
-        let _ = self.writer.make_writer_for(meta).write_all(line.as_bytes());
+        let _ = self
+            .writer
+            .make_writer_for(event.metadata())
+            .write_all(buffer.as_bytes());
     }
 }
 
@@ -279,23 +285,16 @@ where
     W: for<'w> MakeWriter<'w> + 'static,
 {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let meta = event.metadata();
         LINE.with(|line| match line.try_borrow_mut() {
             Ok(mut buffer) => {
-                buffer.clear();
-                write_line(&mut buffer, event);
-                self.write(meta, &buffer);
+                self.emit(&mut buffer, event);
                 // One outsized line (a long error chain) is not kept for the thread's lifetime.
                 if buffer.capacity() > KEPT_CAPACITY {
                     *buffer = String::with_capacity(512);
                 }
             }
             // A field whose `Debug` logs an event of its own: that event gets a buffer of its own.
-            Err(_) => {
-                let mut buffer = String::with_capacity(512);
-                write_line(&mut buffer, event);
-                self.write(meta, &buffer);
-            }
+            Err(_) => self.emit(&mut String::with_capacity(512), event),
         });
     }
 }

@@ -1,5 +1,6 @@
 //! The listener: TCP accept, TLS (rustls via tokio-rustls), HTTP/1.1 and HTTP/2 through hyper-util's auto
-//! builder, header-read and handshake timeouts, and graceful shutdown that lets in-flight requests finish.
+//! builder, connection limits (at once, and per client address: `clients`), header-read and handshake timeouts,
+//! and graceful shutdown that lets in-flight requests finish (`drain`).
 
 pub mod clients;
 pub mod drain;
