@@ -29,9 +29,10 @@ pub struct Split;
 static SMALL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The small blocks. `mimalloc::MiMalloc` takes every block through mimalloc's aligned API, whose checks and
-/// slow path cost a pass-through request about 450 instructions and a SCIM read about 1,400 (docs/PERFORMANCE.md); a block that needs no more than [`WORD`]
-/// alignment, nearly all of them, is taken with plain `mi_malloc` instead, which gives that alignment to every
-/// block. The rest go through `MiMalloc`. Every block is freed with `mi_free` either way.
+/// slow path cost a pass-through request about 450 instructions and a SCIM read about 1,400
+/// (docs/PERFORMANCE.md); a block that needs no more than [`WORD`] alignment, nearly all of them, is taken with
+/// plain `mi_malloc` instead, which gives that alignment to every block. The rest go through `MiMalloc`. Every
+/// block is freed with `mi_free` either way.
 mod small {
     use super::{SMALL, WORD};
     use libmimalloc_sys::{mi_malloc, mi_realloc, mi_zalloc};

@@ -63,26 +63,17 @@ fn a_wrong_type_names_the_key() {
 }
 
 #[test]
-fn cache_limits_are_accepted_and_a_zero_names_the_key() {
+fn cache_and_connection_limits_are_accepted_and_a_zero_names_the_key() {
     let limits = |body: &str| TENANT.replace("[[tenants]]", &format!("[limits]\n{body}\n\n[[tenants]]"));
-    let (ok, out) = check(&limits("cache_entries = 2000000\ncache_ttl_s = 60"));
+    let (ok, out) = check(&limits(
+        "cache_entries = 2000000\ncache_ttl_s = 60\nmax_connections_per_client = 64",
+    ));
     assert!(ok, "{out}");
-    let (ok, out) = check(&limits("cache_entries = 0"));
-    assert!(!ok);
-    assert!(out.contains("limits.cache_entries"), "{out}");
-    let (ok, out) = check(&limits("cache_ttl_s = 0"));
-    assert!(!ok);
-    assert!(out.contains("limits.cache_ttl_s"), "{out}");
-}
-
-#[test]
-fn the_per_client_connection_limit_is_accepted_and_a_zero_names_the_key() {
-    let limits = |body: &str| TENANT.replace("[[tenants]]", &format!("[limits]\n{body}\n\n[[tenants]]"));
-    let (ok, out) = check(&limits("max_connections_per_client = 64"));
-    assert!(ok, "{out}");
-    let (ok, out) = check(&limits("max_connections_per_client = 0"));
-    assert!(!ok);
-    assert!(out.contains("limits.max_connections_per_client"), "{out}");
+    for key in ["cache_entries", "cache_ttl_s", "max_connections_per_client"] {
+        let (ok, out) = check(&limits(&format!("{key} = 0")));
+        assert!(!ok, "{key} = 0 is refused");
+        assert!(out.contains(&format!("limits.{key}")), "{out}");
+    }
 }
 
 #[test]
