@@ -14,7 +14,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin scimgate
 COPY --from=build /src/target/release/scimgate /usr/local/bin/scimgate
-COPY config/mappings /usr/share/scimgate/mappings
+COPY config/examples /usr/share/scimgate/examples
+COPY config/example.toml /usr/share/scimgate/example.toml
 USER 10001:10001
 # Config and certificates are mounted, never baked in.
 VOLUME ["/etc/scimgate"]
