@@ -4,7 +4,6 @@
 
 pub mod body;
 pub mod discovery;
-pub mod doc;
 pub mod error;
 pub mod filter;
 pub mod json;
