@@ -9,6 +9,7 @@ pub mod filter;
 pub mod json;
 pub mod list;
 pub mod patch;
+pub mod patch_path;
 pub mod path;
 pub mod projection;
 pub mod schema;

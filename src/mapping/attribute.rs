@@ -8,7 +8,7 @@ use super::MappingError;
 use super::pointer::Pointer;
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::json;
-use crate::scim::path::PatchPath;
+use crate::scim::patch_path::PatchPath;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
