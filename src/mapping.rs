@@ -192,14 +192,9 @@ impl From<MappingError> for scim::Error {
 impl ResourceMapping {
     /// The product id of a product object, as the SCIM `id`.
     pub fn id_of(&self, object: &Value) -> Result<String, scim::Error> {
-        self.id_in(scim::doc::View::Value(object))
-    }
-
-    /// [`ResourceMapping::id_of`] in a value or a parsed document.
-    pub fn id_in(&self, object: scim::doc::View<'_, '_>) -> Result<String, scim::Error> {
-        match self.id.view(object).and_then(scim::doc::View::scalar) {
-            Some(scim::doc::Scalar::Str(s)) if !s.is_empty() => Ok(s.to_owned()),
-            Some(scim::doc::Scalar::Num(n)) => Ok(n.to_string()),
+        match self.id.get(object) {
+            Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+            Some(Value::Number(n)) => Ok(n.to_string()),
             _ => Err(MappingError::ProductShape(format!("an object has no id at {:?}", self.id.as_str())).into()),
         }
     }

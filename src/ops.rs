@@ -44,46 +44,16 @@ pub struct Reply {
     /// Status code.
     pub status: StatusCode,
     /// JSON body, if any.
-    pub body: Option<Body>,
+    pub body: Option<Value>,
     /// `Location` header (201 answers).
     pub location: Option<String>,
     /// `ETag` header.
     pub etag: Option<String>,
 }
 
-/// A reply's JSON body.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Body {
-    /// A value the router serialises.
-    Json(Value),
-    /// JSON text, already written (a resource rendered as a [`crate::scim::doc::Doc`]).
-    Text(Vec<u8>),
-}
-
-impl Body {
-    /// The JSON text of a rendered document.
-    pub fn of_doc(doc: &crate::scim::doc::Doc<'_>) -> Result<Body, scim::Error> {
-        // One resource is under a kilobyte or two: starting there saves the doublings from a small buffer.
-        let mut text = Vec::with_capacity(2048);
-        doc.write_json(&mut text)
-            .map_err(|_| scim::Error::internal("the response could not be serialized"))?;
-        Ok(Body::Text(text))
-    }
-}
-
 impl Reply {
     /// 200 with a body.
     pub fn ok(body: Value) -> Self {
-        Reply {
-            status: StatusCode::OK,
-            body: Some(Body::Json(body)),
-            location: None,
-            etag: None,
-        }
-    }
-
-    /// 200 with a body already written.
-    pub fn ok_text(body: Body) -> Self {
         Reply {
             status: StatusCode::OK,
             body: Some(body),

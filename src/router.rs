@@ -387,14 +387,7 @@ fn render(reply: Reply) -> Response<Full<Bytes>> {
     if let Some(etag) = reply.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
         builder = builder.header(ETAG, etag);
     }
-    // One resource is under a kilobyte or two: starting there saves the doublings from serde_json's 128 bytes.
-    let serialized = reply.body.map(|body| match body {
-        ops::Body::Json(value) => {
-            let mut bytes = Vec::with_capacity(2048);
-            serde_json::to_writer(&mut bytes, &value).map(|()| bytes)
-        }
-        ops::Body::Text(bytes) => Ok(bytes),
-    });
+    let serialized = reply.body.map(|body| serde_json::to_vec(&body));
     let response = match serialized {
         Some(Ok(bytes)) => builder
             .header(CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON))

@@ -4,12 +4,12 @@
 
 pub mod body;
 pub mod discovery;
-pub mod doc;
 pub mod error;
 pub mod filter;
 pub mod json;
 pub mod list;
 pub mod patch;
+pub mod patch_path;
 pub mod path;
 pub mod projection;
 pub mod schema;

@@ -418,8 +418,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 impl ProductResponse {
     /// The body as JSON.
     pub fn json(&self) -> Result<serde_json::Value, UpstreamError> {
-        crate::json::from_slice(&self.body, crate::json::Policy::Lenient)
-            .map_err(|e| UpstreamError::Malformed(format!("invalid JSON: {e}")))
+        serde_json::from_slice(&self.body).map_err(|e| UpstreamError::Malformed(format!("invalid JSON: {e}")))
     }
 }
 

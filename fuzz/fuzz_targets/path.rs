@@ -4,7 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use scimgate::scim::filter::FilterError;
-use scimgate::scim::path::{AttrPath, PatchPath, PathError};
+use scimgate::scim::patch_path::{PatchPath, PatchPathError};
+use scimgate::scim::path::AttrPath;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -16,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
             Ok(reparsed) => assert_eq!(reparsed, path, "round trip through {printed:?} changed {text:?}"),
             // Escaping can make the value filter's canonical text longer than the input (`\u{7f}` prints as
             // `\u007f`), past the filter length limit; nothing else may fail.
-            Err(PathError::Filter(e)) if matches!(*e, FilterError::TooLong { .. }) => {}
+            Err(PatchPathError::Filter(e)) if matches!(*e, FilterError::TooLong { .. }) => {}
             Err(e) => panic!("canonical text {printed:?} of {text:?} does not parse: {e}"),
         }
     }

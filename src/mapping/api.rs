@@ -4,7 +4,6 @@
 
 use super::endpoint::Endpoint;
 use super::{Mapping, ResourceMapping};
-use crate::scim::doc::{Doc, View};
 use crate::scim::{self, ScimType};
 use crate::upstream::{ProductRequest, ProductResponse, Upstream, UpstreamError};
 use http::StatusCode;
@@ -67,20 +66,11 @@ impl<'a> Api<'a> {
 
     /// Read one object; `Ok(None)` when the product has none with that id.
     pub async fn get(&self, id: &ProductId) -> Result<Option<Value>, scim::Error> {
-        match self.get_answer(id).await? {
-            Some(resp) => Ok(Some(self.unwrap(&resp)?)),
-            None => Ok(None),
-        }
-    }
-
-    /// Read one object's answer, to be read in place with [`doc_of`] and [`Api::object_in`]; `Ok(None)` when the
-    /// product has none with that id.
-    pub async fn get_answer(&self, id: &ProductId) -> Result<Option<ProductResponse>, scim::Error> {
         let e = &self.resource.endpoints.get;
         let resp = self.send(e, Some(id), None, &[], None).await?;
         match resp.status {
             StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
-            s if s.is_success() => Ok(Some(resp)),
+            s if s.is_success() => Ok(Some(self.unwrap(&resp)?)),
             _ => Err(self.error(&resp)),
         }
     }
@@ -202,22 +192,9 @@ impl<'a> Api<'a> {
     /// The object of a single-object answer, from inside the response envelope if there is one.
     pub fn unwrap(&self, resp: &ProductResponse) -> Result<Value, scim::Error> {
         let body = resp.json()?;
-        if self.resource.envelope.response.is_none() {
-            return Ok(body);
-        }
-        Ok(self
-            .object_in(View::Value(&body))?
-            .as_value()
-            .cloned()
-            .unwrap_or(Value::Null))
-    }
-
-    /// The object of a single-object answer (a value or a parsed document), inside the response envelope if there
-    /// is one.
-    pub fn object_in<'d, 't>(&self, body: View<'d, 't>) -> Result<View<'d, 't>, scim::Error> {
         match &self.resource.envelope.response {
             None => Ok(body),
-            Some(p) => p.view(body).filter(|v| v.is_object()).ok_or_else(|| {
+            Some(p) => p.get(&body).filter(|v| v.is_object()).cloned().ok_or_else(|| {
                 super::MappingError::ProductShape(format!("the answer has no object at {:?}", p.as_str())).into()
             }),
         }
@@ -280,10 +257,4 @@ impl<'a> Api<'a> {
         text.shrink_to_fit();
         Some(text)
     }
-}
-
-/// The body of a product's answer as a document that borrows its member names from the text
-/// ([`crate::json::doc_from_slice`]).
-pub fn doc_of(resp: &ProductResponse) -> Result<Doc<'_>, scim::Error> {
-    crate::json::doc_from_slice(&resp.body).map_err(|e| UpstreamError::Malformed(format!("invalid JSON: {e}")).into())
 }

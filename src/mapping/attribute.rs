@@ -6,11 +6,10 @@
 
 use super::MappingError;
 use super::pointer::Pointer;
-use crate::scim::doc::{self, Doc, Members, View};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
-use crate::scim::path::PatchPath;
+use crate::scim::json;
+use crate::scim::patch_path::PatchPath;
 use serde_json::{Map, Value};
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Core schema URNs; attributes qualified with them live at the top level of a resource.
@@ -131,35 +130,38 @@ impl Target {
         }
     }
 
-    /// The value this target names in a SCIM resource.
+    /// The value this target names in a SCIM resource; never `null`.
     pub fn read<'v>(&self, resource: &'v Value) -> Option<&'v Value> {
-        resource.as_object()?;
-        self.read_view(View::Value(resource))?.as_value()
+        self.read_in(resource.as_object()?)
     }
 
-    /// The value this target names in a SCIM resource, read or being rendered; never `null`.
-    fn read_view<'d, 'a>(&self, resource: View<'d, 'a>) -> Option<View<'d, 'a>> {
+    /// [`Target::read`] in a resource's members.
+    fn read_in<'v>(&self, resource: &'v Map<String, Value>) -> Option<&'v Value> {
         let container = match self.schema() {
             None => resource,
-            Some(urn) => resource.member(urn).filter(|c| c.is_object())?,
+            Some(urn) => json::member(resource, urn)?.as_object()?,
         };
         match self {
-            Target::Plain { name, sub: None, .. } => container.member(name),
+            Target::Plain { name, sub: None, .. } => json::member(container, name),
             Target::Plain {
                 name, sub: Some(sub), ..
-            } => container.member(name)?.member(sub),
+            } => json::get(json::member(container, name)?, sub),
             Target::Typed {
                 name, type_value, sub, ..
-            } => container
-                .member(name)?
-                .find_element(|e| is_type(e, type_value))?
-                .member(sub),
+            } => {
+                let element = json::member(container, name)?
+                    .as_array()?
+                    .iter()
+                    .find(|e| is_type(e, type_value))?;
+                json::get(element, sub)
+            }
         }
         .filter(|v| !v.is_null())
     }
 
     /// Put a value where this target names it in a resource's members, creating objects and elements on the way.
-    fn write<'a>(&'a self, resource: &mut Members<'a>, value: Doc<'a>) {
+    /// A member already there keeps its place; a new one goes last.
+    fn write(&self, resource: &mut Map<String, Value>, value: Value) {
         let container = match self.schema() {
             None => resource,
             Some(urn) => match object_entry(resource, urn) {
@@ -168,34 +170,37 @@ impl Target {
             },
         };
         match self {
-            Target::Plain { name, sub: None, .. } => doc::insert(container, name, value),
+            Target::Plain { name, sub: None, .. } => {
+                container.insert(name.clone(), value);
+            }
             Target::Plain {
                 name, sub: Some(sub), ..
             } => {
                 if let Some(object) = object_entry(container, name) {
-                    doc::insert(object, sub, value);
+                    object.insert(sub.clone(), value);
                 }
             }
             Target::Typed {
                 name, type_value, sub, ..
             } => {
-                let list = doc::slot(container, name, || Doc::Array(Vec::new()));
+                let list = container
+                    .entry(name.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()));
                 if !list.is_array() {
-                    *list = Doc::Array(Vec::new());
+                    *list = Value::Array(Vec::new());
                 }
-                let Some(items) = list.elements_mut() else { return };
-                let index = match items.iter().position(|e| is_type(View::Doc(e), type_value)) {
+                let Value::Array(items) = list else { return };
+                let index = match items.iter().position(|e| is_type(e, type_value)) {
                     Some(i) => i,
                     None => {
-                        items.push(Doc::Object(vec![(
-                            Cow::Borrowed("type"),
-                            Doc::string(type_value.as_str()),
-                        )]));
+                        let mut element = Map::new();
+                        element.insert("type".into(), Value::String(type_value.clone()));
+                        items.push(Value::Object(element));
                         items.len() - 1
                     }
                 };
-                if let Some(element) = items[index].members_mut() {
-                    doc::insert(element, sub, value);
+                if let Some(element) = items[index].as_object_mut() {
+                    element.insert(sub.clone(), value);
                 }
             }
         }
@@ -257,13 +262,10 @@ impl Transform {
         }
     }
 
-    fn to_scim<'d>(&'d self, product: View<'d, '_>) -> Option<Doc<'d>> {
+    fn to_scim(&self, product: &Value) -> Option<Value> {
         match self {
-            Transform::Identity => Some(product.to_doc()),
-            Transform::Map(pairs) => pairs
-                .iter()
-                .find(|(_, p)| product.eq_value(p))
-                .map(|(s, _)| Doc::borrowed(s)),
+            Transform::Identity => Some(product.clone()),
+            Transform::Map(pairs) => pairs.iter().find(|(_, p)| p == product).map(|(s, _)| s.clone()),
         }
     }
 }
@@ -319,16 +321,13 @@ impl AttributeMap {
     /// Put each rule's `default` into a resource being created where it has no value.
     pub fn apply_defaults(&self, resource: &mut Value) {
         let Value::Object(map) = resource else { return };
-        let mut doc = Doc::from(std::mem::take(map));
         for rule in &self.rules {
             if let Some(default) = &rule.default
-                && rule.target.read_view(View::Doc(&doc)).is_none()
-                && let Some(members) = doc.members_mut()
+                && rule.target.read_in(map).is_none()
             {
-                rule.target.write(members, Doc::borrowed(default));
+                rule.target.write(map, default.clone());
             }
         }
-        *resource = doc.into_value();
     }
 
     /// The rules, in config order.
@@ -338,34 +337,27 @@ impl AttributeMap {
 
     /// The SCIM attributes (without `schemas`, `id`, `meta`) of a product object.
     pub fn to_scim(&self, product: &Value) -> Map<String, Value> {
-        let mut out = Doc::object();
-        self.to_scim_into(View::Value(product), &mut out);
-        match out.into_value() {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        }
+        let mut out = Map::new();
+        self.to_scim_into(product, &mut out);
+        out
     }
 
-    /// [`AttributeMap::to_scim`], writing into the object `out` (which may already hold members, such as
-    /// `schemas` and `id`, that a mapped attribute of the same name replaces in place). Values that pass unchanged
-    /// are borrowed from `product` or from the mapping.
-    pub fn to_scim_into<'d>(&'d self, product: View<'d, '_>, out: &mut Doc<'d>) {
+    /// [`AttributeMap::to_scim`], writing into `out` (which may already hold members, such as `schemas` and `id`,
+    /// that a mapped attribute of the same name replaces in place).
+    pub fn to_scim_into(&self, product: &Value, out: &mut Map<String, Value>) {
         for rule in self.rules.iter().filter(|r| !r.write_only) {
-            let Some(value) = rule.pointer.view(product).filter(|v| !v.is_null()) else {
+            let Some(value) = rule.pointer.get(product).filter(|v| !v.is_null()) else {
                 continue;
             };
-            if let Some(scim) = rule.transform.to_scim(value)
-                && let Some(members) = out.members_mut()
-            {
-                rule.target.write(members, scim);
+            if let Some(scim) = rule.transform.to_scim(value) {
+                rule.target.write(out, scim);
             }
         }
         for (_, target, template) in &self.templates {
-            if target.read_view(View::Doc(out)).is_none()
+            if target.read_in(out).is_none()
                 && let Some(text) = template.render(product)
-                && let Some(members) = out.members_mut()
             {
-                target.write(members, Doc::string(text));
+                target.write(out, Value::String(text));
             }
         }
     }
@@ -419,23 +411,21 @@ impl AttributeMap {
     }
 }
 
-fn is_type(element: View<'_, '_>, type_value: &str) -> bool {
-    element
-        .member("type")
-        .and_then(View::as_str)
+fn is_type(element: &Value, type_value: &str) -> bool {
+    json::get(element, "type")
+        .and_then(Value::as_str)
         .is_some_and(|t| t.eq_ignore_ascii_case(type_value))
 }
 
-fn object_entry<'m, 'a>(members: &'m mut Members<'a>, key: &'a str) -> Option<&'m mut Members<'a>> {
-    let slot = doc::slot(members, key, Doc::object);
+/// The object member `key`, made an empty object when absent or not an object.
+fn object_entry<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut Map<String, Value>> {
+    let slot = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
     if !slot.is_object() {
-        *slot = Doc::object();
+        *slot = Value::Object(Map::new());
     }
-    slot.members_mut()
+    slot.as_object_mut()
 }
 
-#[cfg(test)]
-pub(crate) mod oracle;
 mod template;
 mod unmapped;
 

@@ -1,6 +1,5 @@
 //! JSON pointers (RFC 6901) into product objects: validated at config time, read and written at run time.
 
-use crate::scim::doc::View;
 use serde_json::{Map, Value};
 
 /// A validated JSON pointer; `""` is the whole document.
@@ -55,14 +54,10 @@ impl Pointer {
     /// The value at the pointer, if present: the tokens parsed once at config time are walked, objects by key and
     /// arrays by index (RFC 6901 §4), as `serde_json::Value::pointer` would, without parsing the text per read.
     pub fn get<'v>(&self, doc: &'v Value) -> Option<&'v Value> {
-        self.view(View::Value(doc))?.as_value()
-    }
-
-    /// [`Pointer::get`] in a value or a parsed document.
-    pub fn view<'d, 'a>(&self, doc: View<'d, 'a>) -> Option<View<'d, 'a>> {
-        self.tokens.iter().try_fold(doc, |cur, token| {
-            cur.exact(token)
-                .or_else(|| array_index(token).and_then(|i| cur.index(i)))
+        self.tokens.iter().try_fold(doc, |cur, token| match cur {
+            Value::Object(map) => map.get(token),
+            Value::Array(items) => array_index(token).and_then(|i| items.get(i)),
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => None,
         })
     }
 

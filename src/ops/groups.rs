@@ -80,7 +80,7 @@ fn reply(status: StatusCode, rendered: Rendered, with_location: bool) -> Reply {
         status,
         location: with_location.then(|| rendered.location.clone()),
         etag: rendered.version.clone(),
-        body: Some(super::Body::Json(rendered.json)),
+        body: Some(rendered.json),
     }
 }
 

@@ -12,7 +12,6 @@ use crate::mapping::api::{Api, ProductId};
 use crate::mapping::listing::{self, Source};
 use crate::mapping::members::{Members, Style};
 use crate::mapping::pointer::Pointer;
-use crate::scim::doc::{Scalar, View};
 use crate::scim::{Error, ScimType};
 use futures_util::StreamExt;
 
@@ -22,15 +21,10 @@ use serde_json::{Map, Value};
 
 /// A membership key or id as text: strings as they are, numbers in decimal.
 pub fn key_text(v: Option<&Value>) -> Option<String> {
-    key_text_in(v.map(View::Value))
-}
-
-/// [`key_text`] of a value or a parsed document's node.
-pub fn key_text_in(v: Option<View<'_, '_>>) -> Option<String> {
-    match v?.scalar()? {
-        Scalar::Str(s) if !s.is_empty() => Some(s.to_owned()),
-        Scalar::Num(n) => Some(n.to_string()),
-        Scalar::Str(_) | Scalar::Null | Scalar::Bool(_) => None,
+    match v? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(_) | Value::Null | Value::Bool(_) | Value::Array(_) | Value::Object(_) => None,
     }
 }
 

@@ -15,7 +15,6 @@ use crate::scim::projection::Projection;
 use crate::scim::schema::ResourceSchema;
 use crate::scim::sort::SortOrder;
 use crate::scim::{Error, ScimType};
-use crate::upstream::ProductResponse;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -68,11 +67,6 @@ pub async fn delete(ctx: &Context<'_>, api: &Api<'_>, kind: Kind, pid: &ProductI
 /// Read one object, 404 when it is gone.
 pub async fn fetch(api: &Api<'_>, kind: Kind, pid: &ProductId) -> Result<Value, Error> {
     api.get(pid).await?.ok_or_else(|| not_found(kind, pid.as_str()))
-}
-
-/// [`fetch`], the product's answer as it came: its object is read in place (see [`Api::object_in`]).
-pub async fn fetch_answer(api: &Api<'_>, kind: Kind, pid: &ProductId) -> Result<ProductResponse, Error> {
-    api.get_answer(pid).await?.ok_or_else(|| not_found(kind, pid.as_str()))
 }
 
 /// RFC 7644 §3.14: a PUT, PATCH or DELETE with `If-Match` goes ahead only when the resource's current version

@@ -2,12 +2,10 @@
 //! resources IdPs send, shared by every resource type.
 
 use crate::mapping::ResourceMapping;
-use crate::scim::doc::{self, Doc, Scalar, View};
 use crate::scim::patch::{Op, Operation};
 use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, ScimType};
-use serde_json::Value;
-use std::borrow::Cow;
+use serde_json::{Map, Value};
 
 /// A SCIM resource type served by the gateway.
 #[derive(Debug, Clone, Copy)]
@@ -45,97 +43,47 @@ pub struct Rendered {
     pub version: Option<String>,
 }
 
-/// A resource rendered as a [`Doc`]: its values borrowed from the product object and the mapping where they pass
-/// unchanged, serialised without building a `Value` (see [`crate::scim::doc`]).
-#[derive(Debug, Clone)]
-pub struct RenderedDoc<'a> {
-    /// The SCIM JSON.
-    pub doc: Doc<'a>,
-    /// `meta.location`.
-    pub location: String,
-    /// `meta.version`, if the product gives one.
-    pub version: Option<String>,
-}
-
-/// The SCIM resource of a product object.
+/// The SCIM resource of a product object: `schemas`, `id`, the mapped attributes, `meta`, in that order.
 pub fn render(kind: Kind, res: &ResourceMapping, object: &Value, base_url: &str) -> Result<Rendered, Error> {
-    let RenderedDoc { doc, location, version } = render_doc(kind, res, View::Value(object), base_url)?;
-    Ok(Rendered {
-        json: doc.into_value(),
-        location,
-        version,
-    })
-}
-
-/// [`render`], as a [`Doc`].
-pub fn render_doc<'a>(
-    kind: Kind,
-    res: &'a ResourceMapping,
-    object: View<'a, '_>,
-    base_url: &str,
-) -> Result<RenderedDoc<'a>, Error> {
-    let id = res.id_in(object)?;
+    let id = res.id_of(object)?;
     let location = location_of(base_url, kind, &id);
-    // Built in answer order (`schemas`, `id`, the attributes, `meta`): `schemas` is filled in once the extensions
-    // present are known, `meta` moved to the end.
-    let mut out = Doc::Object(Vec::with_capacity(24));
-    if let Some(members) = out.members_mut() {
-        members.push((Cow::Borrowed("schemas"), Doc::Null));
-        members.push((Cow::Borrowed("id"), Doc::string(id)));
-    }
+    // `schemas` is filled in once the extensions present are known, `meta` moved to the end.
+    let mut out = Map::new();
+    out.insert("schemas".into(), Value::Null);
+    out.insert("id".into(), Value::String(id));
     res.attributes.to_scim_into(object, &mut out);
-    let Some(members) = out.members_mut() else {
-        return Err(Error::internal("a rendered resource is not an object"));
-    };
-    let schemas = std::iter::once(Doc::string(kind.schema))
-        .chain(
-            members
-                .iter()
-                .filter(|(k, _)| k.starts_with("urn:"))
-                .map(|(k, _)| Doc::Str(k.clone())),
-        )
+    let schemas: Vec<Value> = std::iter::once(kind.schema)
+        .chain(out.keys().map(String::as_str).filter(|k| k.starts_with("urn:")))
+        .map(Value::from)
         .collect();
-    doc::insert(members, "schemas", Doc::Array(schemas));
-    let mut meta = match doc::remove(members, "meta") {
-        Some(m) if m.is_object() => m,
-        _ => Doc::object(),
+    out.insert("schemas".into(), Value::Array(schemas));
+    let mut meta = match out.shift_remove("meta") {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
     };
-    let mut version = None;
-    if let Some(meta_members) = meta.members_mut() {
-        doc::insert(meta_members, "resourceType", Doc::string(kind.name));
-        doc::insert(meta_members, "location", Doc::string(location.clone()));
-        version = doc::exact(meta_members, "version")
-            .and_then(Doc::scalar)
-            .and_then(etag_of);
-        if let Some(v) = &version {
-            doc::insert(meta_members, "version", Doc::string(v.clone()));
-        }
+    meta.insert("resourceType".into(), Value::from(kind.name));
+    meta.insert("location".into(), Value::String(location.clone()));
+    let version = meta.get("version").and_then(etag_of);
+    if let Some(v) = &version {
+        meta.insert("version".into(), Value::String(v.clone()));
     }
-    members.push((Cow::Borrowed("meta"), meta));
-    Ok(RenderedDoc {
-        doc: out,
+    out.insert("meta".into(), Value::Object(meta));
+    Ok(Rendered {
+        json: Value::Object(out),
         location,
         version,
     })
 }
 
 /// A weak entity tag (RFC 7232 §2.3) from a product version number or string.
-fn etag_of(v: Scalar<'_>) -> Option<String> {
-    let number;
+fn etag_of(v: &Value) -> Option<String> {
     let text = match v {
-        Scalar::Num(n) => {
-            number = n.to_string();
-            &number
-        }
-        Scalar::Str(s) if s.starts_with("W/\"") || s.starts_with('"') => return Some(s.to_owned()),
-        Scalar::Str(s) => s,
-        Scalar::Null | Scalar::Bool(_) => return None,
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if s.starts_with("W/\"") || s.starts_with('"') => return Some(s.clone()),
+        Value::String(s) => s.clone(),
+        Value::Null | Value::Bool(_) | Value::Array(_) | Value::Object(_) => return None,
     };
-    let mut tag = String::with_capacity(text.len() + 3);
-    tag.push_str("W/\"");
-    tag.extend(text.chars().filter(|&c| c != '"'));
-    tag.push('"');
-    Some(tag)
+    Some(format!("W/\"{}\"", text.replace('"', "")))
 }
 
 /// `meta.location` (and a member's `$ref`): `{base_url}/{endpoint}/{id}`, the id as one URL path segment.

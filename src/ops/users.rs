@@ -2,13 +2,12 @@
 //! tenant's user mapping, with the id cache kept in step and the mapping's deactivation style honoured.
 
 use super::objects::{self, not_found};
-use super::resource::{self, Rendered, RenderedDoc, USER};
-use super::{Body, Context, Reply};
+use super::resource::{self, Rendered, USER};
+use super::{Context, Reply};
 use crate::audit::{self, Action};
 use crate::cache::Key;
-use crate::mapping::api::{self, Api, ProductId};
+use crate::mapping::api::{Api, ProductId};
 use crate::mapping::{Deactivate, OnConflict};
-use crate::scim::doc::{self, Doc, Scalar, View};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::list::{self, ListQuery};
 use crate::scim::schema::ResourceSchema;
@@ -25,24 +24,14 @@ fn api<'c>(ctx: &'c Context<'_>) -> Api<'c> {
 
 /// Render a product user, remembering its ids in the cache.
 async fn render(ctx: &Context<'_>, api: &Api<'_>, object: &Value) -> Result<Rendered, Error> {
-    let RenderedDoc { doc, location, version } = render_doc(ctx, api, View::Value(object)).await?;
-    Ok(Rendered {
-        json: doc.into_value(),
-        location,
-        version,
-    })
-}
-
-/// [`render`], as a document borrowing from `object`.
-async fn render_doc<'a>(ctx: &Context<'_>, api: &'a Api<'_>, object: View<'a, '_>) -> Result<RenderedDoc<'a>, Error> {
-    let mut rendered = resource::render_doc(USER, api.resource(), object, &ctx.base_url)?;
+    let mut rendered = resource::render(USER, api.resource(), object, &ctx.base_url)?;
     if api.resource().deactivate == Deactivate::Delete
-        && let Some(members) = rendered.doc.members_mut()
+        && let Some(members) = rendered.json.as_object_mut()
     {
         // The product deletes deactivated users: every user it still has is active.
-        doc::slot(members, "active", || Doc::Bool(true));
+        members.entry("active").or_insert(Value::Bool(true));
     }
-    if let Some(ids) = Ids::of(ctx, View::Doc(&rendered.doc), object) {
+    if let Some(ids) = Ids::of(ctx, &rendered.json, object) {
         ids.remember(ctx).await;
     }
     Ok(rendered)
@@ -58,15 +47,15 @@ struct Ids {
 }
 
 impl Ids {
-    fn of(ctx: &Context<'_>, user: View<'_, '_>, object: View<'_, '_>) -> Option<Ids> {
-        let text = |name: &str| user.member(name).and_then(View::as_str).map(str::to_owned);
+    fn of(ctx: &Context<'_>, user: &Value, object: &Value) -> Option<Ids> {
+        let text = |name: &str| json::get(user, name).and_then(Value::as_str).map(str::to_owned);
         let member_key = ctx
             .tenant
             .mapping
             .groups
             .as_ref()
             .and_then(|g| g.members.user_key.as_ref())
-            .and_then(|pointer| super::members::key_text_in(pointer.view(object)));
+            .and_then(|pointer| super::members::key_text(pointer.get(object)));
         Some(Ids {
             id: text("id")?,
             user_name: text("userName"),
@@ -92,15 +81,15 @@ impl Ids {
 
 /// Fill the cache from a user resource: userName, externalId, and the membership key when it is not the id.
 pub async fn remember(ctx: &Context<'_>, user: &Value, object: &Value) {
-    if let Some(ids) = Ids::of(ctx, View::Value(user), View::Value(object)) {
+    if let Some(ids) = Ids::of(ctx, user, object) {
         ids.remember(ctx).await;
     }
 }
 
-fn reply(status: StatusCode, rendered: RenderedDoc<'_>, with_location: bool) -> Result<Reply, Error> {
+fn reply(status: StatusCode, rendered: Rendered, with_location: bool) -> Result<Reply, Error> {
     Ok(Reply {
         status,
-        body: Some(Body::of_doc(&rendered.doc)?),
+        body: Some(rendered.json),
         location: with_location.then_some(rendered.location),
         etag: rendered.version,
     })
@@ -115,11 +104,10 @@ pub async fn get(ctx: &Context<'_>, id: &str, query: Option<&str>) -> Result<Rep
     let projection = objects::projection(query)?;
     let api = api(ctx);
     let pid = resolve(ctx, &api, id).await?;
-    let answer = objects::fetch_answer(&api, USER, &pid).await?;
-    let body = api::doc_of(&answer)?;
-    let RenderedDoc { doc, location, version } = render_doc(ctx, &api, api.object_in(View::Doc(&body))?).await?;
-    let doc = projection.apply(doc, &api.resource().schema);
-    reply(StatusCode::OK, RenderedDoc { doc, location, version }, false)
+    let object = objects::fetch(&api, USER, &pid).await?;
+    let mut rendered = render(ctx, &api, &object).await?;
+    rendered.json = projection.apply(rendered.json, &api.resource().schema);
+    reply(StatusCode::OK, rendered, false)
 }
 
 /// `GET /Users?filter=…&startIndex=…&count=…&sortBy=…&attributes=…` and `POST /Users/.search` (RFC 7644 §3.4.2,
@@ -136,7 +124,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
     let seen = std::sync::Mutex::new(Vec::new());
     let render_sync = |o: &Value| -> Result<Value, Error> {
         let r = objects::render(ctx, USER, &api, o)?;
-        if let Some(ids) = Ids::of(ctx, View::Value(&r.json), View::Value(o))
+        if let Some(ids) = Ids::of(ctx, &r.json, o)
             && let Ok(mut seen) = seen.lock()
         {
             seen.push(ids);
@@ -186,23 +174,18 @@ async fn cached_match(ctx: &Context<'_>, api: &Api<'_>, q: &ListQuery) -> Result
     let Some(id) = ctx.tenant.cache.get(&key).await else {
         return Ok(None);
     };
-    let answer = match api.product_id(&id) {
-        Some(pid) => api.get_answer(&pid).await?,
+    let object = match api.product_id(&id) {
+        Some(pid) => api.get(&pid).await?,
         None => None,
     };
-    if let Some(answer) = answer {
-        let body = api::doc_of(&answer)?;
-        let rendered = render_doc(ctx, api, api.object_in(View::Doc(&body))?).await?;
+    if let Some(object) = object {
+        let rendered = render(ctx, api, &object).await?;
         if q.filter
             .as_ref()
-            .is_some_and(|f| f.matches_view(View::Doc(&rendered.doc), ResourceSchema::user()))
+            .is_some_and(|f| f.matches(&rendered.json, ResourceSchema::user()))
         {
-            let resource = q.projection.apply(rendered.doc, &api.resource().schema);
-            return Ok(Some(Reply::ok_text(Body::of_doc(&list::response_doc(
-                vec![resource],
-                1,
-                1,
-            ))?)));
+            let resource = q.projection.apply(rendered.json, &api.resource().schema);
+            return Ok(Some(Reply::ok(list::response(vec![resource], 1, 1))));
         }
     }
     ctx.tenant.cache.evict(&key).await;
@@ -216,7 +199,7 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     resource::check_incoming(USER, &body)?;
     resource::check_required(res, &body, true)?;
     let user_name = objects::required(&body, "userName")?.to_owned();
-    let inactive = active_of(View::Value(&body)) == Some(false);
+    let inactive = active_of(&body) == Some(false);
     let (scim, deactivate_after) = match res.deactivate {
         Deactivate::Field => (body, false),
         Deactivate::Endpoint => (without_active(&body), inactive),
@@ -241,8 +224,8 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
             .await?
             .ok_or_else(|| not_found(USER, pid.as_str()))?;
     }
-    let rendered = render_doc(ctx, &api, View::Value(&created)).await?;
-    audit_change(ctx, View::Doc(&rendered.doc), Action::Create);
+    let rendered = render(ctx, &api, &created).await?;
+    audit_change(ctx, &rendered.json, Action::Create);
     reply(StatusCode::CREATED, rendered, true)
 }
 
@@ -265,10 +248,10 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
     let pid = resolve(ctx, &api, id).await?;
     objects::check_if_match(ctx, &api, USER, &pid).await?;
     let current = objects::fetch(&api, USER, &pid).await?;
-    let was_active = active_of(View::Value(&objects::render(ctx, USER, &api, &current)?.json));
+    let was_active = active_of(&objects::render(ctx, USER, &api, &current)?.json);
     let updated = update(ctx, &api, &pid, &current, &body).await?;
     let rendered = updated.render(ctx, &api).await?;
-    let after = View::Doc(&rendered.doc);
+    let after = &rendered.json;
     audit_change(ctx, after, update_action(was_active, after));
     reply(StatusCode::OK, rendered, false)
 }
@@ -286,8 +269,8 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
             .await?
             .ok_or_else(|| not_found(USER, id))?;
         // Cached names of this user may be stale now; a cached lookup re-checks the user and evicts them.
-        let rendered = render_doc(ctx, &api, View::Value(&updated)).await?;
-        let after = View::Doc(&rendered.doc);
+        let rendered = render(ctx, &api, &updated).await?;
+        let after = &rendered.json;
         let sets_active = direct::sets_active(&ops);
         let was_active = sets_active.then(|| active_of(after).map(|a| !a)).flatten();
         audit_change(ctx, after, update_action(was_active, after));
@@ -300,13 +283,13 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     objects::required(&after, "userName")?;
     let updated = update(ctx, &api, &pid, &current, &after).await?;
     let rendered = updated.render(ctx, &api).await?;
-    let after = View::Doc(&rendered.doc);
-    audit_change(ctx, after, update_action(active_of(View::Value(&before.json)), after));
+    let after = &rendered.json;
+    audit_change(ctx, after, update_action(active_of(&before.json), after));
     reply(StatusCode::OK, rendered, false)
 }
 
 /// Deactivate or reactivate when `active` changed, else update.
-fn update_action(was_active: Option<bool>, after: View<'_, '_>) -> Action {
+fn update_action(was_active: Option<bool>, after: &Value) -> Action {
     match (was_active, active_of(after)) {
         (Some(true), Some(false)) => Action::Deactivate,
         (Some(false), Some(true)) => Action::Reactivate,
@@ -314,8 +297,8 @@ fn update_action(was_active: Option<bool>, after: View<'_, '_>) -> Action {
     }
 }
 
-fn audit_change(ctx: &Context<'_>, rendered: View<'_, '_>, action: Action) {
-    let id = rendered.member("id").and_then(View::as_str).unwrap_or("");
+fn audit_change(ctx: &Context<'_>, rendered: &Value, action: Action) {
+    let id = json::get(rendered, "id").and_then(Value::as_str).unwrap_or("");
     audit::record(ctx.tenant.id.as_str(), USER.name, action, id, None, "ok");
 }
 
@@ -327,13 +310,13 @@ struct Updated {
 }
 
 impl Updated {
-    async fn render<'a>(&'a self, ctx: &Context<'_>, api: &'a Api<'_>) -> Result<RenderedDoc<'a>, Error> {
+    async fn render(&self, ctx: &Context<'_>, api: &Api<'_>) -> Result<Rendered, Error> {
         if !self.deleted {
-            return render_doc(ctx, api, View::Value(&self.object)).await;
+            return render(ctx, api, &self.object).await;
         }
-        let mut rendered = resource::render_doc(USER, api.resource(), View::Value(&self.object), &ctx.base_url)?;
-        if let Some(members) = rendered.doc.members_mut() {
-            doc::insert(members, "active", Doc::Bool(false));
+        let mut rendered = resource::render(USER, api.resource(), &self.object, &ctx.base_url)?;
+        if let Some(members) = rendered.json.as_object_mut() {
+            members.insert("active".into(), Value::Bool(false));
         }
         Ok(rendered)
     }
@@ -351,9 +334,9 @@ async fn update(
     let res = api.resource();
     let was_active = match res.deactivate {
         Deactivate::Field => None,
-        _ => Some(active_of(View::Value(&objects::render(ctx, USER, api, current)?.json)).unwrap_or(true)),
+        _ => Some(active_of(&objects::render(ctx, USER, api, current)?.json).unwrap_or(true)),
     };
-    let wants_active = active_of(View::Value(desired)).unwrap_or(true);
+    let wants_active = active_of(desired).unwrap_or(true);
     let desired = match res.deactivate {
         Deactivate::Field => desired.clone(),
         _ => without_active(desired),
@@ -417,12 +400,12 @@ pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
 }
 
 /// `active` of a SCIM resource, reading Entra's `"True"`/`"False"` strings as booleans.
-fn active_of(resource: View<'_, '_>) -> Option<bool> {
-    match resource.member("active")?.scalar()? {
-        Scalar::Bool(b) => Some(b),
-        Scalar::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Scalar::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
-        Scalar::Str(_) | Scalar::Num(_) | Scalar::Null => None,
+fn active_of(resource: &Value) -> Option<bool> {
+    match json::get(resource, "active")? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        Value::String(_) | Value::Number(_) | Value::Null | Value::Array(_) | Value::Object(_) => None,
     }
 }
 
@@ -442,9 +425,9 @@ mod tests {
 
     #[test]
     fn active_reads_entra_strings() {
-        assert_eq!(active_of(View::Value(&json!({"active": "False"}))), Some(false));
-        assert_eq!(active_of(View::Value(&json!({"Active": true}))), Some(true));
-        assert_eq!(active_of(View::Value(&json!({"active": 1}))), None);
+        assert_eq!(active_of(&json!({"active": "False"})), Some(false));
+        assert_eq!(active_of(&json!({"Active": true})), Some(true));
+        assert_eq!(active_of(&json!({"active": 1})), None);
         assert_eq!(
             without_active(&json!({"Active": false, "userName": "a"})),
             json!({"userName": "a"})

@@ -3,7 +3,6 @@
 //! refused rather than letting one of the values silently win (RFC 8259 §4: names "SHOULD be unique"; see
 //! [`crate::json`]).
 
-use crate::json::{self, Policy};
 use crate::scim::{Error, ScimType};
 use serde_json::Value;
 
@@ -16,7 +15,7 @@ pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Value, Error> {
             format!("the body nests {depth} levels deep; at most {max_depth} are accepted"),
         ));
     }
-    json::from_slice(bytes, Policy::Strict)
+    crate::json::from_slice_strict(bytes)
         .map_err(|e| Error::bad_request(ScimType::InvalidSyntax, format!("the body is not valid JSON: {e}")))
 }
 

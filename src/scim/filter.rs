@@ -215,11 +215,6 @@ impl Filter {
 
     /// Does the SCIM resource (a serde_json object as the gateway renders it) match?
     pub fn matches(&self, resource: &serde_json::Value, types: &dyn AttrTypes) -> bool {
-        self.matches_view(crate::scim::doc::View::Value(resource), types)
-    }
-
-    /// [`Filter::matches`] on a resource held as a value or rendered as a document.
-    pub fn matches_view(&self, resource: crate::scim::doc::View<'_, '_>, types: &dyn AttrTypes) -> bool {
         eval::matches(self, resource, None, types)
     }
 

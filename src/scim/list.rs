@@ -5,14 +5,12 @@
 //! below 1 read as 1 and `count` below 0 read as 0 (RFC 7644 §3.4.2.4), `count` above the maximum lowered to it,
 //! `sortBy`/`sortOrder` (`crate::scim::sort`), `attributes`/`excludedAttributes` (`crate::scim::projection`).
 
-use crate::scim::doc::Doc;
 use crate::scim::filter::{Filter, Limits};
 use crate::scim::path::AttrPath;
 use crate::scim::projection::Projection;
 use crate::scim::sort::{self, SortOrder};
 use crate::scim::{Error, ScimType};
-use serde_json::Value;
-use std::borrow::Cow;
+use serde_json::{Value, json};
 
 mod search;
 
@@ -113,16 +111,11 @@ fn truncate(text: &str) -> String {
 
 /// A `ListResponse` body.
 pub fn response(resources: Vec<Value>, total: u64, start_index: u64) -> Value {
-    response_doc(resources.into_iter().map(Doc::owned).collect(), total, start_index).into_value()
-}
-
-/// [`response`] of rendered documents.
-pub fn response_doc(resources: Vec<Doc<'_>>, total: u64, start_index: u64) -> Doc<'_> {
-    Doc::Object(vec![
-        (Cow::Borrowed("schemas"), Doc::Array(vec![Doc::string(LIST_SCHEMA)])),
-        (Cow::Borrowed("totalResults"), Doc::Num(total.into())),
-        (Cow::Borrowed("startIndex"), Doc::Num(start_index.into())),
-        (Cow::Borrowed("itemsPerPage"), Doc::Num(resources.len().into())),
-        (Cow::Borrowed("Resources"), Doc::Array(resources)),
-    ])
+    json!({
+        "schemas": [LIST_SCHEMA],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    })
 }

@@ -14,7 +14,7 @@
 
 use crate::scim::filter::AttrTypes;
 use crate::scim::json::member;
-use crate::scim::path::PatchPath;
+use crate::scim::patch_path::PatchPath;
 use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, ScimType};
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! Attribute paths and PATCH paths: the names a filter compares and a PATCH operation targets.
+//! Attribute paths: the names a filter compares, a PATCH operation targets and `attributes` lists.
 //!
 //! RFC 7644 §3.4.2.2 (ABNF of the filter grammar, also used by §3.5.2):
 //!
@@ -9,10 +9,9 @@
 //! subAttr   = "." ATTRNAME
 //! ```
 //!
-//! RFC 7644 §3.5.2: `PATH = attrPath / valuePath [subAttr]`.
-//!
-//! This module owns the syntax only. Which attributes exist, and what a path selects inside a resource, belongs to
-//! the filter evaluator ([`crate::scim::filter`]) and to PATCH. Names keep the case they were written in; comparison
+//! This module owns the syntax only; PATCH paths, which add value filters, are [`crate::scim::patch_path`]'s. Which
+//! attributes exist, and what a path selects inside a resource, belongs to the filter evaluator
+//! ([`crate::scim::filter`]) and to PATCH. Names keep the case they were written in; comparison
 //! is case-insensitive (RFC 7643 §2.1: "Attribute names are case insensitive").
 //!
 //! A schema URN is recognised only when the path starts with `urn:` (any case); it is everything up to the last
@@ -22,7 +21,6 @@
 //! Besides ATTRNAME, `$ref` is accepted as a name, because RFC 7643 uses it (`members.$ref`).
 
 use crate::scim::error::{Error, ScimType};
-use crate::scim::filter::{self, Filter, FilterError};
 use std::fmt;
 
 #[cfg(test)]
@@ -39,20 +37,7 @@ pub struct AttrPath {
     pub sub: Option<String>,
 }
 
-/// A PATCH path (RFC 7644 §3.5.2): attrPath, or valuePath with an optional trailing sub-attribute:
-/// `emails[type eq "work"].value`, `members[value eq "42"]`, `name.givenName`,
-/// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PatchPath {
-    /// The attribute the path starts at (`emails` in `emails[type eq "work"].value`).
-    pub attr: AttrPath,
-    /// The value filter selecting elements of a multi-valued attribute (`type eq "work"`), relative to `attr`.
-    pub filter: Option<Filter>,
-    /// The sub-attribute after the value filter (`value` in `emails[type eq "work"].value`).
-    pub sub: Option<String>,
-}
-
-/// Why an attribute path or a PATCH path is malformed.
+/// Why an attribute path is malformed.
 #[derive(Debug, thiserror::Error)]
 pub enum PathError {
     /// The path is the empty string.
@@ -76,19 +61,6 @@ pub enum PathError {
         /// The offending attribute part.
         found: String,
     },
-    /// Something other than `.subAttr` or the end follows the `]` of a value filter.
-    #[error("unexpected {found:?} at offset {at}; expected {expected}")]
-    Unexpected {
-        /// The text found (at most 40 characters).
-        found: String,
-        /// Character offset from the start of the path.
-        at: usize,
-        /// What the grammar allows here.
-        expected: &'static str,
-    },
-    /// The value filter between `[` and `]` is malformed; offsets count from the start of the path.
-    #[error("invalid value filter in path: {0}")]
-    Filter(#[source] Box<FilterError>),
 }
 
 impl From<PathError> for Error {
@@ -185,7 +157,7 @@ fn is_urn_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~%!$&'*+,;=:@/".contains(c)
 }
 
-fn checked_name(name: &str) -> Result<String, PathError> {
+pub(crate) fn checked_name(name: &str) -> Result<String, PathError> {
     if is_attr_name(name) {
         Ok(name.to_owned())
     } else {
@@ -199,53 +171,4 @@ pub(crate) fn is_attr_name(name: &str) -> bool {
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     (first_ok && rest_ok) || name.eq_ignore_ascii_case("$ref")
-}
-
-// === impl PatchPath ===
-
-impl PatchPath {
-    /// Parse `attrPath / valuePath [subAttr]` (RFC 7644 §3.5.2). The value filter follows the filter grammar
-    /// without nested value paths; offsets in errors count from the start of `s`.
-    pub fn parse(s: &str) -> Result<PatchPath, PathError> {
-        let Some(open) = s.find('[') else {
-            return Ok(PatchPath {
-                attr: AttrPath::parse(s)?,
-                filter: None,
-                sub: None,
-            });
-        };
-        let attr = AttrPath::parse(&s[..open])?;
-        let (value_filter, end) =
-            filter::parse_value_filter(s, open + 1).map_err(|e| PathError::Filter(Box::new(e)))?;
-        let rest = &s[end..];
-        let sub = if rest.is_empty() {
-            None
-        } else if let Some(name) = rest.strip_prefix('.') {
-            Some(checked_name(name)?)
-        } else {
-            return Err(PathError::Unexpected {
-                found: rest.chars().take(40).collect(),
-                at: s[..end].chars().count(),
-                expected: "\".\" and a sub-attribute name, or the end of the path",
-            });
-        };
-        Ok(PatchPath {
-            attr,
-            filter: Some(value_filter),
-            sub,
-        })
-    }
-}
-
-impl fmt::Display for PatchPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.attr)?;
-        if let Some(value_filter) = &self.filter {
-            write!(f, "[{value_filter}]")?;
-        }
-        if let Some(sub) = &self.sub {
-            write!(f, ".{sub}")?;
-        }
-        Ok(())
-    }
 }

@@ -14,7 +14,6 @@
 //! A malformed name is `400 invalidValue`: RFC 7644 §3.12 Table 9 lists `invalidValue` ("the value specified was
 //! not compatible with the operation or attribute type") for GET §3.4.2, while `invalidPath` applies to PATCH only.
 
-use crate::scim::doc::{Doc, View};
 use crate::scim::path::{AttrPath, PathError};
 use crate::scim::schema::{self, Attribute, ResourceSchema, Returned};
 use crate::scim::{Error, ScimType, json};
@@ -132,24 +131,27 @@ impl Projection {
 
     /// Project a rendered resource: `schemas` is always kept; an extension object left empty is dropped. The
     /// resource is taken by value and projected in place: nothing is copied or re-inserted, and the order of what
-    /// is kept is the order it was rendered in. Works alike on a `serde_json::Value` and a [`Doc`].
-    pub fn apply<T: Tree>(&self, mut resource: T, schema: &ResourceSchema) -> T {
-        resource.retain_members(|key, value| {
+    /// is kept is the order it was rendered in.
+    pub fn apply(&self, mut resource: Value, schema: &ResourceSchema) -> Value {
+        let Value::Object(members) = &mut resource else {
+            return resource;
+        };
+        members.retain(|key, value| {
             if key.eq_ignore_ascii_case("schemas") {
                 return true;
             }
-            match schema.extension(key) {
-                Some(ext) if value.is_object() => {
-                    value.retain_members(|name, v| {
+            match (schema.extension(key), value) {
+                (Some(ext), Value::Object(attributes)) => {
+                    attributes.retain(|name, v| {
                         let place = Place {
                             ext: Some(&ext.id),
                             name,
                         };
                         self.attribute(place, ext.attribute(name), v, schema)
                     });
-                    !value.is_empty_container()
+                    !attributes.is_empty()
                 }
-                _ => {
+                (_, value) => {
                     let def = schema.core_or_common(key).map(|(_, a)| a);
                     self.attribute(Place { ext: None, name: key }, def, value, schema)
                 }
@@ -159,14 +161,8 @@ impl Projection {
     }
 
     /// Project one attribute's value in place; false to leave the attribute out.
-    fn attribute<T: Tree>(
-        &self,
-        place: Place<'_>,
-        def: Option<&Attribute>,
-        value: &mut T,
-        schema: &ResourceSchema,
-    ) -> bool {
-        let was_empty = value.is_empty_container();
+    fn attribute(&self, place: Place<'_>, def: Option<&Attribute>, value: &mut Value, schema: &ResourceSchema) -> bool {
+        let was_empty = is_empty(value);
         let returned = def.map_or(Returned::Default, |d| d.returned);
         let sub_def = |name: &str| def.and_then(|d| d.sub(name));
         let sub_returned = |name: &str| sub_def(name).map_or(Returned::Default, |s| s.returned);
@@ -232,7 +228,7 @@ impl Projection {
                 sub_returned(s) == Returned::Always || !excluded_subs.iter().any(|e| e.eq_ignore_ascii_case(s))
             });
         }
-        !value.is_empty_container() || was_empty
+        !is_empty(value) || was_empty
     }
 }
 
@@ -272,124 +268,26 @@ fn hit<'p>(p: &'p AttrPath, place: Place<'_>, schema: &ResourceSchema) -> Option
 
 /// Keep the sub-attributes `keep` accepts, in a complex value or in each element of a multi-valued one; elements
 /// left empty are dropped. Simple values are left as they are.
-fn keep_subs<T: Tree>(value: &mut T, keep: impl Fn(&str) -> bool) {
-    if keeps_all(value.view(), &keep) {
-        // Nothing to remove: a value held whole stays whole.
-        return;
-    }
-    remove_subs(value, keep);
-}
-
-/// [`keep_subs`] without looking first.
-fn remove_subs<T: Tree>(value: &mut T, keep: impl Fn(&str) -> bool) {
-    if value.retain_members(|k, _| keep(k)) {
-        return;
-    }
-    value.retain_elements(|e| {
-        if e.retain_members(|k, _| keep(k)) {
-            !e.is_empty_container()
-        } else {
-            true
-        }
-    });
-}
-
-/// Whether [`keep_subs`] would leave `value` as it is.
-fn keeps_all(value: View<'_, '_>, keep: &impl Fn(&str) -> bool) -> bool {
-    if let Some(all) = value.all_members(|k, _| keep(k)) {
-        return all;
-    }
-    value
-        .all_elements(|e| match e.all_members(|k, _| keep(k)) {
-            Some(all) => all && e.all_members(|_, _| false) == Some(false),
-            None => true,
-        })
-        .unwrap_or(true)
-}
-
-/// What projection needs of a rendered resource.
-pub trait Tree: Sized {
-    /// Keep the members `keep` accepts, in order; false (and nothing done) when this is not an object.
-    fn retain_members(&mut self, keep: impl FnMut(&str, &mut Self) -> bool) -> bool;
-    /// Keep the elements `keep` accepts, in order; false (and nothing done) when this is not an array.
-    fn retain_elements(&mut self, keep: impl FnMut(&mut Self) -> bool) -> bool;
-    /// Whether this is an object.
-    fn is_object(&self) -> bool;
-    /// A read-only view.
-    fn view(&self) -> View<'_, '_>;
-    /// Whether this is an empty object or array.
-    fn is_empty_container(&self) -> bool;
-}
-
-impl Tree for Value {
-    fn retain_members(&mut self, mut keep: impl FnMut(&str, &mut Self) -> bool) -> bool {
-        match self {
+fn keep_subs(value: &mut Value, keep: impl Fn(&str) -> bool) {
+    match value {
+        Value::Object(o) => o.retain(|k, _| keep(k)),
+        Value::Array(items) => items.retain_mut(|e| match e {
             Value::Object(o) => {
-                o.retain(|k, v| keep(k, v));
-                true
+                o.retain(|k, _| keep(k));
+                !o.is_empty()
             }
-            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Array(_) => false,
-        }
-    }
-
-    fn retain_elements(&mut self, keep: impl FnMut(&mut Self) -> bool) -> bool {
-        match self {
-            Value::Array(items) => {
-                items.retain_mut(keep);
-                true
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Object(_) => false,
-        }
-    }
-
-    fn is_object(&self) -> bool {
-        Value::is_object(self)
-    }
-
-    fn view(&self) -> View<'_, '_> {
-        View::Value(self)
-    }
-
-    fn is_empty_container(&self) -> bool {
-        match self {
-            Value::Object(o) => o.is_empty(),
-            Value::Array(a) => a.is_empty(),
-            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => false,
-        }
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Array(_) => true,
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
     }
 }
 
-impl Tree for Doc<'_> {
-    fn retain_members(&mut self, mut keep: impl FnMut(&str, &mut Self) -> bool) -> bool {
-        match self.members_mut() {
-            Some(members) => {
-                members.retain_mut(|(k, v)| keep(k, v));
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn retain_elements(&mut self, keep: impl FnMut(&mut Self) -> bool) -> bool {
-        match self.elements_mut() {
-            Some(items) => {
-                items.retain_mut(keep);
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn is_object(&self) -> bool {
-        Doc::is_object(self)
-    }
-
-    fn view(&self) -> View<'_, '_> {
-        View::Doc(self)
-    }
-
-    fn is_empty_container(&self) -> bool {
-        Doc::is_empty_container(self)
+/// Whether this is an empty object or array.
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Object(o) => o.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => false,
     }
 }
 

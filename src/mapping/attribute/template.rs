@@ -1,7 +1,7 @@
 //! Template attributes: a read-only SCIM value composed of product fields, `"{/first_name} {/last_name}"`.
 
 use super::Pointer;
-use crate::scim::doc::{Scalar, View};
+use serde_json::Value;
 
 /// A read-only value composed of product fields: `"{/first_name} {/last_name}"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,26 +42,26 @@ impl Template {
 
     /// The value for a product object: fields as text, absent ones empty, surrounding and doubled spaces removed;
     /// `None` when every field is absent.
-    pub fn render(&self, product: View<'_, '_>) -> Option<String> {
+    pub fn render(&self, product: &Value) -> Option<String> {
         let mut out = String::new();
         let mut any = false;
         for piece in &self.pieces {
             match piece {
                 TemplatePiece::Literal(s) => out.push_str(s),
-                TemplatePiece::Field(p) => match p.view(product).and_then(View::scalar) {
-                    Some(Scalar::Str(s)) => {
+                TemplatePiece::Field(p) => match p.get(product) {
+                    Some(Value::String(s)) => {
                         any |= !s.is_empty();
                         out.push_str(s);
                     }
-                    Some(Scalar::Num(n)) => {
+                    Some(Value::Number(n)) => {
                         any = true;
                         out.push_str(&n.to_string());
                     }
-                    Some(Scalar::Bool(b)) => {
+                    Some(Value::Bool(b)) => {
                         any = true;
-                        out.push_str(if b { "true" } else { "false" });
+                        out.push_str(if *b { "true" } else { "false" });
                     }
-                    Some(Scalar::Null) | None => {}
+                    Some(Value::Null | Value::Object(_) | Value::Array(_)) | None => {}
                 },
             }
         }

@@ -142,18 +142,12 @@ fn target_keys_are_validated() {
 fn templates_compose_read_only_values_from_product_fields() {
     let t = Template::parse("{/first_name} {/last_name}").unwrap();
     assert_eq!(
-        t.render(crate::scim::doc::View::Value(
-            &json!({"first_name": "Ada", "last_name": "Lovelace"})
-        ))
-        .as_deref(),
+        t.render(&json!({"first_name": "Ada", "last_name": "Lovelace"}))
+            .as_deref(),
         Some("Ada Lovelace")
     );
-    assert_eq!(
-        t.render(crate::scim::doc::View::Value(&json!({"last_name": "Lovelace"})))
-            .as_deref(),
-        Some("Lovelace")
-    );
-    assert_eq!(t.render(crate::scim::doc::View::Value(&json!({}))), None);
+    assert_eq!(t.render(&json!({"last_name": "Lovelace"})).as_deref(), Some("Lovelace"));
+    assert_eq!(t.render(&json!({})), None);
     assert!(Template::parse("no fields").is_err());
     assert!(Template::parse("{first_name}").is_err());
     let map = AttributeMap::new(vec![rule("userName", "/email")], true).with_templates(vec![(

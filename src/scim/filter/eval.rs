@@ -18,9 +18,9 @@
 //!   value equals (`members ne "42"`: 42 is not a member).
 
 use super::{AttrKind, AttrMeta, AttrTypes, CompValue, CompareOp, Filter};
-use crate::scim::doc::{Scalar, View};
+use crate::scim::json;
 use crate::scim::path::AttrPath;
-use serde_json::Number;
+use serde_json::{Number, Value};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use time::format_description::well_known::Rfc3339;
@@ -28,7 +28,7 @@ use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// Does `f` match `base`? `parent` is the multi-valued attribute when `base` is one of its elements.
-pub(super) fn matches(f: &Filter, base: View<'_, '_>, parent: Option<&AttrPath>, types: &dyn AttrTypes) -> bool {
+pub(super) fn matches(f: &Filter, base: &Value, parent: Option<&AttrPath>, types: &dyn AttrTypes) -> bool {
     match f {
         Filter::And(a, b) => matches(a, base, parent, types) && matches(b, base, parent, types),
         Filter::Or(a, b) => matches(a, base, parent, types) || matches(b, base, parent, types),
@@ -45,7 +45,7 @@ pub(super) fn matches(f: &Filter, base: View<'_, '_>, parent: Option<&AttrPath>,
 }
 
 fn compare(
-    base: View<'_, '_>,
+    base: &Value,
     path: &AttrPath,
     parent: Option<&AttrPath>,
     op: CompareOp,
@@ -78,7 +78,7 @@ fn compare(
     let any = found.into_iter().any(|v| {
         if v.is_object() && full.sub.is_none() {
             // A complex value without a sub-attribute in the path: compare its "value" (RFC 7643 §2.4).
-            return v.member("value").is_some_and(|inner| {
+            return json::get(v, "value").is_some_and(|inner| {
                 let sub = AttrPath {
                     sub: Some("value".to_owned()),
                     ..full.clone()
@@ -92,14 +92,14 @@ fn compare(
 }
 
 /// One stored value against the filter value.
-fn compare_one(v: View<'_, '_>, op: CompareOp, value: &CompValue, meta: AttrMeta) -> bool {
-    match (value, v.scalar()) {
-        (CompValue::Str(want), Some(Scalar::Str(have))) if meta.kind == AttrKind::DateTime => {
+fn compare_one(v: &Value, op: CompareOp, value: &CompValue, meta: AttrMeta) -> bool {
+    match (value, v) {
+        (CompValue::Str(want), Value::String(have)) if meta.kind == AttrKind::DateTime => {
             compare_date_times(have, op, want)
         }
-        (CompValue::Str(want), Some(Scalar::Str(have))) => compare_strings(have, op, want, meta.case_exact),
-        (CompValue::Num(want), Some(Scalar::Num(have))) => cmp_numbers(have, want).is_some_and(|o| ordered(op, o)),
-        (CompValue::Bool(want), Some(Scalar::Bool(have))) => op == CompareOp::Eq && have == *want,
+        (CompValue::Str(want), Value::String(have)) => compare_strings(have, op, want, meta.case_exact),
+        (CompValue::Num(want), Value::Number(have)) => cmp_numbers(have, want).is_some_and(|o| ordered(op, o)),
+        (CompValue::Bool(want), Value::Bool(have)) => op == CompareOp::Eq && have == want,
         (CompValue::Str(_) | CompValue::Num(_) | CompValue::Bool(_), _) => false,
         // Handled as presence in `compare`.
         (CompValue::Null, _) => false,
@@ -167,39 +167,42 @@ fn ordered(op: CompareOp, o: Ordering) -> bool {
 }
 
 /// Some value is not null, `""`, `[]` or `{}`.
-fn present(found: &[View<'_, '_>]) -> bool {
-    found.iter().any(|v| match v.scalar() {
-        Some(Scalar::Null) => false,
-        Some(Scalar::Str(s)) => !s.is_empty(),
-        Some(Scalar::Bool(_) | Scalar::Num(_)) => true,
-        None => !v.is_empty_container(),
+fn present(found: &[&Value]) -> bool {
+    found.iter().any(|v| match v {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        Value::Bool(_) | Value::Number(_) => true,
     })
 }
 
 /// The values at `path`, with multi-valued attributes flattened one level.
-fn lookup<'d, 'a>(base: View<'d, 'a>, path: &AttrPath, parent: Option<&AttrPath>) -> Vec<View<'d, 'a>> {
+fn lookup<'v>(base: &'v Value, path: &AttrPath, parent: Option<&AttrPath>) -> Vec<&'v Value> {
     let root = match (&path.schema, parent) {
         (None, _) | (Some(_), Some(_)) => Some(base),
         (Some(urn), None) if is_core_schema(urn) => Some(base),
-        (Some(urn), None) => base.member(urn),
+        (Some(urn), None) => json::get(base, urn),
     };
-    let Some(top) = root.and_then(|r| r.member(&path.name)) else {
+    let Some(top) = root.and_then(|r| json::get(r, &path.name)) else {
         return Vec::new();
     };
-    let mut found = Vec::new();
     match &path.sub {
-        None => top.flatten_into(&mut found),
-        Some(sub) => {
-            let mut elements = Vec::new();
-            top.flatten_into(&mut elements);
-            for e in elements {
-                if let Some(v) = e.member(sub) {
-                    v.flatten_into(&mut found);
-                }
-            }
-        }
+        None => flatten(top).collect(),
+        Some(sub) => flatten(top)
+            .filter_map(|e| json::get(e, sub))
+            .flat_map(flatten)
+            .collect(),
     }
-    found
+}
+
+/// The elements of an array, or the value itself when it is not one.
+fn flatten(v: &Value) -> impl Iterator<Item = &Value> {
+    let (items, single) = match v {
+        Value::Array(items) => (items.as_slice(), None),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Object(_) => (&[][..], Some(v)),
+    };
+    items.iter().chain(single)
 }
 
 fn is_core_schema(urn: &str) -> bool {

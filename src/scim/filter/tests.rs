@@ -4,7 +4,6 @@ mod errors;
 mod eval;
 mod grammar;
 mod roundtrip;
-mod views;
 
 use super::{CompValue, CompareOp, Filter};
 use crate::scim::path::AttrPath;

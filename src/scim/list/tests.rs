@@ -131,16 +131,12 @@ fn search_body_errors() {
 }
 
 #[test]
-fn a_list_response_is_the_same_text_from_values_and_from_documents() {
+fn a_list_response_names_its_members_in_order() {
     let users = vec![json!({"id": "1", "userName": "a"}), json!({"id": "2"})];
-    let from_values = serde_json::to_string(&response(users.clone(), 7, 3)).expect("serialize");
     assert_eq!(
-        from_values,
-        r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":7,"startIndex":3,"itemsPerPage":2,"Resources":[{"id":"1","userName":"a"},{"id":"2"}]}"#
+        serde_json::to_string(&response(users, 7, 3)).ok().as_deref(),
+        Some(
+            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":7,"startIndex":3,"itemsPerPage":2,"Resources":[{"id":"1","userName":"a"},{"id":"2"}]}"#
+        )
     );
-    let mut text = Vec::new();
-    response_doc(users.iter().map(Doc::borrowed).collect(), 7, 3)
-        .write_json(&mut text)
-        .expect("serialize");
-    assert_eq!(String::from_utf8(text).ok(), Some(from_values));
 }

@@ -6,7 +6,8 @@ use super::values::{coerce, element_from_filter, keep_one_primary, same_value};
 use super::{Op, Operation, PatchError};
 use crate::scim::filter::Filter;
 use crate::scim::json::{key_of, member};
-use crate::scim::path::{AttrPath, PatchPath};
+use crate::scim::patch_path::PatchPath;
+use crate::scim::path::AttrPath;
 use serde_json::{Map, Value};
 
 /// Apply operations in order to a copy of `resource`.

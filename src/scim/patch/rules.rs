@@ -11,7 +11,8 @@
 
 use super::{Op, PatchError};
 use crate::scim::filter::AttrTypes;
-use crate::scim::path::{AttrPath, PatchPath};
+use crate::scim::patch_path::PatchPath;
+use crate::scim::path::AttrPath;
 use crate::scim::schema::{Attribute, Mutability, ResourceSchema};
 use serde_json::Value;
 

@@ -4,7 +4,8 @@
 use super::rules::Rules;
 use crate::scim::filter::{AttrKind, CompValue, CompareOp, Filter};
 use crate::scim::json::member;
-use crate::scim::path::{AttrPath, PatchPath};
+use crate::scim::patch_path::PatchPath;
+use crate::scim::path::AttrPath;
 use serde_json::{Map, Value};
 
 /// The element a conjunction of equalities describes (`type eq "work" and primary eq true`).

@@ -18,7 +18,8 @@
 
 use super::{Attribute, Mutability, ResourceSchema, Returned, Schema};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
-use crate::scim::path::{AttrPath, PatchPath, PathError};
+use crate::scim::patch_path::{PatchPath, PatchPathError};
+use crate::scim::path::AttrPath;
 use crate::scim::{Error, ScimType};
 use std::collections::BTreeMap;
 
@@ -62,7 +63,7 @@ pub enum SchemaError {
         /// The path as given.
         path: String,
         /// What is wrong with it.
-        source: PathError,
+        source: PatchPathError,
     },
     /// The path names no attribute of the resource type.
     #[error("mapped path {0:?} names no attribute of the resource type")]

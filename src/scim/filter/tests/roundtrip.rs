@@ -1,7 +1,7 @@
 //! Canonical text: `Display` → `parse` gives back the tree, and no input panics the parser.
 
 use super::*;
-use crate::scim::path::PatchPath;
+use crate::scim::patch_path::PatchPath;
 use proptest::prelude::*;
 use serde_json::Number;
 
