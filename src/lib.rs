@@ -13,7 +13,6 @@ pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod config;
-pub mod deadline;
 pub mod demo;
 pub mod gateway;
 pub mod json;

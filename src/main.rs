@@ -214,7 +214,6 @@ fn serve(paths: &[PathBuf]) -> anyhow::Result<()> {
         );
     }
     let paths = config_paths(paths)?.to_vec();
-    scimgate::deadline::start().context("cannot start the deadline thread")?;
     tokio_runtime()?.block_on(async {
         let listener = server::bind(gateway.listen).await?;
         tracing::info!(addr = %listener.local_addr()?, tenants = gateway.gateway.tenants.len(), "serving SCIM");

@@ -9,11 +9,10 @@ pub mod tls;
 
 pub use live::Live;
 
-use crate::deadline::{self, CoarseTimer};
 use crate::gateway::{Gateway, Peer};
 use drain::Drain;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -45,13 +44,13 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
     let limits = &first.settings;
     builder
         .http1()
-        .timer(CoarseTimer)
+        .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(limits.max_header_bytes)
         .max_headers(limits.max_headers);
     builder
         .http2()
-        .timer(CoarseTimer)
+        .timer(TokioTimer::new())
         .max_concurrent_streams(128)
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
     // Connections served at once; the accept loop waits for a free slot, leaving further clients in the backlog.
@@ -98,13 +97,13 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
                 async move { Ok::<_, std::convert::Infallible>(answer.await) }
             });
             let result = match acceptor {
-                Some(acceptor) => match deadline::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Some(Ok(tls)) => {
+                Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => {
                         let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
                         watch.serve(conn.into_owned(), |conn| conn.graceful_shutdown()).await
                     }
-                    Some(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                    None => return tracing::debug!(%peer, "TLS handshake timed out"),
+                    Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
                 },
                 None => {
                     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
