@@ -220,6 +220,34 @@ async fn scim_bearer_tokens_never_reach_the_product() {
 }
 
 #[tokio::test]
+async fn shutdown_lets_a_pass_through_request_in_flight_finish_and_takes_no_new_connections() {
+    let origin = Origin::start().await;
+    let mut gw = gateway_to(&origin.url(), "").await;
+    // The origin answers `/slow` after 5 s.
+    let slow = tokio::spawn(http1(&gw).get(url(&gw, "/slow")).send());
+    let arrived = std::time::Instant::now();
+    while !origin.log().iter().any(|seen| seen.target == "/slow") {
+        assert!(
+            arrived.elapsed() < Duration::from_secs(5),
+            "the request never reached the origin"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    gw.shut_down();
+    let resp = slow.await.unwrap().expect("the request in flight is answered");
+    assert_eq!(resp.status(), 200);
+    // Asked to finish, the connection closes after this answer.
+    assert_eq!(
+        resp.headers().get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
+    assert!(
+        http1(&gw).get(url(&gw, "/app")).send().await.is_err(),
+        "the listener is closed"
+    );
+}
+
+#[tokio::test]
 async fn unreachable_product_is_502_and_slow_product_504_as_plain_http_errors() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
