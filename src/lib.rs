@@ -6,7 +6,6 @@
 //! bundled sample product.
 #![forbid(unsafe_code)]
 
-pub mod addr;
 pub mod admin;
 pub mod audit;
 pub mod auth;

@@ -3,7 +3,6 @@
 //! a SCIM bearer token never passed on.
 
 use super::Options;
-use crate::addr::AddrText;
 use http::header::{
     AUTHORIZATION, CONNECTION, CONTENT_LENGTH, COOKIE, Entry, FORWARDED, HOST, HeaderMap, HeaderName, HeaderValue,
     TRANSFER_ENCODING, VIA,
@@ -142,7 +141,7 @@ impl PeerFields {
 
     fn x_forwarded_for(&self) -> Option<&HeaderValue> {
         self.x_forwarded_for
-            .get_or_init(|| HeaderValue::from_str(AddrText::ip(self.ip).as_str()).ok())
+            .get_or_init(|| HeaderValue::from_str(&self.ip.to_string()).ok())
             .as_ref()
     }
 
@@ -154,15 +153,15 @@ impl PeerFields {
         {
             return kept.value.clone();
         }
-        let peer = AddrText::ip(self.ip);
+        let peer = self.ip.to_string();
         let mut value = Vec::with_capacity(128);
         value.extend_from_slice(b"for=");
         if self.ip.is_ipv6() {
             value.extend_from_slice(b"\"[");
-            value.extend_from_slice(peer.as_str().as_bytes());
+            value.extend_from_slice(peer.as_bytes());
             value.extend_from_slice(b"]\"");
         } else {
-            value.extend_from_slice(peer.as_str().as_bytes());
+            value.extend_from_slice(peer.as_bytes());
         }
         value.extend_from_slice(b";proto=");
         value.extend_from_slice(proto.as_bytes());
