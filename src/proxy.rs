@@ -261,8 +261,8 @@ impl Passthrough {
             peer: peer.forwarding(),
             proto: self.listener_scheme,
             version: parts.version,
-            scim_token: auth.carries_scim_token(&parts.headers),
         };
+        headers::strip_scim_tokens(&mut parts.headers, |value| auth.is_scim_token(value));
         // The request goes on in the parts it came in: method and header map as they are, rewritten in place.
         headers::outbound(&mut parts.headers, &context, &self.options);
         if let Some(protocol) = protocol {

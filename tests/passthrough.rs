@@ -220,6 +220,45 @@ async fn scim_bearer_tokens_never_reach_the_product() {
 }
 
 #[tokio::test]
+async fn basic_credentials_reach_the_product_as_sent_and_only_scim_bearer_tokens_are_taken() {
+    let origin = Origin::start().await;
+    let gw = gateway_to(&origin.url(), "").await;
+    let authorizations = |seen: &Value| -> Vec<String> {
+        seen["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .filter(|pair| pair[0] == "authorization")
+            .filter_map(|pair| pair[1].as_str().map(str::to_owned))
+            .collect()
+    };
+    // The product's own Basic credential, even one whose user-pass is a SCIM token, goes on untouched.
+    let basic = format!("Basic {}", gw.tenants[0].token);
+    for credential in ["Basic Zm9vOmJhcg==", basic.as_str()] {
+        let resp = http1(&gw)
+            .get(url(&gw, "/app"))
+            .header("authorization", credential)
+            .send()
+            .await
+            .unwrap();
+        let (status, _, seen) = echo(resp).await;
+        assert_eq!(status, 200);
+        assert_eq!(authorizations(&seen), [credential], "{seen}");
+    }
+    // Sent beside a SCIM bearer token, the Basic credential still reaches the product; the token does not.
+    let resp = http1(&gw)
+        .get(url(&gw, "/app"))
+        .header("authorization", "Basic Zm9vOmJhcg==")
+        .bearer_auth(&gw.tenants[0].token)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, seen) = echo(resp).await;
+    assert_eq!(status, 200);
+    assert_eq!(authorizations(&seen), ["Basic Zm9vOmJhcg=="], "{seen}");
+}
+
+#[tokio::test]
 async fn shutdown_lets_a_pass_through_request_in_flight_finish_and_takes_no_new_connections() {
     let origin = Origin::start().await;
     let mut gw = gateway_to(&origin.url(), "").await;
