@@ -5,7 +5,7 @@
 
 use crate::scim;
 use crate::tenant::Tenant;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -103,12 +103,7 @@ impl Authenticator {
     /// The tenant whose token the request carries.
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Arc<Tenant>, AuthError> {
         let value = headers.get(http::header::AUTHORIZATION).ok_or(AuthError::Missing)?;
-        let value = value.to_str().map_err(|_| AuthError::NotBearer)?;
-        let (scheme, token) = value.trim().split_once(' ').ok_or(AuthError::NotBearer)?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(AuthError::NotBearer);
-        }
-        let presented = TokenHash::of(token.trim());
+        let presented = TokenHash::of(bearer_token(value).ok_or(AuthError::NotBearer)?);
         // Compare against every digest, without stopping at a match, so timing says nothing about position.
         let mut found = None;
         for (hash, not_after, tenant) in &self.entries {
@@ -140,21 +135,24 @@ impl Authenticator {
         admitted.then_some(()).ok_or(AuthError::WrongHost)
     }
 
-    /// Whether the request carries a SCIM bearer token of any tenant, so that pass-through can keep it from
-    /// the product. A plain digest lookup: it counts as no authentication attempt.
-    pub fn carries_scim_token(&self, headers: &HeaderMap) -> bool {
-        headers.get_all(http::header::AUTHORIZATION).iter().any(|value| {
-            let Some((scheme, token)) = value.to_str().ok().and_then(|v| v.trim().split_once(' ')) else {
-                return false;
-            };
-            let presented = TokenHash::of(token.trim());
-            scheme.eq_ignore_ascii_case("bearer")
-                && self
-                    .entries
-                    .iter()
-                    .fold(false, |hit, (hash, _, _)| hit | hash.ct_eq(&presented))
-        })
+    /// Whether an `Authorization` value is a SCIM bearer token of any tenant, so that pass-through can keep it
+    /// from the product. Only a `Bearer` credential is looked up: any other (`Basic …`) is the product's, and is
+    /// neither hashed nor compared. A plain digest lookup: it counts as no authentication attempt.
+    pub fn is_scim_token(&self, value: &HeaderValue) -> bool {
+        let Some(token) = bearer_token(value) else {
+            return false;
+        };
+        let presented = TokenHash::of(token);
+        self.entries
+            .iter()
+            .fold(false, |hit, (hash, _, _)| hit | hash.ct_eq(&presented))
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value (RFC 6750 §2.1); `None` for any other scheme.
+fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let (scheme, token) = value.to_str().ok()?.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 #[cfg(test)]
@@ -184,6 +182,15 @@ mod tests {
         let (a, b) = (new_token(), new_token());
         assert_ne!(a, b);
         assert_eq!(a.len(), "scimgate_".len() + 64);
+    }
+
+    #[test]
+    fn only_bearer_credentials_are_taken_for_tokens() {
+        let value = |text: &str| HeaderValue::from_str(text).expect("header value");
+        assert_eq!(bearer_token(&value("Bearer abc")), Some("abc"));
+        assert_eq!(bearer_token(&value("bearer  abc ")), Some("abc"));
+        assert_eq!(bearer_token(&value("Basic abc")), None);
+        assert_eq!(bearer_token(&value("Bearer")), None);
     }
 
     #[test]

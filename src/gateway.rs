@@ -1,7 +1,6 @@
 //! The validated runtime of one config: settings, tenants and their authenticator. Built by `config::validate`,
 //! shared by every connection; serving code reads only this.
 
-use crate::addr::AddrText;
 use crate::auth::Authenticator;
 use crate::metrics::Metrics;
 use crate::proxy::{Passthrough, PeerFields};
@@ -146,7 +145,7 @@ impl Peer {
     pub fn new(addr: SocketAddr) -> Self {
         Peer {
             addr,
-            text: AddrText::socket(addr).as_str().into(),
+            text: addr.to_string().into(),
             forwarding: PeerFields::new(addr.ip()),
         }
     }

@@ -4,16 +4,13 @@
 //! `upstream` → the product, and back; in reverse-proxy mode, a request outside the SCIM base paths goes from
 //! `router` straight to `proxy` and on to the product's origin. `config` builds the runtime; `sample` is the
 //! bundled sample product.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
-pub mod addr;
 pub mod admin;
-pub mod allocator;
 pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod config;
-pub mod deadline;
 pub mod demo;
 pub mod gateway;
 pub mod json;

@@ -17,11 +17,11 @@
 mod body;
 mod headers;
 pub(crate) use headers::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
+mod silence;
 mod tally;
 mod upgrade;
 
 use crate::auth::Authenticator;
-use crate::deadline::{self, Deadline};
 use crate::gateway::{Body, Peer};
 use crate::metrics::Metrics;
 use bytes::Bytes;
@@ -33,7 +33,9 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use silence::Activity;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use headers::{ForwardedStyle, HostMode, PeerFields};
@@ -82,8 +84,8 @@ impl std::fmt::Debug for Passthrough {
 struct Sent {
     /// The client's pending response.
     response: hyper_util::client::legacy::ResponseFuture,
-    /// When the product has been silent too long.
-    deadline: Deadline,
+    /// When the product last showed progress: taking request body.
+    activity: Arc<Activity>,
     /// The client's side of a protocol switch it asked for.
     client_upgrade: Option<hyper::upgrade::OnUpgrade>,
 }
@@ -193,7 +195,7 @@ impl Passthrough {
     /// response head is ready; the body streams on after.
     ///
     /// The request is rewritten and handed to the product client before the future is built: the future holds
-    /// only what the answer needs (the client's pending response, the deadline, and the fields of the log line),
+    /// only what the answer needs (the client's pending response, its silence clock, and the fields of the log line),
     /// a few hundred bytes that hyper moves into its connection's slot on every request.
     pub fn forward<'a>(
         &'a self,
@@ -259,8 +261,8 @@ impl Passthrough {
             peer: peer.forwarding(),
             proto: self.listener_scheme,
             version: parts.version,
-            scim_token: auth.carries_scim_token(&parts.headers),
         };
+        headers::strip_scim_tokens(&mut parts.headers, |value| auth.is_scim_token(value));
         // The request goes on in the parts it came in: method and header map as they are, rewritten in place.
         headers::outbound(&mut parts.headers, &context, &self.options);
         if let Some(protocol) = protocol {
@@ -274,24 +276,25 @@ impl Passthrough {
         parts.version = Version::HTTP_11;
         // What the listener attached to the request is the gateway's own, not the product's.
         parts.extensions.clear();
-        let deadline = Deadline::at(started + self.options.timeout);
-        let out = Request::from_parts(
-            parts,
-            body::Watched::new(body, deadline.postponer(self.options.timeout)),
-        );
+        let activity = Arc::new(Activity::since(started.into()));
+        let out = Request::from_parts(parts, body::Watched::new(body, activity.clone()));
         Ok(Sent {
             response: self.client.request(out),
-            deadline,
+            activity,
             client_upgrade,
         })
     }
 
-    /// The product's answer to a request [`Passthrough::send`] sent, within the timeout.
+    /// The product's answer to a request [`Passthrough::send`] sent, unless the product stays silent for the
+    /// timeout first.
     async fn receive(&self, sent: Sent) -> Result<Response<Body>, ProxyError> {
-        let response = deadline::within(sent.deadline, sent.response)
-            .await
-            .ok_or(ProxyError::Timeout(self.options.timeout))?
-            .map_err(ProxyError::Unreachable)?;
+        let response = tokio::select! {
+            biased;
+            response = sent.response => response.map_err(ProxyError::Unreachable)?,
+            () = sent.activity.silent_for(self.options.timeout) => {
+                return Err(ProxyError::Timeout(self.options.timeout));
+            }
+        };
         self.respond(response, sent.client_upgrade)
     }
 

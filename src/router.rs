@@ -65,7 +65,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
             let counted = PRODUCT_CALLS.scope(Cell::new(0), async {
                 // Boxed: the operations' state is several kilobytes, better allocated once than moved through each wrapper.
                 let dispatched = Box::pin(dispatch(gw, &ctx, &rest, req));
-                let outcome = crate::deadline::timeout(gw.settings.request_timeout, dispatched).await;
+                let outcome = tokio::time::timeout(gw.settings.request_timeout, dispatched).await.ok();
                 (outcome, PRODUCT_CALLS.with(Cell::get))
             });
             let (outcome, calls) = counted.await;

@@ -1,20 +1,18 @@
 //! The listener: TCP accept, TLS (rustls via tokio-rustls), HTTP/1.1 and HTTP/2 through hyper-util's auto
 //! builder, connection limits (at once, and per client address: `clients`), header-read and handshake timeouts,
-//! and graceful shutdown that lets in-flight requests finish (`drain`).
+//! and graceful shutdown that lets in-flight requests finish (hyper-util's `GracefulShutdown`).
 
 pub mod clients;
-pub mod drain;
 pub mod live;
 pub mod tls;
 
 pub use live::Live;
 
-use crate::deadline::{self, CoarseTimer};
 use crate::gateway::{Gateway, Peer};
-use drain::Drain;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -39,19 +37,19 @@ pub async fn serve(
 /// each request the gateway current when it arrives. Listener limits (header sizes, connection slots) are read
 /// once, at start.
 pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl Future<Output = ()>) {
-    let drain = Drain::new();
+    let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
     let first = live.gateway();
     let limits = &first.settings;
     builder
         .http1()
-        .timer(CoarseTimer)
+        .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(limits.max_header_bytes)
         .max_headers(limits.max_headers);
     builder
         .http2()
-        .timer(CoarseTimer)
+        .timer(TokioTimer::new())
         .max_concurrent_streams(128)
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
     // Connections served at once; the accept loop waits for a free slot, leaving further clients in the backlog.
@@ -89,7 +87,7 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
         let live = live.clone();
         let builder = builder.clone();
         let acceptor = live.tls().map(TlsAcceptor::from);
-        let watch = drain.watch();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
             let _slot = (slot, held);
             let client = Arc::new(Peer::new(peer));
@@ -98,17 +96,17 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
                 async move { Ok::<_, std::convert::Infallible>(answer.await) }
             });
             let result = match acceptor {
-                Some(acceptor) => match deadline::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Some(Ok(tls)) => {
+                Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => {
                         let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
-                        watch.serve(conn.into_owned(), |conn| conn.graceful_shutdown()).await
+                        watcher.watch(conn.into_owned()).await
                     }
-                    Some(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                    None => return tracing::debug!(%peer, "TLS handshake timed out"),
+                    Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
                 },
                 None => {
                     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                    watch.serve(conn.into_owned(), |conn| conn.graceful_shutdown()).await
+                    watcher.watch(conn.into_owned()).await
                 }
             };
             if let Err(e) = result {
@@ -118,7 +116,7 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
     }
     drop(listener);
     let drain_timeout = live.gateway().settings.drain_timeout;
-    if tokio::time::timeout(drain_timeout, drain.shutdown()).await.is_err() {
+    if tokio::time::timeout(drain_timeout, graceful.shutdown()).await.is_err() {
         tracing::warn!("connections still open after the drain period; closing them");
     }
 }

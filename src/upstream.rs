@@ -397,9 +397,9 @@ impl Upstream {
                 body: bytes.to_bytes(),
             })
         };
-        crate::deadline::timeout(self.policy.timeout, exchange)
+        tokio::time::timeout(self.policy.timeout, exchange)
             .await
-            .ok_or(UpstreamError::Timeout(self.policy.timeout))?
+            .map_err(|_| UpstreamError::Timeout(self.policy.timeout))?
     }
 }
 

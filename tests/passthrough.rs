@@ -220,6 +220,73 @@ async fn scim_bearer_tokens_never_reach_the_product() {
 }
 
 #[tokio::test]
+async fn basic_credentials_reach_the_product_as_sent_and_only_scim_bearer_tokens_are_taken() {
+    let origin = Origin::start().await;
+    let gw = gateway_to(&origin.url(), "").await;
+    let authorizations = |seen: &Value| -> Vec<String> {
+        seen["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .filter(|pair| pair[0] == "authorization")
+            .filter_map(|pair| pair[1].as_str().map(str::to_owned))
+            .collect()
+    };
+    // The product's own Basic credential, even one whose user-pass is a SCIM token, goes on untouched.
+    let basic = format!("Basic {}", gw.tenants[0].token);
+    for credential in ["Basic Zm9vOmJhcg==", basic.as_str()] {
+        let resp = http1(&gw)
+            .get(url(&gw, "/app"))
+            .header("authorization", credential)
+            .send()
+            .await
+            .unwrap();
+        let (status, _, seen) = echo(resp).await;
+        assert_eq!(status, 200);
+        assert_eq!(authorizations(&seen), [credential], "{seen}");
+    }
+    // Sent beside a SCIM bearer token, the Basic credential still reaches the product; the token does not.
+    let resp = http1(&gw)
+        .get(url(&gw, "/app"))
+        .header("authorization", "Basic Zm9vOmJhcg==")
+        .bearer_auth(&gw.tenants[0].token)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, seen) = echo(resp).await;
+    assert_eq!(status, 200);
+    assert_eq!(authorizations(&seen), ["Basic Zm9vOmJhcg=="], "{seen}");
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_pass_through_request_in_flight_finish_and_takes_no_new_connections() {
+    let origin = Origin::start().await;
+    let mut gw = gateway_to(&origin.url(), "").await;
+    // The origin answers `/slow` after 5 s.
+    let slow = tokio::spawn(http1(&gw).get(url(&gw, "/slow")).send());
+    let arrived = std::time::Instant::now();
+    while !origin.log().iter().any(|seen| seen.target == "/slow") {
+        assert!(
+            arrived.elapsed() < Duration::from_secs(5),
+            "the request never reached the origin"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    gw.shut_down();
+    let resp = slow.await.unwrap().expect("the request in flight is answered");
+    assert_eq!(resp.status(), 200);
+    // Asked to finish, the connection closes after this answer.
+    assert_eq!(
+        resp.headers().get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
+    assert!(
+        http1(&gw).get(url(&gw, "/app")).send().await.is_err(),
+        "the listener is closed"
+    );
+}
+
+#[tokio::test]
 async fn unreachable_product_is_502_and_slow_product_504_as_plain_http_errors() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -3,7 +3,6 @@
 //! a SCIM bearer token never passed on.
 
 use super::Options;
-use crate::addr::AddrText;
 use http::header::{
     AUTHORIZATION, CONNECTION, CONTENT_LENGTH, COOKIE, Entry, FORWARDED, HOST, HeaderMap, HeaderName, HeaderValue,
     TRANSFER_ENCODING, VIA,
@@ -103,8 +102,6 @@ pub struct Context<'a> {
     pub proto: &'static str,
     /// The HTTP version the client spoke.
     pub version: Version,
-    /// The request carries a SCIM bearer token in `Authorization`.
-    pub scim_token: bool,
 }
 
 /// The forwarding values of one client connection, worked out on its first pass-through request and reused by
@@ -142,7 +139,7 @@ impl PeerFields {
 
     fn x_forwarded_for(&self) -> Option<&HeaderValue> {
         self.x_forwarded_for
-            .get_or_init(|| HeaderValue::from_str(AddrText::ip(self.ip).as_str()).ok())
+            .get_or_init(|| HeaderValue::from_str(&self.ip.to_string()).ok())
             .as_ref()
     }
 
@@ -154,15 +151,15 @@ impl PeerFields {
         {
             return kept.value.clone();
         }
-        let peer = AddrText::ip(self.ip);
+        let peer = self.ip.to_string();
         let mut value = Vec::with_capacity(128);
         value.extend_from_slice(b"for=");
         if self.ip.is_ipv6() {
             value.extend_from_slice(b"\"[");
-            value.extend_from_slice(peer.as_str().as_bytes());
+            value.extend_from_slice(peer.as_bytes());
             value.extend_from_slice(b"]\"");
         } else {
-            value.extend_from_slice(peer.as_str().as_bytes());
+            value.extend_from_slice(peer.as_bytes());
         }
         value.extend_from_slice(b";proto=");
         value.extend_from_slice(proto.as_bytes());
@@ -235,13 +232,24 @@ fn remove_where(headers: &mut HeaderMap, doomed: impl Fn(&HeaderName) -> bool) {
     }
 }
 
+/// Remove the `Authorization` values that are SCIM bearer tokens (`is_scim_token`): the gateway's credential,
+/// never the product's. Any other credential (`Basic …`, the product's own bearer tokens) goes on as it came.
+pub fn strip_scim_tokens(headers: &mut HeaderMap, is_scim_token: impl Fn(&HeaderValue) -> bool) {
+    if !headers.get_all(AUTHORIZATION).iter().any(&is_scim_token) {
+        return;
+    }
+    let Entry::Occupied(entry) = headers.entry(AUTHORIZATION) else {
+        return;
+    };
+    let values: Vec<HeaderValue> = entry.remove_entry_mult().1.collect();
+    for value in values.into_iter().filter(|value| !is_scim_token(value)) {
+        headers.append(AUTHORIZATION, value);
+    }
+}
+
 /// The header fields of the request to the product.
 pub fn outbound(headers: &mut HeaderMap, cx: &Context<'_>, options: &Options) {
     strip_hop_by_hop(headers);
-    if cx.scim_token {
-        // A SCIM bearer token is the gateway's credential, never the product's.
-        headers.remove(AUTHORIZATION);
-    }
     if cx.version == Version::HTTP_2 {
         join_cookies(headers);
     }

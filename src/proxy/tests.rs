@@ -43,7 +43,6 @@ fn context<'a>(origin: &'a Authority, peer: &'a PeerFields) -> Context<'a> {
         peer,
         proto: "https",
         version: Version::HTTP_11,
-        scim_token: false,
     }
 }
 
@@ -136,21 +135,34 @@ fn styles_choose_the_fields_and_ipv6_nodes_are_quoted() {
 }
 
 #[test]
-fn host_is_kept_or_rewritten_and_scim_tokens_never_go_on() {
+fn host_is_kept_or_rewritten() {
     let origin: Authority = "product.internal:8080".parse().unwrap();
     let peer = v4();
-    let mut cx = context(&origin, &peer);
-    cx.scim_token = true;
+    let cx = context(&origin, &peer);
     let rewrite = Options {
         host: HostMode::Origin,
         ..options()
     };
-    let h = outbound(map(&[("authorization", "Bearer scimgate_x")]), &cx, &rewrite);
+    let h = outbound(map(&[("authorization", "Bearer product")]), &cx, &rewrite);
     assert_eq!(h[HOST], "product.internal:8080");
-    assert!(!h.contains_key(AUTHORIZATION));
-    cx.scim_token = false;
-    let h = outbound(map(&[("authorization", "Bearer product")]), &cx, &options());
     assert_eq!(h[AUTHORIZATION], "Bearer product");
+}
+
+#[test]
+fn scim_tokens_never_go_on_and_other_credentials_do() {
+    let is_scim_token = |value: &HeaderValue| value == "Bearer scimgate_x";
+    let mut h = map(&[("authorization", "Bearer scimgate_x"), ("x-other", "1")]);
+    headers::strip_scim_tokens(&mut h, is_scim_token);
+    assert!(!h.contains_key(AUTHORIZATION));
+    assert_eq!(h["x-other"], "1");
+    let mut h = map(&[
+        ("authorization", "Basic Zm9vOmJhcg=="),
+        ("authorization", "Bearer scimgate_x"),
+        ("authorization", "Bearer product"),
+    ]);
+    headers::strip_scim_tokens(&mut h, is_scim_token);
+    let left: Vec<_> = h.get_all(AUTHORIZATION).iter().collect();
+    assert_eq!(left, ["Basic Zm9vOmJhcg==", "Bearer product"]);
 }
 
 #[test]

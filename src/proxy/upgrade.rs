@@ -1,13 +1,13 @@
 //! Protocol upgrades (RFC 9110 §7.8), WebSocket above all: the request's `Upgrade` is asked anew of the product,
 //! and when the product answers `101 Switching Protocols` both connections become one byte tunnel.
 
+use super::silence::Activity;
 use http::header::{CONNECTION, HeaderValue, UPGRADE};
 use http::{Request, Version};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -37,7 +37,7 @@ pub async fn tunnel(client: OnUpgrade, product: OnUpgrade, idle: Option<Duration
         Ok(both) => both,
         Err(e) => return tracing::debug!(error = %e, "upgrade did not complete"),
     };
-    let activity = Activity::new();
+    let activity = Activity::since(Instant::now());
     let mut client = Active::new(TokioIo::new(client), &activity);
     let mut product = Active::new(TokioIo::new(product), &activity);
     let copy = tokio::io::copy_bidirectional(&mut client, &mut product);
@@ -45,7 +45,7 @@ pub async fn tunnel(client: OnUpgrade, product: OnUpgrade, idle: Option<Duration
         None => copy.await,
         Some(limit) => tokio::select! {
             outcome = copy => outcome,
-            () = activity.idle_for(limit) => {
+            () = activity.silent_for(limit) => {
                 return tracing::debug!(idle_s = limit.as_secs_f64(), "upgraded connection closed after its idle timeout");
             }
         },
@@ -53,38 +53,6 @@ pub async fn tunnel(client: OnUpgrade, product: OnUpgrade, idle: Option<Duration
     match outcome {
         Ok((up, down)) => tracing::debug!(up, down, "upgraded connection closed"),
         Err(e) => tracing::debug!(error = %e, "upgraded connection ended with an error"),
-    }
-}
-
-/// When a tunnel last moved a byte, in milliseconds since it opened.
-struct Activity {
-    opened: Instant,
-    last_ms: AtomicU64,
-}
-
-impl Activity {
-    fn new() -> Self {
-        Activity {
-            opened: Instant::now(),
-            last_ms: AtomicU64::new(0),
-        }
-    }
-
-    fn touch(&self) {
-        let now = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_ms.store(now, Ordering::Relaxed);
-    }
-
-    /// Resolves once no byte has moved for `limit`: sleeps until the last activity plus `limit`, and again from
-    /// there while there was activity in between.
-    async fn idle_for(&self, limit: Duration) {
-        loop {
-            let last = self.last_ms.load(Ordering::Relaxed);
-            tokio::time::sleep_until(self.opened + Duration::from_millis(last) + limit).await;
-            if self.last_ms.load(Ordering::Relaxed) == last {
-                return;
-            }
-        }
     }
 }
 
@@ -142,29 +110,5 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Active<'_, T> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn idle_for_waits_out_activity_and_resolves_after_a_silent_limit() {
-        let activity = Activity::new();
-        let limit = Duration::from_secs(10);
-        let watch = activity.idle_for(limit);
-        tokio::pin!(watch);
-        // Bytes every 6 s for a minute: never 10 s of silence.
-        for _ in 0..10 {
-            tokio::select! {
-                () = &mut watch => panic!("resolved while bytes were moving"),
-                () = tokio::time::sleep(Duration::from_secs(6)) => activity.touch(),
-            }
-        }
-        let silent_from = tokio::time::Instant::now();
-        watch.await;
-        let waited = silent_from.elapsed();
-        assert!(waited >= limit && waited < limit + Duration::from_secs(1), "{waited:?}");
     }
 }

@@ -182,6 +182,13 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
 }
 
 impl Gateway {
+    /// Begin the listener's graceful shutdown, as SIGTERM does.
+    pub fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     /// A request of tenant `i`.
     pub fn req(&self, i: usize, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client
