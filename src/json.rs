@@ -43,7 +43,8 @@ fn parse<'t, S: DeserializeSeed<'t>>(bytes: &'t [u8], seed: S) -> serde_json::Re
 }
 
 /// The bytes JSON takes as they are inside a string: all but quote, backslash and control characters (RFC 8259
-/// §7). A table, as a byte's test is then one load.
+/// §7). A table, as a byte's test is then one load; the tests' oracle for [`is_plain`].
+#[cfg(test)]
 pub(crate) static PLAIN: [bool; 256] = {
     let mut plain = [true; 256];
     let mut control = 0;
