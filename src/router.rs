@@ -110,13 +110,20 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
             product_calls = calls;
             match outcome {
                 Some(outcome) => outcome,
-                None => Err(scim::Error::new(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    "the request took too long",
-                )),
+                None => Err(
+                    scim::Error::new(StatusCode::GATEWAY_TIMEOUT, "the request took too long").with_cause(format!(
+                        "the request did not finish within limits.request_timeout ({:?})",
+                        gw.settings.request_timeout
+                    )),
+                ),
             }
         }
         Err(e) => Err(e),
+    };
+    // Why a request failed on the gateway's or the product's side, for the log line; the client has the detail.
+    let cause = match &outcome {
+        Err(e) if e.status.is_server_error() => Some(e.cause.clone().unwrap_or_else(|| e.detail.clone())),
+        _ => None,
     };
     let mut response = match outcome {
         Ok(reply) => render(reply),
@@ -166,6 +173,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
         operation,
         product_calls,
         micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        cause,
     );
     response.map(|body| body.map_err(|never| match never {}).boxed_unsync())
 }
