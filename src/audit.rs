@@ -136,7 +136,9 @@ pub fn layer<S>(output: Output) -> impl Layer<S>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    crate::logging::json(output).with_filter(Targets::new().with_target(TARGET, LevelFilter::INFO))
+    crate::logging::json(output)
+        .with_current_span(false)
+        .with_filter(Targets::new().with_target(TARGET, LevelFilter::INFO))
 }
 
 #[cfg(test)]

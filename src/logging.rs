@@ -11,8 +11,8 @@ use tracing_subscriber::fmt::{self, MakeWriter};
 use tracing_subscriber::registry::LookupSpan;
 
 /// The JSON log written to `writer`: `timestamp` (UTC, microseconds), `level`, the event's fields (`message`
-/// first where the event has one) and `target`. The gateway's own lines carry what they report as event fields,
-/// so no span is written.
+/// first where the event has one), `target`, and for an event logged while a SCIM request is served, `span`: the
+/// request's `request_id` and `tenant` (the request's own line carries them as fields, and no `span`).
 pub fn json<S, W>(writer: W) -> fmt::Layer<S, JsonFields, Format<Json>, W>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
@@ -21,7 +21,7 @@ where
     fmt::layer()
         .json()
         .flatten_event(true)
-        .with_current_span(false)
+        .with_current_span(true)
         .with_span_list(false)
         .with_writer(writer)
 }

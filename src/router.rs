@@ -25,6 +25,7 @@ use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
+use tracing::Instrument as _;
 
 /// Media type of every SCIM answer (RFC 7644 §3.1).
 pub const SCIM_JSON: &str = "application/scim+json";
@@ -100,13 +101,19 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
             };
+            // What the operation logs on its way (a product call retried, a member left out) names the request.
+            let span = tracing::info_span!(
+                "request",
+                request_id = request_id.as_str(),
+                tenant = ctx.tenant.id.as_str()
+            );
             let counted = PRODUCT_CALLS.scope(Cell::new(0), async {
                 // Boxed: the operations' state is several kilobytes, better allocated once than moved through each wrapper.
                 let dispatched = Box::pin(dispatch(gw, &ctx, route, req));
                 let outcome = crate::deadline::timeout(gw.settings.request_timeout, dispatched).await;
                 (outcome, PRODUCT_CALLS.with(Cell::get))
             });
-            let (outcome, calls) = counted.await;
+            let (outcome, calls) = counted.instrument(span).await;
             product_calls = calls;
             match outcome {
                 Some(outcome) => outcome,

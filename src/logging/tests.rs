@@ -74,6 +74,21 @@ fn writes_one_flat_object_per_event() {
 }
 
 #[test]
+fn an_event_inside_a_request_names_it_and_one_outside_has_no_span() {
+    let got = lines(|| {
+        let span = tracing::info_span!("request", request_id = "r-1", tenant = "acme");
+        span.in_scope(|| tracing::warn!(member = "m", "a team member matches no user"));
+        tracing::info!(message = "request", request_id = "r-1");
+    });
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0]["span"]["name"], "request");
+    assert_eq!(got[0]["span"]["request_id"], "r-1");
+    assert_eq!(got[0]["span"]["tenant"], "acme");
+    assert_eq!(got[0]["member"], "m");
+    assert!(got[1].get("span").is_none(), "{}", got[1]);
+}
+
+#[test]
 fn escapes_what_json_requires() {
     let nasty = "quote \" backslash \\ newline \n tab \t bell \u{7} nul \0 é 😀";
     let got = lines(|| tracing::warn!(text = nasty, debug = ?nasty, error = %nasty, "x\ny"));
