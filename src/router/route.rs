@@ -157,7 +157,7 @@ mod tests {
     }
 
     #[test]
-    fn every_allowed_method_is_served_and_no_other() {
+    fn an_operation_is_named_for_each_listed_method_and_no_other() {
         for route in [
             Route::Users,
             Route::User,
@@ -181,7 +181,6 @@ mod tests {
                 Method::HEAD,
             ] {
                 let listed = route.allow().split(", ").any(|m| m == method.as_str());
-                assert_eq!(route.allows(&method), listed, "{route:?} {method}");
                 assert_eq!(route.operation(&method) != "other", listed, "{route:?} {method}");
             }
         }
