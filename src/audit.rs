@@ -1,7 +1,20 @@
 //! The audit trail: one JSON line per change a SCIM request made or tried to make in a product — create,
 //! update, deactivate, reactivate, delete, member add, member remove — with the tenant, the resource type, the
-//! SCIM id, the product id and the outcome. Events go to the `scimgate::audit` tracing target; `main` routes that
-//! target to the configured output (a file or stdout) and keeps it out of the ordinary logs.
+//! SCIM id, the product id and the outcome. Events go to the `scimgate::audit` tracing target; [`layer`] writes
+//! that target to the configured output (a file or stdout), and `main` keeps it out of the ordinary logs.
+//!
+//! The trail is not a log: it is never batched. Each line is written whole and flushed before [`record`] returns,
+//! and every change is recorded before its answer is rendered, so the line is in the file by the time the IdP has
+//! the answer, and a crash right after a change never loses its record.
+
+use std::fs::File;
+use std::io::Write as _;
+use std::sync::Mutex;
+use tracing::Subscriber;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::registry::LookupSpan;
 
 /// The tracing target of audit events.
 pub const TARGET: &str = "scimgate::audit";
@@ -55,4 +68,104 @@ pub fn record(tenant: &str, resource: &str, action: Action, scim_id: &str, membe
         outcome,
         "audit"
     );
+}
+
+/// Where the trail goes.
+#[derive(Debug)]
+pub enum Output {
+    /// Standard output.
+    Stdout,
+    /// A file, appended to.
+    File(Mutex<File>),
+}
+
+impl Output {
+    /// `stdout`, or a file path opened for appending (created if missing).
+    pub fn open(output: &str) -> std::io::Result<Self> {
+        if output == "stdout" {
+            return Ok(Output::Stdout);
+        }
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(output)?;
+        Ok(Output::File(Mutex::new(file)))
+    }
+
+    /// Write one whole line and flush it.
+    fn line(&self, line: &[u8]) -> std::io::Result<()> {
+        match self {
+            Output::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(line)?;
+                out.flush()
+            }
+            Output::File(file) => {
+                let mut file = crate::sync::lock(file);
+                file.write_all(line)?;
+                file.flush()
+            }
+        }
+    }
+}
+
+/// The writer the trail's layer gets for one line.
+#[derive(Debug)]
+pub struct LineWriter<'a>(&'a Output);
+
+impl std::io::Write for LineWriter<'_> {
+    /// tracing-subscriber hands over each formatted line in one `write_all`, so a call is one whole line.
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        self.0.line(line)?;
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Output {
+    type Writer = LineWriter<'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        LineWriter(self)
+    }
+}
+
+/// The trail as a tracing layer: the events of [`TARGET`] as JSON lines (`timestamp`, `level`, the fields,
+/// `target`) written to `output`, each before the event returns.
+pub fn layer<S>(output: Output) -> impl Layer<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    crate::logging::json(output)
+        .with_current_span(false)
+        .with_filter(Targets::new().with_target(TARGET, LevelFilter::INFO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    #[test]
+    fn each_record_is_in_the_file_when_it_returns() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("audit.jsonl");
+        let output = Output::open(path.to_str().expect("UTF-8 path")).expect("open");
+        let subscriber = tracing_subscriber::registry().with(layer(output));
+        tracing::subscriber::with_default(subscriber, || {
+            for (n, id) in ["u1", "u2"].into_iter().enumerate() {
+                record("acme", "User", Action::Create, id, None, "ok");
+                tracing::info!(target: "scimgate::router", "an ordinary log line stays out of the trail");
+                let text = std::fs::read_to_string(&path).expect("read");
+                let lines: Vec<serde_json::Value> = text
+                    .lines()
+                    .map(|l| serde_json::from_str(l).expect("a whole JSON line"))
+                    .collect();
+                assert_eq!(lines.len(), n + 1, "{text}");
+                assert_eq!(lines[n]["scim_id"], id);
+                assert_eq!(lines[n]["action"], "create");
+                assert_eq!(lines[n]["tenant"], "acme");
+            }
+        });
+    }
 }

@@ -16,25 +16,6 @@ pub fn from_slice_strict(bytes: &[u8]) -> serde_json::Result<Value> {
     Ok(value)
 }
 
-/// The bytes JSON takes as they are inside a string: all but quote, backslash and control characters (RFC 8259
-/// §7). Read by the log line's writer.
-pub(crate) static PLAIN: [bool; 256] = {
-    let mut plain = [true; 256];
-    let mut byte = 0;
-    while byte < 0x20 {
-        plain[byte] = false;
-        byte += 1;
-    }
-    plain[b'"' as usize] = false;
-    plain[b'\\' as usize] = false;
-    plain
-};
-
-/// Whether `bytes` has nothing to escape inside a JSON string.
-pub(crate) fn is_plain(bytes: &[u8]) -> bool {
-    bytes.iter().all(|&b| PLAIN[usize::from(b)])
-}
-
 /// The strict reader: serde_json's own `Value`, with each object's names checked as they come.
 #[derive(Clone, Copy)]
 struct Strict;
@@ -200,15 +181,5 @@ mod tests {
         }
         let fine = from_slice_strict(br#"{"a":{"a":1},"b":[{"a":2},{"a":3}]}"#).expect("no repeat in one object");
         assert_eq!(fine, serde_json::json!({"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}));
-    }
-
-    #[test]
-    fn plain_is_everything_but_quote_backslash_and_control_characters() {
-        for byte in 0..=255u8 {
-            let expected = byte >= 0x20 && byte != b'"' && byte != b'\\';
-            assert_eq!(PLAIN[usize::from(byte)], expected, "{byte:#x}");
-            assert_eq!(is_plain(&[b'a', byte, b'b']), expected, "{byte:#x}");
-        }
-        assert!(is_plain(b""));
     }
 }

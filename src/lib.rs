@@ -22,6 +22,7 @@ pub mod preview;
 pub mod proxy;
 pub mod ratelimit;
 pub mod reload;
+pub mod request;
 pub mod router;
 pub mod sample;
 pub mod scim;

@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// mimalloc: with glibc's malloc and free, allocation was an eighth of a request's CPU (docs/PERFORMANCE.md).
 #[global_allocator]
@@ -26,10 +25,6 @@ struct Cli {
     /// Log format: json or text.
     #[arg(long, global = true, default_value = "json", env = "SCIMGATE_LOG_FORMAT")]
     log_format: String,
-    /// Longest time a log line waits to be written with the ones after it, in milliseconds; 0 writes each line
-    /// at once. A process killed outright loses the lines of its last interval.
-    #[arg(long, global = true, default_value_t = 100, env = "SCIMGATE_LOG_FLUSH_MS")]
-    log_flush_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -114,19 +109,11 @@ fn main() -> ExitCode {
             .and_then(|file| file.audit.output),
         _ => None,
     };
-    let flush = Duration::from_millis(cli.log_flush_ms);
-    let logs = match init_logging(&cli.log_format, flush, audit.as_deref()) {
-        Ok(logs) => logs,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::FAILURE;
-        }
-    };
-    logs.flush_before_panics();
-    let outcome = run(cli);
-    // The log's last lines before the error, if any.
-    drop(logs);
-    match outcome {
+    if let Err(e) = init_logging(&cli.log_format, audit.as_deref()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -325,55 +312,29 @@ fn preview(
     }
 }
 
-/// JSON (or text) logs on stderr filtered by `SCIMGATE_LOG`, written at least every `flush`; the audit trail, as
-/// JSON lines, to `audit` (`stdout` or a file appended to) and never into the logs.
-fn init_logging(format: &str, flush: Duration, audit: Option<&str>) -> anyhow::Result<scimgate::logging::FlushGuard> {
+/// JSON (or text) logs on stderr filtered by `SCIMGATE_LOG`; the audit trail, as JSON lines, to `audit` (`stdout`
+/// or a file appended to) and never into the logs.
+fn init_logging(format: &str, audit: Option<&str>) -> anyhow::Result<()> {
     use tracing_subscriber::Layer;
-    use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("SCIMGATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
         .add_directive(format!("{}=off", scimgate::audit::TARGET).parse()?);
-    let (stderr, guard) = scimgate::logging::Stderr::new(flush)?;
     let logs = match format {
-        "text" => tracing_subscriber::fmt::layer().with_writer(stderr).boxed(),
-        _ => scimgate::logging::JsonLayer::new(stderr).boxed(),
+        "text" => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed(),
+        _ => scimgate::logging::json(std::io::stderr).boxed(),
     };
-    let trail = Targets::new().with_target(scimgate::audit::TARGET, LevelFilter::INFO);
-    let audit = match audit {
-        None => None,
-        Some("stdout") => Some(
-            tracing_subscriber::fmt::layer()
-                .json()
-                .flatten_event(true)
-                .with_current_span(false)
-                .with_span_list(false)
-                .with_writer(std::io::stdout)
-                .with_filter(trail)
-                .boxed(),
-        ),
-        Some(path) => {
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| anyhow::anyhow!("audit.output: cannot open {path}: {e}"))?;
-            Some(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(false)
-                    .with_span_list(false)
-                    .with_writer(std::sync::Mutex::new(file))
-                    .with_filter(trail)
-                    .boxed(),
-            )
-        }
-    };
+    let audit = audit
+        .map(|output| {
+            scimgate::audit::Output::open(output)
+                .map_err(|e| anyhow::anyhow!("audit.output: cannot open {output}: {e}"))
+        })
+        .transpose()?
+        .map(scimgate::audit::layer);
     tracing_subscriber::registry()
         .with(logs.with_filter(filter))
         .with(audit)
         .init();
-    Ok(guard)
+    Ok(())
 }

@@ -9,10 +9,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use std::collections::HashMap;
-use std::hash::Hash;
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// Labels of a SCIM request.
@@ -74,31 +72,6 @@ pub struct ReloadLabels {
 type Latency = Family<OperationLabels, Histogram, fn() -> Histogram>;
 type ProductLatency = Family<TenantLabels, Histogram, fn() -> Histogram>;
 
-/// The metrics of one label set, kept once looked up in their families. A metric's clone shares its value, so a
-/// request finds what it counts in one lookup under a fast hash, where the families hash each label set with
-/// SipHash, once per family. Holds as many entries as the families hold label sets.
-struct Handles<K, V>(RwLock<HashMap<K, V, foldhash::fast::RandomState>>);
-
-impl<K: Hash + Eq + Clone, V: Clone> Handles<K, V> {
-    fn new() -> Self {
-        Handles(RwLock::new(HashMap::default()))
-    }
-
-    /// The metrics of `key`, looked up in the families by `make` the first time.
-    fn get(&self, key: &K, make: impl FnOnce() -> V) -> V {
-        if let Ok(kept) = self.0.read()
-            && let Some(found) = kept.get(key)
-        {
-            return found.clone();
-        }
-        let made = make();
-        if let Ok(mut kept) = self.0.write() {
-            kept.entry(key.clone()).or_insert_with(|| made.clone());
-        }
-        made
-    }
-}
-
 /// Every metric the gateway keeps.
 pub struct Metrics {
     registry: Registry,
@@ -120,10 +93,6 @@ pub struct Metrics {
     pub reloads: Family<ReloadLabels, Counter>,
     /// Id-cache lookups since start, by tenant and result (refreshed when metrics are read).
     pub cache_lookups: Family<CacheLabels, Gauge<u64, AtomicU64>>,
-    /// A SCIM request's counter and latency histogram.
-    request_handles: Handles<RequestLabels, (Counter, Histogram)>,
-    /// A product call's counter and latency histogram.
-    product_handles: Handles<ProductLabels, (Counter, Histogram)>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -189,24 +158,20 @@ impl Default for Metrics {
             connections_refused,
             reloads,
             cache_lookups,
-            request_handles: Handles::new(),
-            product_handles: Handles::new(),
         }
     }
 }
 
 impl Metrics {
-    /// Count one SCIM request.
-    pub fn request(&self, labels: RequestLabels, elapsed: Duration) {
-        let (count, latency) = self.request_handles.get(&labels, || {
-            let latency = self.latency.get_or_create(&OperationLabels {
+    /// Count one request (SCIM or pass-through) answered after `elapsed`.
+    pub fn request(&self, labels: &RequestLabels, elapsed: Duration) {
+        self.requests.get_or_create(labels).inc();
+        self.latency
+            .get_or_create(&OperationLabels {
                 resource: labels.resource,
                 operation: labels.operation,
-            });
-            (self.requests.get_or_create(&labels).clone(), latency.clone())
-        });
-        latency.observe(elapsed.as_secs_f64());
-        count.inc();
+            })
+            .observe(elapsed.as_secs_f64());
     }
 
     /// Count one product call (`status` `None` when it got no answer).
@@ -216,14 +181,10 @@ impl Metrics {
             method: method_label(method),
             status: ProductStatus(status),
         };
-        let (count, latency) = self.product_handles.get(&labels, || {
-            let latency = self
-                .product_latency
-                .get_or_create(&TenantLabels { tenant: tenant.clone() });
-            (self.product_calls.get_or_create(&labels).clone(), latency.clone())
-        });
-        latency.observe(elapsed.as_secs_f64());
-        count.inc();
+        self.product_calls.get_or_create(&labels).inc();
+        self.product_latency
+            .get_or_create(&TenantLabels { tenant: labels.tenant })
+            .observe(elapsed.as_secs_f64());
     }
 
     /// Set a tenant's cache lookup figures.
@@ -275,33 +236,6 @@ fn method_label(method: &http::Method) -> &'static str {
     }
 }
 
-/// `(resource, operation)` of a request path below the SCIM base path, for labels (never an id).
-pub fn route(method: &http::Method, rest: &str) -> (&'static str, &'static str) {
-    let mut segments = rest.split('/').filter(|s| !s.is_empty());
-    let (first, second) = (segments.next(), segments.next());
-    // Only whether there are more than two matters.
-    let count = [first, second].iter().flatten().count() + segments.take(1).count();
-    let resource = match first {
-        Some("Users") => "Users",
-        Some("Groups") => "Groups",
-        Some("ServiceProviderConfig") => "ServiceProviderConfig",
-        Some("ResourceTypes") => "ResourceTypes",
-        Some("Schemas") => "Schemas",
-        _ => "other",
-    };
-    let operation = match (method.as_str(), count, second) {
-        ("POST", 2, Some(".search")) => "search",
-        ("GET", 1, _) => "list",
-        ("GET", 2, _) => "get",
-        ("POST", 1, _) => "create",
-        ("PUT", 2, _) => "replace",
-        ("PATCH", 2, _) => "patch",
-        ("DELETE", 2, _) => "delete",
-        _ => "other",
-    };
-    (resource, operation)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,7 +244,7 @@ mod tests {
     fn counters_appear_in_the_text() {
         let m = Metrics::default();
         m.request(
-            RequestLabels {
+            &RequestLabels {
                 tenant: "acme".into(),
                 resource: "Users",
                 operation: "get",
@@ -341,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn kept_handles_count_into_the_families() {
+    fn each_label_set_counts_on_its_own() {
         let m = Metrics::default();
         let labels = |tenant: &str, status| RequestLabels {
             tenant: tenant.into(),
@@ -356,7 +290,7 @@ mod tests {
             ("globex", 200),
             ("acme", 200),
         ] {
-            m.request(labels(tenant, status), Duration::from_millis(1));
+            m.request(&labels(tenant, status), Duration::from_millis(1));
         }
         for _ in 0..2 {
             m.product_call(&Arc::from("acme"), &http::Method::GET, None, Duration::from_millis(1));
@@ -372,18 +306,5 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} in {text}");
         }
-    }
-
-    #[test]
-    fn routes_never_carry_ids() {
-        let get = http::Method::GET;
-        assert_eq!(route(&get, "/Users/123"), ("Users", "get"));
-        assert_eq!(route(&get, "/Users"), ("Users", "list"));
-        assert_eq!(route(&http::Method::POST, "/Groups/.search"), ("Groups", "search"));
-        assert_eq!(route(&get, "/whatever/x/y"), ("other", "other"));
-        assert_eq!(route(&get, "/Users/1/x"), ("Users", "other"));
-        assert_eq!(route(&get, "//Users//1/"), ("Users", "get"));
-        assert_eq!(route(&http::Method::DELETE, "/Groups/g"), ("Groups", "delete"));
-        assert_eq!(route(&get, ""), ("other", "other"));
     }
 }

@@ -8,7 +8,7 @@ pub mod objects;
 pub mod resource;
 pub mod users;
 
-use crate::gateway::Settings;
+use crate::request::Settings;
 use crate::scim::{self, list::ListQuery};
 use crate::tenant::Tenant;
 use http::StatusCode;

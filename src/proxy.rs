@@ -18,12 +18,11 @@ mod body;
 mod headers;
 pub(crate) use headers::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
 mod silence;
-mod tally;
 mod upgrade;
 
 use crate::auth::Authenticator;
-use crate::gateway::{Body, Peer};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, RequestLabels};
+use crate::request::Body;
 use bytes::Bytes;
 use http::header::{CONNECTION, CONTENT_TYPE, HeaderValue, UPGRADE};
 use http::uri::{Authority, PathAndQuery, Scheme};
@@ -35,6 +34,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use silence::Activity;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -67,8 +67,6 @@ pub struct Passthrough {
     options: Options,
     /// `https` or `http`: the listener's scheme, for `X-Forwarded-Proto` and `Forwarded: proto=`.
     listener_scheme: &'static str,
-    /// This pass-through's requests in the owning gateway's metrics.
-    tally: tally::Tally,
 }
 
 impl std::fmt::Debug for Passthrough {
@@ -176,7 +174,6 @@ impl Passthrough {
             authority,
             options,
             listener_scheme,
-            tally: tally::Tally::new(),
         })
     }
 
@@ -190,9 +187,10 @@ impl Passthrough {
         &self.options
     }
 
-    /// Pass one request through and answer with the product's response (or a plain HTTP error). The request is
-    /// counted in `metrics` (those of the gateway this pass-through belongs to) and logged, both when the
-    /// response head is ready; the body streams on after.
+    /// Pass one request from the client at `peer` through and answer with the product's response (or a plain
+    /// HTTP error); `forwarding` are that client's forwarding fields. The request is counted in `metrics` (those
+    /// of the gateway this pass-through belongs to) and logged, both when the response head is ready; the body
+    /// streams on after.
     ///
     /// The request is rewritten and handed to the product client before the future is built: the future holds
     /// only what the answer needs (the client's pending response, its silence clock, and the fields of the log line),
@@ -200,7 +198,8 @@ impl Passthrough {
     pub fn forward<'a>(
         &'a self,
         req: Request<Incoming>,
-        peer: &'a Peer,
+        peer: SocketAddr,
+        forwarding: &PeerFields,
         auth: &Authenticator,
         metrics: &'a Metrics,
     ) -> impl Future<Output = Response<Body>> + Send + 'a {
@@ -208,7 +207,7 @@ impl Passthrough {
         let method = req.method().clone();
         // A cheap clone (the bytes are shared), kept for the target and for the log line.
         let path_and_query = req.uri().path_and_query().cloned();
-        let sent = self.send(req, path_and_query.clone(), peer, auth, started);
+        let sent = self.send(req, path_and_query.clone(), forwarding, auth, started);
         async move {
             let answer = match sent {
                 Ok(sent) => self.receive(sent).await,
@@ -218,18 +217,24 @@ impl Passthrough {
                 Ok(response) => response,
                 Err(e) => {
                     let cause = std::error::Error::source(&e).map(ToString::to_string);
-                    tracing::warn!(peer = peer.text(), error = %e, cause = cause.as_deref().unwrap_or("-"), "pass-through failed");
+                    tracing::warn!(%peer, error = %e, cause = cause.as_deref().unwrap_or("-"), "pass-through failed");
                     render(&e)
                 }
             };
             let elapsed = started.elapsed();
             let status = response.status().as_u16();
-            self.tally.request(metrics, status, elapsed);
-            // The message as a plain string field, not format arguments: the log line then writes it without
-            // `core::fmt`.
+            metrics.request(
+                &RequestLabels {
+                    tenant: Arc::from("-"),
+                    resource: "passthrough",
+                    operation: "forward",
+                    status,
+                },
+                elapsed,
+            );
             tracing::info!(
                 message = "pass-through",
-                peer = peer.text(),
+                %peer,
                 method = method.as_str(),
                 path = path_and_query.as_ref().map_or("", PathAndQuery::path),
                 status,
@@ -244,7 +249,7 @@ impl Passthrough {
         &self,
         mut req: Request<Incoming>,
         path_and_query: Option<PathAndQuery>,
-        peer: &Peer,
+        forwarding: &PeerFields,
         auth: &Authenticator,
         started: Instant,
     ) -> Result<Sent, ProxyError> {
@@ -258,7 +263,7 @@ impl Passthrough {
         let context = headers::Context {
             client_authority: headers::client_authority(&parts.uri, &parts.headers),
             origin_authority: &self.authority,
-            peer: peer.forwarding(),
+            peer: forwarding,
             proto: self.listener_scheme,
             version: parts.version,
         };

@@ -1,11 +1,16 @@
 //! The SCIM router: strip the base path, authenticate, rate-limit, read the body within its limit, match the
 //! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
 
+mod route;
+
+pub use route::Route;
+
 use crate::audit;
-use crate::gateway::{Body, Gateway, Peer};
-use crate::metrics::{self, RequestLabels, TenantLabels};
+use crate::gateway::{Gateway, Peer};
+use crate::metrics::{RequestLabels, TenantLabels};
 use crate::ops::{self, Context, Reply};
 use crate::proxy::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
+use crate::request::Body;
 use crate::scim::{self, ScimType};
 use crate::tenant::Tenant;
 use crate::upstream::PRODUCT_CALLS;
@@ -17,11 +22,44 @@ use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use std::cell::Cell;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
+use tracing::Instrument as _;
 
 /// Media type of every SCIM answer (RFC 7644 §3.1).
 pub const SCIM_JSON: &str = "application/scim+json";
+
+/// The answer to one HTTP request from `peer`, as the listener's service returns it. The branch is taken before
+/// the future is built, so that each kind of request carries only its own state: hyper moves the future into its
+/// connection's slot on every request, and a SCIM request's state is kilobytes. A pass-through request's future
+/// holds the product exchange alone; a SCIM request's is boxed.
+pub fn answer(
+    gw: Arc<Gateway>,
+    req: Request<Incoming>,
+    peer: Arc<Peer>,
+) -> impl Future<Output = Response<Body>> + Send {
+    use futures_util::future::Either;
+    // Reverse-proxy mode: a request outside the SCIM base paths leaves for the product at once, before
+    // authentication, rate limits or body reads; the product does its own authentication. It is counted and
+    // logged in `forward`, to the response head; the body streams on after.
+    if passes_through(&gw, req.uri().path()) {
+        Either::Left(async move {
+            match &gw.passthrough {
+                Some(proxy) => {
+                    proxy
+                        .forward(req, peer.addr(), peer.forwarding(), &gw.auth, &gw.metrics)
+                        .await
+                }
+                // Not reached (`passes_through` said there is one): answered as without a pass-through, boxed so
+                // as not to weigh on the above.
+                None => Box::pin(handle(&gw, req, &peer)).await,
+            }
+        })
+    } else {
+        Either::Right(Box::pin(async move { handle(&gw, req, &peer).await }))
+    }
+}
 
 /// Answer a SCIM request (one that [`passes_through`] does not send to the product); never fails: every error
 /// becomes a SCIM error response.
@@ -29,6 +67,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
     let started = Instant::now();
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let route = scim_rest(gw, &path).and_then(Route::parse);
     // A client address that keeps failing authentication is refused before its token is even looked at.
     let admitted = header_count(gw, &req)
         .and_then(|()| gw.auth_throttle.check(peer.addr().ip()))
@@ -40,10 +79,10 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
         gw.metrics.auth_failures.inc();
     }
     // Known from authentication on, so that even a request failing later is logged with its tenant.
-    let tenant = admitted.as_ref().ok().map(|(_, t)| t.clone());
+    let tenant = admitted.as_ref().ok().cloned();
     let mut product_calls = 0;
-    let outcome = match admitted.and_then(|(rest, t)| {
-        t.rate_limit.check().map(|()| (rest, t.clone())).map_err(|e| {
+    let outcome = match admitted.and_then(|t| {
+        t.rate_limit.check().map(|()| t.clone()).map_err(|e| {
             gw.metrics
                 .rate_limited
                 .get_or_create(&TenantLabels { tenant: t.id.label() })
@@ -51,7 +90,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
             e.into()
         })
     }) {
-        Ok((rest, t)) => {
+        Ok(t) => {
             let ctx = Context {
                 tenant: t,
                 base_url: base_url(gw, &req),
@@ -62,23 +101,36 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
             };
+            // What the operation logs on its way (a product call retried, a member left out) names the request.
+            let span = tracing::info_span!(
+                "request",
+                request_id = request_id.as_str(),
+                tenant = ctx.tenant.id.as_str()
+            );
             let counted = PRODUCT_CALLS.scope(Cell::new(0), async {
                 // Boxed: the operations' state is several kilobytes, better allocated once than moved through each wrapper.
-                let dispatched = Box::pin(dispatch(gw, &ctx, &rest, req));
+                let dispatched = Box::pin(dispatch(gw, &ctx, route, req));
                 let outcome = tokio::time::timeout(gw.settings.request_timeout, dispatched).await.ok();
                 (outcome, PRODUCT_CALLS.with(Cell::get))
             });
-            let (outcome, calls) = counted.await;
+            let (outcome, calls) = counted.instrument(span).await;
             product_calls = calls;
             match outcome {
                 Some(outcome) => outcome,
-                None => Err(scim::Error::new(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    "the request took too long",
-                )),
+                None => Err(
+                    scim::Error::new(StatusCode::GATEWAY_TIMEOUT, "the request took too long").with_cause(format!(
+                        "the request did not finish within limits.request_timeout ({:?})",
+                        gw.settings.request_timeout
+                    )),
+                ),
             }
         }
         Err(e) => Err(e),
+    };
+    // Why a request failed on the gateway's or the product's side, for the log line; the client has the detail.
+    let cause = match &outcome {
+        Err(e) if e.status.is_server_error() => Some(e.cause.clone().unwrap_or_else(|| e.detail.clone())),
+        _ => None,
     };
     let mut response = match outcome {
         Ok(reply) => render(reply),
@@ -87,62 +139,50 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, v);
     }
-    let rest = scim_rest(gw, &path).unwrap_or("");
-    let (resource, operation) = metrics::route(&method, rest);
+    let status = response.status();
+    if status == StatusCode::METHOD_NOT_ALLOWED
+        && let Some((route, _)) = route
+    {
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static(route.allow()));
+    }
     // A write that failed is in the audit trail too, with its status; successes are recorded where they happen.
     if let Some(t) = &tenant
-        && response.status().as_u16() >= 400
-        && let Some(action) = audit_action(resource, operation)
+        && status.as_u16() >= 400
+        && let Some((route, id)) = route
+        && let Some((resource, action)) = route.audit(&method)
     {
-        let id = rest.split('/').filter(|s| !s.is_empty()).nth(1).unwrap_or("");
-        let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
-        let status = response.status().as_u16().to_string();
-        audit::record(
-            t.id.as_str(),
-            resource.trim_end_matches('s'),
-            action,
-            &id,
-            None,
-            &status,
-        );
+        let id = percent_encoding::percent_decode_str(id.unwrap_or("")).decode_utf8_lossy();
+        audit::record(t.id.as_str(), resource, action, &id, None, status.as_str());
     }
+    let (resource, operation) = route.map_or(("other", "other"), |(route, _)| {
+        (route.resource(), route.operation(&method))
+    });
     gw.metrics.request(
-        RequestLabels {
+        &RequestLabels {
             tenant: tenant.as_ref().map_or_else(|| Arc::from("-"), |t| t.id.label()),
             resource,
             operation,
-            status: response.status().as_u16(),
+            status: status.as_u16(),
         },
         started.elapsed(),
     );
-    // The message as a plain string field, not format arguments: the log line then writes it without `core::fmt`.
     tracing::info!(
         message = "request",
         request_id = request_id.as_str(),
-        peer = peer.text(),
+        peer = %peer.addr(),
         method = method.as_str(),
         path = path.as_str(),
         tenant = tenant.as_ref().map_or("-", |t| t.id.as_str()),
-        status = response.status().as_u16(),
+        status = status.as_u16(),
         resource,
         operation,
         product_calls,
-        micros = started.elapsed().as_micros() as u64,
+        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        cause,
     );
     response.map(|body| body.map_err(|never| match never {}).boxed_unsync())
-}
-
-/// The audit action of a write operation on Users or Groups.
-fn audit_action(resource: &str, operation: &str) -> Option<audit::Action> {
-    if !matches!(resource, "Users" | "Groups") {
-        return None;
-    }
-    match operation {
-        "create" => Some(audit::Action::Create),
-        "replace" | "patch" => Some(audit::Action::Update),
-        "delete" => Some(audit::Action::Delete),
-        _ => None,
-    }
 }
 
 /// Header carrying the request id, taken from the IdP when it sends one.
@@ -179,16 +219,14 @@ fn header_count(gw: &Gateway, req: &Request<Incoming>) -> Result<(), scim::Error
     Ok(())
 }
 
-/// Base path and authentication: the path below the base, and the tenant (on a host it may be used on).
-fn admit(gw: &Gateway, req: &Request<Incoming>) -> Result<(String, Arc<Tenant>), scim::Error> {
-    let rest = scim_rest(gw, req.uri().path())
-        .ok_or_else(|| scim::Error::not_found("no such endpoint"))?
-        .to_owned();
+/// Base path and authentication: the tenant (on a host it may be used on).
+fn admit(gw: &Gateway, req: &Request<Incoming>) -> Result<Arc<Tenant>, scim::Error> {
+    scim_rest(gw, req.uri().path()).ok_or_else(|| scim::Error::not_found("no such endpoint"))?;
     let tenant = gw.auth.authenticate(req.headers())?;
     if gw.auth.host_matters(&tenant) {
         gw.auth.admits_on(&tenant, host_name(req).as_deref())?;
     }
-    Ok((rest, tenant))
+    Ok(tenant)
 }
 
 /// Whether a request for `path` is passed through to the product: reverse-proxy mode is on and the path is
@@ -214,63 +252,69 @@ fn host_name(req: &Request<Incoming>) -> Option<String> {
     Some(authority.trim_end_matches('.').to_ascii_lowercase())
 }
 
-/// Match the endpoint and run its operation.
-async fn dispatch(gw: &Gateway, ctx: &Context<'_>, rest: &str, req: Request<Incoming>) -> Result<Reply, scim::Error> {
-    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+/// Run the operation of the endpoint `route` names (with its id segment, still encoded).
+async fn dispatch(
+    gw: &Gateway,
+    ctx: &Context<'_>,
+    route: Option<(Route, Option<&str>)>,
+    req: Request<Incoming>,
+) -> Result<Reply, scim::Error> {
+    let Some((route, id)) = route else {
+        return Err(scim::Error::not_found("no such endpoint"));
+    };
+    let id = || decode_id(id.unwrap_or(""));
     let method = req.method().clone();
     let query = req.uri().query().map(str::to_owned);
-    match (&method, segments.as_slice()) {
-        (&Method::GET, ["Users"]) => ops::users::list(ctx, ops::list_query(ctx, query.as_deref())?).await,
-        (&Method::POST, ["Users"]) => ops::users::create(ctx, read_json(gw, req).await?).await,
-        (&Method::POST, ["Users", ".search"]) => {
+    match (route, &method) {
+        (Route::Users, &Method::GET) => ops::users::list(ctx, ops::list_query(ctx, query.as_deref())?).await,
+        (Route::Users, &Method::POST) => ops::users::create(ctx, read_json(gw, req).await?).await,
+        (Route::UsersSearch, &Method::POST) => {
             ops::users::list(ctx, ops::search_query(ctx, &read_json(gw, req).await?)?).await
         }
-        (&Method::POST, ["Groups", ".search"]) => {
+        (Route::User, &Method::GET) => ops::users::get(ctx, &id()?, query.as_deref()).await,
+        (Route::User, &Method::PUT) => {
+            let id = id()?;
+            ops::users::replace(ctx, &id, read_json(gw, req).await?).await
+        }
+        (Route::User, &Method::PATCH) => {
+            let id = id()?;
+            ops::users::patch(ctx, &id, read_json(gw, req).await?).await
+        }
+        (Route::User, &Method::DELETE) => ops::users::delete(ctx, &id()?).await,
+        (Route::Groups, &Method::GET) => ops::groups::list(ctx, ops::list_query(ctx, query.as_deref())?).await,
+        (Route::Groups, &Method::POST) => ops::groups::create(ctx, read_json(gw, req).await?).await,
+        (Route::GroupsSearch, &Method::POST) => {
             ops::groups::list(ctx, ops::search_query(ctx, &read_json(gw, req).await?)?).await
         }
-        (_, ["Users" | "Groups", ".search"]) => Err(method_not_allowed("POST")),
+        (Route::Group, &Method::GET) => ops::groups::get(ctx, &id()?, query.as_deref()).await,
+        (Route::Group, &Method::PUT) => {
+            let id = id()?;
+            ops::groups::replace(ctx, &id, read_json(gw, req).await?).await
+        }
+        (Route::Group, &Method::PATCH) => {
+            let id = id()?;
+            ops::groups::patch(ctx, &id, read_json(gw, req).await?).await
+        }
+        (Route::Group, &Method::DELETE) => ops::groups::delete(ctx, &id()?).await,
         // RFC 7644 §3.4.3 lets a server search every resource type at once at the root; this one searches one type
         // at a time, and RFC 7644 §3.12 names 501 for an operation a service provider does not support.
-        (&Method::POST, [".search"]) => Err(scim::Error::new(
+        (Route::Search, &Method::POST) => Err(scim::Error::new(
             StatusCode::NOT_IMPLEMENTED,
             "searching several resource types at once is not supported; use /Users/.search or /Groups/.search",
         )),
-        (&Method::GET, ["Users", id]) => ops::users::get(ctx, &decode_id(id)?, query.as_deref()).await,
-        (&Method::GET, ["ServiceProviderConfig"]) => {
+        (Route::ServiceProviderConfig, &Method::GET) => {
             let filter = ops::discovery::filter_param(query.as_deref());
             ops::discovery::service_provider_config(ctx, filter.as_deref())
         }
-        (&Method::GET, ["ResourceTypes"]) => ops::discovery::resource_types(ctx, None),
-        (&Method::GET, ["ResourceTypes", id]) => ops::discovery::resource_types(ctx, Some(&decode_id(id)?)),
-        (&Method::GET, ["Schemas"]) => ops::discovery::schemas(ctx, None),
-        (&Method::GET, ["Schemas", id]) => ops::discovery::schemas(ctx, Some(&decode_id(id)?)),
-        (_, ["ServiceProviderConfig" | "ResourceTypes" | "Schemas"] | ["ResourceTypes" | "Schemas", _]) => {
-            Err(method_not_allowed("GET"))
-        }
-        (&Method::PUT, ["Users", id]) => {
-            let id = decode_id(id)?;
-            ops::users::replace(ctx, &id, read_json(gw, req).await?).await
-        }
-        (&Method::PATCH, ["Users", id]) => {
-            let id = decode_id(id)?;
-            ops::users::patch(ctx, &id, read_json(gw, req).await?).await
-        }
-        (&Method::DELETE, ["Users", id]) => ops::users::delete(ctx, &decode_id(id)?).await,
-        (&Method::GET, ["Groups"]) => ops::groups::list(ctx, ops::list_query(ctx, query.as_deref())?).await,
-        (&Method::POST, ["Groups"]) => ops::groups::create(ctx, read_json(gw, req).await?).await,
-        (&Method::GET, ["Groups", id]) => ops::groups::get(ctx, &decode_id(id)?, query.as_deref()).await,
-        (&Method::PUT, ["Groups", id]) => {
-            let id = decode_id(id)?;
-            ops::groups::replace(ctx, &id, read_json(gw, req).await?).await
-        }
-        (&Method::PATCH, ["Groups", id]) => {
-            let id = decode_id(id)?;
-            ops::groups::patch(ctx, &id, read_json(gw, req).await?).await
-        }
-        (&Method::DELETE, ["Groups", id]) => ops::groups::delete(ctx, &decode_id(id)?).await,
-        (_, ["Users" | "Groups"]) => Err(method_not_allowed("GET, POST")),
-        (_, ["Users" | "Groups", _]) => Err(method_not_allowed("GET, PUT, PATCH, DELETE")),
-        _ => Err(scim::Error::not_found("no such endpoint")),
+        (Route::ResourceTypes, &Method::GET) => ops::discovery::resource_types(ctx, None),
+        (Route::ResourceType, &Method::GET) => ops::discovery::resource_types(ctx, Some(&id()?)),
+        (Route::Schemas, &Method::GET) => ops::discovery::schemas(ctx, None),
+        (Route::Schema, &Method::GET) => ops::discovery::schemas(ctx, Some(&id()?)),
+        // The `Allow` header of the answer is the route's own list (`handle`).
+        (route, _) => Err(scim::Error::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("method not allowed here; allowed: {}", route.allow()),
+        )),
     }
 }
 
@@ -289,13 +333,6 @@ fn decode_id(segment: &str) -> Result<String, scim::Error> {
         return Err(scim::Error::not_found("resource not found"));
     }
     Ok(decoded.into_owned())
-}
-
-fn method_not_allowed(allow: &'static str) -> scim::Error {
-    scim::Error::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        format!("method not allowed here; allowed: {allow}"),
-    )
 }
 
 /// Read a JSON body within the size limit, after checking its media type.
@@ -410,12 +447,6 @@ pub fn render_error(e: &scim::Error) -> Response<Full<Bytes>> {
     if let Some(after) = e.retry_after {
         headers.insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
     }
-    if e.status == StatusCode::METHOD_NOT_ALLOWED
-        && let Some(allow) = e.detail.split("allowed: ").nth(1)
-        && let Ok(v) = HeaderValue::from_str(allow)
-    {
-        headers.insert(ALLOW, v);
-    }
     response
 }
 
@@ -444,6 +475,17 @@ mod tests {
         assert!(decode_id("a%0Db").is_err());
         assert!(decode_id("%00").is_err());
         assert!(decode_id("%FF").is_err());
+    }
+
+    fn answer_size<F>(_: fn(Arc<Gateway>, Request<Incoming>, Arc<Peer>) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    #[test]
+    fn the_answer_future_stays_small() {
+        // hyper moves each request's future into its connection's slot: a SCIM request's kilobytes are boxed.
+        let answer = answer_size(answer);
+        assert!(answer <= 1024, "router::answer's future is {answer} bytes");
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
             let _slot = (slot, held);
             let client = Arc::new(Peer::new(peer));
             let service = service_fn(move |req| {
-                let answer = Gateway::answer(live.gateway(), req, client.clone());
+                let answer = crate::router::answer(live.gateway(), req, client.clone());
                 async move { Ok::<_, std::convert::Infallible>(answer.await) }
             });
             let result = match acceptor {

@@ -179,7 +179,16 @@ impl From<UpstreamError> for scim::Error {
             | UpstreamError::Malformed(_) => StatusCode::BAD_GATEWAY,
             UpstreamError::InvalidRequest(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        scim::Error::new(status, e.to_string())
+        // The client is told what failed; the log line gets why, down the error's sources (the connection
+        // refused, the TLS alert, …).
+        let mut cause = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(inner) = source {
+            cause.push_str(": ");
+            cause.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        scim::Error::new(status, e.to_string()).with_cause(cause)
     }
 }
 

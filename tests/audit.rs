@@ -7,8 +7,16 @@ mod common;
 use scimgate::sample::{SampleOptions, SampleProduct};
 use serde_json::{Value, json};
 
-#[tokio::test]
-async fn every_change_is_one_audit_line() {
+/// A gateway process with `[audit] output` set, before the sample product; the trail's path and a tenant token.
+struct Audited {
+    _product: SampleProduct,
+    _dir: tempfile::TempDir,
+    gateway: common::process::Process,
+    trail: std::path::PathBuf,
+    token: String,
+}
+
+async fn audited() -> Audited {
     let product = SampleProduct::start(SampleOptions {
         api_key: "audit-key".into(),
         ..SampleOptions::default()
@@ -37,6 +45,78 @@ async fn every_change_is_one_audit_line() {
         "info",
     )
     .await;
+    Audited {
+        _product: product,
+        _dir: dir,
+        gateway,
+        trail,
+        token,
+    }
+}
+
+/// The trail's lines as they are in the file now.
+fn trail_lines(trail: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(trail)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn each_change_is_in_the_trail_by_the_time_its_answer_arrives() {
+    let Audited {
+        _product,
+        _dir,
+        gateway,
+        trail,
+        token,
+    } = audited().await;
+    let client = reqwest::Client::new();
+    // Read at once when each answer arrives, with no wait and no retry: the line was written first.
+    for n in 0..5 {
+        let email = format!("now{n}@example.com");
+        let created = client
+            .post(format!("{}/Users", gateway.base))
+            .bearer_auth(&token)
+            .json(&common::user(&email, "N", "W"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+        let id = created.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let lines = trail_lines(&trail);
+        assert_eq!(lines.len(), 2 * n + 1, "{lines:#?}");
+        assert_eq!(lines[2 * n]["action"], "create");
+        assert_eq!(lines[2 * n]["scim_id"], id.as_str());
+
+        let deleted = client
+            .delete(format!("{}/Users/{id}", gateway.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status(), 204);
+        let lines = trail_lines(&trail);
+        assert_eq!(lines.len(), 2 * n + 2, "{lines:#?}");
+        assert_eq!(lines[2 * n + 1]["action"], "delete");
+        assert_eq!(lines[2 * n + 1]["scim_id"], id.as_str());
+    }
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn every_change_is_one_audit_line() {
+    let Audited {
+        _product,
+        _dir,
+        gateway,
+        trail,
+        token,
+    } = audited().await;
     let base = gateway.base.clone();
     let client = reqwest::Client::new();
     let send = |method: reqwest::Method, path: &str, body: Option<Value>| {

@@ -257,3 +257,34 @@ async fn patch_errors_follow_the_schema() {
     let (_, _, after) = send(gw.req(0, Method::GET, &format!("/Users/{id}"))).await;
     assert_eq!(after["name"], created["name"], "nothing was changed");
 }
+
+#[tokio::test]
+async fn each_endpoint_answers_405_with_its_own_allow_list_and_serves_what_it_lists() {
+    let gw = common::start(&[TenantSpec::new("allow")]).await;
+    let endpoints = [
+        ("/Users", "GET, POST"),
+        ("/Users/1", "GET, PUT, PATCH, DELETE"),
+        ("/Users/.search", "POST"),
+        ("/Groups", "GET, POST"),
+        ("/Groups/1", "GET, PUT, PATCH, DELETE"),
+        ("/Groups/.search", "POST"),
+        ("/.search", "POST"),
+        ("/ServiceProviderConfig", "GET"),
+        ("/ResourceTypes", "GET"),
+        ("/ResourceTypes/User", "GET"),
+        ("/Schemas", "GET"),
+        ("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", "GET"),
+    ];
+    for (path, allow) in endpoints {
+        for method in [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+            let (status, headers, body) = send(gw.req(0, method.clone(), path).json(&json!({}))).await;
+            if allow.split(", ").any(|m| m == method.as_str()) {
+                assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {body}");
+                assert!(headers.get("allow").is_none(), "{method} {path}");
+            } else {
+                assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {body}");
+                assert_eq!(headers["allow"], allow, "{method} {path}");
+            }
+        }
+    }
+}

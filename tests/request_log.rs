@@ -57,9 +57,7 @@ async fn each_request_is_one_json_line_with_its_peer_method_path_and_status() {
     );
     let path = dir.path().join("scimgate.toml");
     std::fs::write(&path, config).unwrap();
-    // Lines wait up to 3 s to be written: the two lines of the requests below, logged just before the process is
-    // told to stop, reach the log only because the process writes what it holds as it ends.
-    let gateway = common::process::run_with(&path, mapping, "info", &[("SCIMGATE_LOG_FLUSH_MS", "3000")]).await;
+    let gateway = common::process::run(&path, mapping, "info").await;
     let client = reqwest::Client::new();
     let scim = client
         .get(format!("{}/Users/404404", gateway.base))
@@ -147,4 +145,112 @@ async fn each_request_is_one_json_line_with_its_peer_method_path_and_status() {
     assert_eq!(passed["status"], 401);
     assert!(passed["micros"].is_u64(), "{passed}");
     assert_eq!(passed["target"], "scimgate::proxy");
+}
+
+/// A product at a fresh address that reads each request's head and then sends `answer`, or, without one, never
+/// answers.
+async fn fake_product(answer: Option<String>) -> SocketAddr {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut conn, _)) = listener.accept().await else {
+                return;
+            };
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                match &answer {
+                    Some(answer) => {
+                        let _ = conn.write_all(answer.as_bytes()).await;
+                    }
+                    // Held open and silent until the gateway gives up.
+                    None => {
+                        let _ = conn.read(&mut buf).await;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_scim_5xx_line_says_why_without_a_credential() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = closed.local_addr().unwrap();
+    drop(closed);
+    let silent = fake_product(None).await;
+    let body = r#"{"error":{"message":"database unavailable"}}"#;
+    let failing = fake_product(Some(format!(
+        "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )))
+    .await;
+    let product_key = "pk-5xx-cause-do-not-log";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("product.key"), product_key).unwrap();
+    let secret = format!("file:{}", dir.path().join("product.key").display());
+    let tenants = [("refused", refused), ("silent", silent), ("failing", failing)];
+    let tokens: Vec<String> = tenants.iter().map(|_| scimgate::auth::new_token()).collect();
+    let mut config = "[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n".to_owned();
+    for ((id, addr), token) in tenants.iter().zip(&tokens) {
+        config.push_str(&format!(
+            "[[tenants]]\nid = \"{id}\"\ntokens = [{digest:?}]\nmapping = \"classic\"\n\
+             upstream = {{ base_url = \"http://{addr}/api/v1\", auth = {{ header = \"X-Api-Key\", secret = {secret:?} }}, \
+             timeout_ms = 300, retry_backoff_ms = 10 }}\n",
+            digest = scimgate::auth::TokenHash::of(token).to_config(),
+        ));
+    }
+    let path = dir.path().join("scimgate.toml");
+    std::fs::write(&path, config).unwrap();
+    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml");
+    let gateway = common::process::run(&path, mapping, "info").await;
+    let client = reqwest::Client::new();
+    for (token, expected) in tokens.iter().zip([502, 504, 502]) {
+        let answer = client
+            .get(format!("{}/Users/7", gateway.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), expected);
+    }
+    let log = gateway.stop().await;
+
+    let request = lines(&log, "request");
+    assert_eq!(request.len(), 3, "{log}");
+    let cause = |tenant: &str| {
+        let line = request
+            .iter()
+            .find(|l| l["tenant"] == tenant)
+            .unwrap_or_else(|| panic!("no line of {tenant}: {log}"));
+        line["cause"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no cause: {line}"))
+            .to_owned()
+    };
+    let refused = cause("refused");
+    assert!(
+        refused.contains("could not be reached") && refused.contains("refused"),
+        "{refused}"
+    );
+    let silent = cause("silent");
+    assert!(silent.contains("did not answer within 300ms"), "{silent}");
+    let failing = cause("failing");
+    assert!(
+        failing.contains("500") && failing.contains("database unavailable"),
+        "{failing}"
+    );
+    for secret in tokens.iter().map(String::as_str).chain([product_key]) {
+        assert!(!log.contains(secret), "{secret:?} appears in the log");
+    }
 }

@@ -218,6 +218,21 @@ impl<'a> Api<'a> {
 
     /// The SCIM error for a product answer that is not a success.
     pub fn error(&self, resp: &ProductResponse) -> scim::Error {
+        let error = self.refusal(resp);
+        if error.status.is_server_error() {
+            // The product's own words, for the request's log line.
+            let cause = format!("the product answered {}", resp.status.as_u16());
+            let text = self.message(resp).or_else(|| body_text(resp));
+            return error.with_cause(match text {
+                Some(text) => format!("{cause}: {text}"),
+                None => cause,
+            });
+        }
+        error
+    }
+
+    /// [`Api::error`] without its cause.
+    fn refusal(&self, resp: &ProductResponse) -> scim::Error {
         let message = self.message(resp);
         let with_message = |base: &str| match &message {
             Some(m) => format!("{base}: {m}"),
@@ -257,4 +272,13 @@ impl<'a> Api<'a> {
         text.shrink_to_fit();
         Some(text)
     }
+}
+
+/// The start of a product answer's body as text (controls left out), when it is text: what a product that names no
+/// error message says.
+fn body_text(resp: &ProductResponse) -> Option<String> {
+    let text = std::str::from_utf8(&resp.body).ok()?;
+    let text: String = text.chars().filter(|c| !c.is_control()).take(MAX_MESSAGE).collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
 }

@@ -62,6 +62,9 @@ pub struct Error {
     pub detail: String,
     /// `Retry-After` for 429 and 503 answers.
     pub retry_after: Option<Duration>,
+    /// What went wrong beyond what the client is told (the transport failure, the product's status and error
+    /// text), for the request's log line; never sent to the client and never carrying a credential.
+    pub cause: Option<String>,
 }
 
 /// `schemas` URN of the error response (RFC 7644 §3.12).
@@ -75,6 +78,7 @@ impl Error {
             scim_type: None,
             detail: detail.into(),
             retry_after: None,
+            cause: None,
         }
     }
 
@@ -123,6 +127,12 @@ impl Error {
     /// Attach a `scimType`.
     pub fn with_type(mut self, scim_type: ScimType) -> Self {
         self.scim_type = Some(scim_type);
+        self
+    }
+
+    /// Attach the cause the log line reports.
+    pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
         self
     }
 
