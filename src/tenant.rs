@@ -1,9 +1,9 @@
 //! A tenant: one IdP connection, with its tokens, its rate limit, its product API and its mapping.
 
-use crate::auth::TokenHash;
 use crate::cache::IdCache;
 use crate::mapping::Mapping;
 use crate::ratelimit::RateLimit;
+use crate::token::TokenHash;
 use crate::upstream::Upstream;
 use std::fmt;
 use std::sync::Arc;

@@ -18,7 +18,7 @@ fn config(product: &str, key_file: &Path, tokens: &str) -> String {
 }
 
 fn digest(token: &str) -> String {
-    format!("{:?}", scimgate::auth::TokenHash::of(token).to_config())
+    format!("{:?}", scimgate::token::TokenHash::of(token).to_config())
 }
 
 async fn status(base: &str, token: &str) -> u16 {
@@ -66,9 +66,9 @@ async fn reload_admits_new_tokens_and_rejects_broken_configs_while_serving() {
     std::fs::write(&key, "rk").unwrap();
     let path = dir.path().join("scimgate.toml");
     let (a, b, c) = (
-        scimgate::auth::new_token(),
-        scimgate::auth::new_token(),
-        scimgate::auth::new_token(),
+        scimgate::token::new_token(),
+        scimgate::token::new_token(),
+        scimgate::token::new_token(),
     );
     std::fs::write(&path, config(&product.base_url(), &key, &digest(&a))).unwrap();
     let gateway = common::process::run(&path, MAPPING, "info").await;
@@ -127,7 +127,7 @@ async fn sigterm_drains_an_in_flight_request() {
     let key = dir.path().join("key");
     std::fs::write(&key, "dk").unwrap();
     let path = dir.path().join("scimgate.toml");
-    let token = scimgate::auth::new_token();
+    let token = scimgate::token::new_token();
     std::fs::write(&path, config(&product.base_url(), &key, &digest(&token))).unwrap();
     let mut gateway = common::process::run(&path, MAPPING, "info").await;
     let base = gateway.base.clone();

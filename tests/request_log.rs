@@ -42,8 +42,8 @@ async fn each_request_is_one_json_line_with_its_peer_method_path_and_status() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("product.key"), "pk-log-line").unwrap();
-    let token = scimgate::auth::new_token();
-    let digest = scimgate::auth::TokenHash::of(&token).to_config();
+    let token = scimgate::token::new_token();
+    let digest = scimgate::token::TokenHash::of(&token).to_config();
     let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml");
     let config = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n\

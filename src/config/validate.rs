@@ -2,7 +2,6 @@
 
 use super::file::{ConfigFile, PassthroughFile, TenantFile};
 use super::{ConfigError, secret};
-use crate::auth::TokenHash;
 use crate::config::file::TokenFile;
 use crate::gateway::{Gateway, Settings};
 use crate::mapping::{self, Mapping};
@@ -12,6 +11,7 @@ use crate::ratelimit::RateLimit;
 use crate::scim::filter::Limits;
 use crate::server::tls;
 use crate::tenant::{Tenant, TenantId};
+use crate::token::TokenHash;
 use crate::upstream::{self, Upstream};
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
