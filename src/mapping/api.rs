@@ -287,3 +287,6 @@ impl<'a> Api<'a> {
 pub fn doc_of(resp: &ProductResponse) -> Result<Doc<'_>, scim::Error> {
     crate::json::doc_from_slice(&resp.body).map_err(|e| UpstreamError::Malformed(format!("invalid JSON: {e}")).into())
 }
+
+#[cfg(test)]
+mod tests;
