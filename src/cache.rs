@@ -2,22 +2,26 @@
 //! group `displayName` → id, user id → membership key and back, renamed id → current id), so that a cycle costs
 //! the product as few calls as possible.
 //!
-//! One cache per tenant (tenants never share entries), bounded in entries, with a time to live. Entries are filled
-//! from every read and write and dropped on every write that can change them; an entry that leads to a product 404
-//! is evicted and the lookup is resolved once more without it. Only ids are cached, never resource data: every
-//! answer to the IdP is built from a fresh product read.
+//! One moka cache per tenant (tenants never share entries), bounded in entries, each entry living at most the
+//! time to live from when it was written. Entries are filled from every read and write and dropped on every write
+//! that can change them; an entry that leads to a product 404 is evicted and the lookup is resolved once more
+//! without it. Only ids are cached, never resource data: every answer to the IdP is built from a fresh product
+//! read.
 //!
 //! A large directory keeps a million of these, so an entry is kept small (docs/PERFORMANCE.md, measured with
-//! `examples/cache_memory.rs`): quick_cache's sharded S3-FIFO cache (about 60 bytes of bookkeeping an entry, where
-//! moka's access and write queues, timestamps and shared entries cost over 300), the key as one allocation (a kind
-//! byte and the text), the id as a boxed `str`, and the time to live checked against the write time kept beside
-//! the id. Nothing is allocated before the first entry.
+//! `examples/cache_memory.rs`): the key is one allocation (a kind byte and the text, looked up through a borrowed
+//! form without allocating) and the id a boxed `str`. Eviction is least-recently-used rather than moka's default
+//! TinyLFU admission: what was just learned (a created user's name, a rename's alias) is what the next request
+//! asks for, and is never turned away.
+//!
+//! Every call is synchronous and short: moka's `sync` cache takes no lock a request waits on for long.
 
-use quick_cache::Equivalent;
-use quick_cache::sync::Cache;
+use moka::Equivalent;
+use moka::policy::EvictionPolicy;
+use moka::sync::Cache;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Entries per tenant unless `limits.cache_entries` says otherwise: a large directory's sync cycle.
 pub const DEFAULT_ENTRIES: u64 = 100_000;
@@ -102,13 +106,6 @@ impl Equivalent<Stored> for Probe<'_> {
     }
 }
 
-/// A cached id and when it was written (milliseconds since the cache was made).
-#[derive(Debug, Clone)]
-struct Entry {
-    id: Box<str>,
-    written_ms: u64,
-}
-
 /// Hit and miss counts, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
@@ -120,10 +117,9 @@ pub struct Stats {
 
 /// One tenant's id cache.
 pub struct IdCache {
-    entries: Cache<Stored, Entry>,
-    /// The clock of the entries' write times.
-    born: Instant,
-    ttl_ms: u64,
+    entries: Cache<Stored, Box<str>>,
+    capacity: u64,
+    ttl: Duration,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -131,74 +127,57 @@ pub struct IdCache {
 impl std::fmt::Debug for IdCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdCache")
-            .field("entries", &self.entries.len())
+            .field("capacity", &self.capacity)
+            .field("ttl", &self.ttl)
             .field("stats", &self.stats())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 impl IdCache {
-    /// A cache of at most `capacity` entries, each living at most `ttl`. Memory grows with the entries, not with
-    /// `capacity`.
+    /// A cache of at most `capacity` entries, each living at most `ttl` from when it was written. Memory grows
+    /// with the entries, not with `capacity`.
     pub fn new(capacity: u64, ttl: Duration) -> Self {
         IdCache {
-            entries: Cache::new(usize::try_from(capacity).unwrap_or(usize::MAX)),
-            born: Instant::now(),
-            ttl_ms: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
+            entries: Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(ttl)
+                .eviction_policy(EvictionPolicy::lru())
+                .build(),
+            capacity,
+            ttl,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
     }
 
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX)
+    /// The bounds it was made with: capacity in entries, and time to live.
+    pub fn bounds(&self) -> (u64, Duration) {
+        (self.capacity, self.ttl)
     }
 
-    fn is_live(&self, entry: &Entry, now_ms: u64) -> bool {
-        now_ms.saturating_sub(entry.written_ms) < self.ttl_ms
-    }
-
-    /// The value for `key`, counting a hit or a miss. An expired entry is a miss, and is dropped. (Asynchronous for
-    /// its callers; it never waits.)
-    pub async fn get(&self, key: &Key) -> Option<String> {
-        let probe = key.probe();
-        let now = self.now_ms();
-        let found = match self.entries.get(&probe) {
-            Some(entry) if self.is_live(&entry, now) => Some(entry.id.into_string()),
-            Some(_) => {
-                // Unless a put renewed it meanwhile.
-                self.entries.remove_if(&probe, |e| !self.is_live(e, now));
-                None
-            }
-            None => None,
-        };
+    /// The value for `key`, counting a hit or a miss. An expired entry is a miss.
+    pub fn get(&self, key: &Key) -> Option<String> {
+        let found = self.entries.get(&key.probe()).map(str::into_string);
         let counter = if found.is_some() { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
         found
     }
 
     /// Remember `key` → `value`. An entry that already holds `value` is left alone: every read of a resource
-    /// remembers its ids again, and a write costs more than a read (the shard's write lock, the key's allocation);
+    /// remembers its ids again, and a write costs more than a read (the key's allocation, moka's write queue);
     /// its time to live still counts from when it was written.
-    pub async fn put(&self, key: Key, value: impl Into<String> + AsRef<str>) {
+    pub fn put(&self, key: Key, value: impl Into<String> + AsRef<str>) {
         let probe = key.probe();
-        let now = self.now_ms();
-        if let Some(entry) = self.entries.get(&probe)
-            && *entry.id == *value.as_ref()
-            && self.is_live(&entry, now)
-        {
+        if self.entries.get(&probe).is_some_and(|id| *id == *value.as_ref()) {
             return;
         }
-        let entry = Entry {
-            id: value.into().into_boxed_str(),
-            written_ms: now,
-        };
-        self.entries.insert(Stored::from(probe), entry);
+        self.entries.insert(Stored::from(probe), value.into().into_boxed_str());
     }
 
     /// Forget `key`.
-    pub async fn evict(&self, key: &Key) {
-        self.entries.remove(&key.probe());
+    pub fn evict(&self, key: &Key) {
+        self.entries.invalidate(&key.probe());
     }
 
     /// Hits and misses so far.
@@ -209,14 +188,16 @@ impl IdCache {
         }
     }
 
-    /// Entries held, expired ones included until they are looked up or pushed out.
-    pub fn len(&self) -> usize {
-        self.entries.len()
+    /// Entries held, once moka's pending maintenance (evictions, expiry) has run: for tests and measurements, as
+    /// it does that work on the caller's thread.
+    pub fn len(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.entry_count()
     }
 
-    /// Whether the cache holds no entry.
+    /// Whether the cache holds no entry (see [`IdCache::len`]).
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 }
 
@@ -231,81 +212,74 @@ impl Default for IdCache {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn entries_are_counted_evicted_and_expire() {
+    #[test]
+    fn entries_are_counted_evicted_and_expire() {
         let cache = IdCache::new(10, Duration::from_millis(500));
-        assert_eq!(cache.get(&Key::UserName("ada".into())).await, None);
-        cache.put(Key::UserName("ada".into()), "17").await;
-        assert_eq!(cache.get(&Key::UserName("ada".into())).await.as_deref(), Some("17"));
+        assert_eq!(cache.get(&Key::UserName("ada".into())), None);
+        cache.put(Key::UserName("ada".into()), "17");
+        assert_eq!(cache.get(&Key::UserName("ada".into())).as_deref(), Some("17"));
         // Kinds do not collide.
-        assert_eq!(cache.get(&Key::GroupName("ada".into())).await, None);
-        cache.evict(&Key::UserName("ada".into())).await;
-        assert_eq!(cache.get(&Key::UserName("ada".into())).await, None);
+        assert_eq!(cache.get(&Key::GroupName("ada".into())), None);
+        cache.evict(&Key::UserName("ada".into()));
+        assert_eq!(cache.get(&Key::UserName("ada".into())), None);
         assert_eq!(cache.stats(), Stats { hits: 1, misses: 3 });
-        cache.put(Key::MemberKey("17".into()), "ada").await;
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        assert_eq!(cache.get(&Key::MemberKey("17".into())).await, None);
+        cache.put(Key::MemberKey("17".into()), "ada");
+        std::thread::sleep(Duration::from_millis(700));
+        assert_eq!(cache.get(&Key::MemberKey("17".into())), None);
     }
 
-    #[tokio::test]
-    async fn an_unchanged_put_keeps_the_entry_and_its_age_and_a_changed_one_replaces_it() {
+    #[test]
+    fn an_unchanged_put_keeps_the_entry_and_its_age_and_a_changed_one_replaces_it() {
         // Margins of 200 ms either way: a loaded machine can pause a thread for tens of milliseconds.
         let cache = IdCache::new(10, Duration::from_millis(600));
         let key = Key::UserName("ada".into());
-        cache.put(key.clone(), "17").await;
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        cache.put(key.clone(), "17");
+        std::thread::sleep(Duration::from_millis(400));
         // Seen again with the same id: not rewritten, so it still expires 600 ms after the first put.
-        cache.put(key.clone(), "17").await;
-        assert_eq!(cache.get(&key).await.as_deref(), Some("17"));
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        assert_eq!(cache.get(&key).await, None);
-        cache.put(key.clone(), "17").await;
-        cache.put(key.clone(), "18").await;
-        assert_eq!(cache.get(&key).await.as_deref(), Some("18"));
+        cache.put(key.clone(), "17");
+        assert_eq!(cache.get(&key).as_deref(), Some("17"));
+        std::thread::sleep(Duration::from_millis(400));
+        assert_eq!(cache.get(&key), None);
+        cache.put(key.clone(), "17");
+        cache.put(key.clone(), "18");
+        assert_eq!(cache.get(&key).as_deref(), Some("18"));
     }
 
-    #[tokio::test]
-    async fn the_entry_count_stays_within_the_capacity() {
+    #[test]
+    fn the_entry_count_stays_within_the_capacity() {
         let cache = IdCache::new(100, DEFAULT_TTL);
         for i in 0..1000 {
-            cache
-                .put(Key::UserName(format!("user{i}@example.com")), i.to_string())
-                .await;
+            cache.put(Key::UserName(format!("user{i}@example.com")), i.to_string());
             assert!(cache.len() <= 100, "{} entries after {i} puts", cache.len());
         }
         // The newest entry is kept; most of the old ones are gone.
         let last = Key::UserName("user999@example.com".into());
-        assert_eq!(cache.get(&last).await.as_deref(), Some("999"));
+        assert_eq!(cache.get(&last).as_deref(), Some("999"));
         let mut kept = 0;
         for i in 0..900 {
-            kept += usize::from(
-                cache
-                    .get(&Key::UserName(format!("user{i}@example.com")))
-                    .await
-                    .is_some(),
-            );
+            kept += usize::from(cache.get(&Key::UserName(format!("user{i}@example.com"))).is_some());
         }
         assert!(kept < 100, "{kept} of the first 900 kept");
     }
 
-    #[tokio::test]
-    async fn an_expired_entry_is_a_miss_is_dropped_and_a_put_renews_it() {
+    #[test]
+    fn expired_entries_are_misses_are_dropped_and_a_put_renews_one() {
         let cache = IdCache::new(10, Duration::from_millis(300));
         let key = Key::UserExternalId("6a1e-77".into());
-        cache.put(key.clone(), "17").await;
-        cache.put(Key::GroupName("staff".into()), "3").await;
+        cache.put(key.clone(), "17");
+        cache.put(Key::GroupName("staff".into()), "3");
         assert_eq!(cache.len(), 2);
-        tokio::time::sleep(Duration::from_millis(350)).await;
-        assert_eq!(cache.get(&key).await, None);
-        assert_eq!(cache.len(), 1, "the expired entry looked up is dropped");
+        std::thread::sleep(Duration::from_millis(350));
+        assert_eq!(cache.get(&key), None);
+        assert_eq!(cache.len(), 0, "expired entries are dropped");
         // The same id again after expiry is written anew, with a new time to live.
-        cache.put(key.clone(), "17").await;
-        assert_eq!(cache.get(&key).await.as_deref(), Some("17"));
+        cache.put(key.clone(), "17");
+        assert_eq!(cache.get(&key).as_deref(), Some("17"));
         assert_eq!(cache.stats(), Stats { hits: 1, misses: 1 });
     }
 
-    #[tokio::test]
-    async fn keys_of_different_kinds_or_texts_never_meet() {
+    #[test]
+    fn keys_of_different_kinds_or_texts_never_meet() {
         let cache = IdCache::new(100, DEFAULT_TTL);
         let keys = [
             Key::UserName(String::new()),
@@ -320,13 +294,13 @@ mod tests {
             Key::GroupName("ad".into()),
         ];
         for (i, key) in keys.iter().enumerate() {
-            cache.put(key.clone(), i.to_string()).await;
+            cache.put(key.clone(), i.to_string());
         }
         for (i, key) in keys.iter().enumerate() {
-            assert_eq!(cache.get(key).await, Some(i.to_string()), "{key:?}");
+            assert_eq!(cache.get(key), Some(i.to_string()), "{key:?}");
         }
-        cache.evict(&Key::GroupName("ad".into())).await;
-        assert_eq!(cache.get(&Key::GroupName("ada".into())).await.as_deref(), Some("8"));
-        assert!(cache.get(&Key::GroupName("ad".into())).await.is_none());
+        cache.evict(&Key::GroupName("ad".into()));
+        assert_eq!(cache.get(&Key::GroupName("ada".into())).as_deref(), Some("8"));
+        assert!(cache.get(&Key::GroupName("ad".into())).is_none());
     }
 }

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 pub use file::ConfigFile;
 pub use secret::Secret;
-pub use validate::{Runtime, validate, validate_with};
+pub use validate::{Runtime, revalidate, validate, validate_with};
 
 /// Why a config could not be loaded or validated.
 #[derive(Debug, thiserror::Error)]

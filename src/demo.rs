@@ -82,7 +82,7 @@ pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 pub async fn run(listen: SocketAddr, dir: PathBuf) -> Result<(), DemoError> {
     std::fs::create_dir_all(&dir)?;
     let certs = generate_certs(&dir)?;
-    let product_key = crate::auth::new_token();
+    let product_key = crate::token::new_token();
     let product = SampleProduct::start(SampleOptions {
         api_key: product_key.clone(),
         ..SampleOptions::default()
@@ -90,8 +90,8 @@ pub async fn run(listen: SocketAddr, dir: PathBuf) -> Result<(), DemoError> {
     .await?;
     let key_file = dir.join("product.key");
     write_private(&key_file, &product_key)?;
-    let token = crate::auth::new_token();
-    let digest = crate::auth::TokenHash::of(&token).to_config();
+    let token = crate::token::new_token();
+    let digest = crate::token::TokenHash::of(&token).to_config();
     let config_path = dir.join("scimgate.toml");
     let config_text = format!(
         "[server]\nlisten = {listen:?}\ntls = {{ cert = {cert:?}, key = {key:?} }}\n\n\

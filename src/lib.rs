@@ -29,4 +29,5 @@ pub mod scim;
 pub mod server;
 mod sync;
 pub mod tenant;
+pub mod token;
 pub mod upstream;

@@ -3,7 +3,8 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use scimgate::{auth, config, demo, sample, server};
+use scimgate::token::{TokenHash, new_token};
+use scimgate::{config, demo, sample, server};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -140,11 +141,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             command: TokenCommand::New { tenant },
         } => {
             scimgate::tenant::TenantId::parse(&tenant).map_err(|m| anyhow::anyhow!("--tenant: {m}"))?;
-            let token = auth::new_token();
+            let token = new_token();
             println!("Token for tenant {tenant} (give it to the IdP as its Secret Token; it is not stored anywhere):");
             println!("{token}");
             println!("Add this line to the tenant's tokens in the config:");
-            println!("\"{}\"", auth::TokenHash::of(&token).to_config());
+            println!("\"{}\"", TokenHash::of(&token).to_config());
             Ok(())
         }
         Command::Demo { listen, dir } => {

@@ -10,6 +10,7 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Failed authentications per client address, bounded in memory.
@@ -42,6 +43,24 @@ impl AuthThrottle {
         }
     }
 
+    /// A throttle with these settings that goes on counting `previous`'s failures, so that a config reload does not
+    /// give a client that was refused a fresh start. With the same window the counts are shared as they are; with
+    /// another, they are copied and each starts a new window.
+    pub fn continuing(previous: &AuthThrottle, limit: u32, window: Duration) -> Self {
+        if previous.window == window {
+            return AuthThrottle {
+                failures: previous.failures.clone(),
+                limit,
+                window,
+            };
+        }
+        let next = AuthThrottle::new(limit, window);
+        for (addr, failures) in &previous.failures {
+            next.failures.insert(*addr, failures);
+        }
+        next
+    }
+
     /// 429 when `addr` has failed too often; checked before its token is.
     pub fn check(&self, addr: std::net::IpAddr) -> Result<(), scim::Error> {
         match self.failures.get(&addr) {
@@ -62,10 +81,14 @@ impl AuthThrottle {
     }
 }
 
-/// A tenant's limiter.
+/// A tenant's limiter. A clone shares the bucket: a config reload hands it on to the same tenant when its rate
+/// limit did not change.
+#[derive(Clone)]
 pub struct RateLimit {
-    limiter: RateLimiter<NotKeyed, InMemoryState, DefaultClock, NoOpMiddleware>,
+    limiter: Arc<RateLimiter<NotKeyed, InMemoryState, DefaultClock, NoOpMiddleware>>,
     clock: DefaultClock,
+    /// Sustained rate and burst, as configured.
+    quota: (NonZeroU32, NonZeroU32),
 }
 
 impl std::fmt::Debug for RateLimit {
@@ -96,9 +119,15 @@ impl RateLimit {
         let clock = DefaultClock::default();
         let quota = Quota::per_second(per_second).allow_burst(burst);
         RateLimit {
-            limiter: RateLimiter::direct_with_clock(quota, clock.clone()),
+            limiter: Arc::new(RateLimiter::direct_with_clock(quota, clock.clone())),
             clock,
+            quota: (per_second, burst),
         }
+    }
+
+    /// Whether `other` allows the same sustained rate and burst.
+    pub fn same_quota(&self, other: &RateLimit) -> bool {
+        self.quota == other.quota
     }
 
     /// Take one request from the quota, or say when to come back.
@@ -127,6 +156,31 @@ mod tests {
         assert!(t.check(b).is_ok(), "other addresses are not affected");
         std::thread::sleep(Duration::from_millis(150));
         assert!(t.check(a).is_ok(), "forgotten after a quiet window");
+    }
+
+    #[test]
+    fn a_continuing_throttle_keeps_the_failures_counted_before() {
+        let a: std::net::IpAddr = [10, 0, 0, 1].into();
+        let b: std::net::IpAddr = [10, 0, 0, 2].into();
+        let before = AuthThrottle::new(3, Duration::from_secs(60));
+        for _ in 0..3 {
+            before.failed(a);
+        }
+        before.failed(b);
+        // The same window: the counts are shared, and the new limit applies to them.
+        let same = AuthThrottle::continuing(&before, 3, Duration::from_secs(60));
+        assert!(same.check(a).is_err(), "still refused after the reload");
+        assert!(
+            AuthThrottle::continuing(&before, 4, Duration::from_secs(60))
+                .check(a)
+                .is_ok()
+        );
+        // Another window: the counts are copied.
+        let other = AuthThrottle::continuing(&before, 2, Duration::from_secs(30));
+        assert!(other.check(a).is_err());
+        assert!(other.check(b).is_ok());
+        other.failed(b);
+        assert!(other.check(b).is_err(), "b's earlier failure counts too");
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! A tenant: one IdP connection, with its tokens, its rate limit, its product API and its mapping.
+//!
+//! A tenant's state (its rate-limit bucket, its id cache) outlives a config reload that leaves the settings it
+//! depends on unchanged ([`Tenant::continue_from`]).
 
-use crate::auth::TokenHash;
 use crate::cache::IdCache;
 use crate::mapping::Mapping;
 use crate::ratelimit::RateLimit;
+use crate::token::TokenHash;
 use crate::upstream::Upstream;
 use std::fmt;
 use std::sync::Arc;
@@ -59,6 +62,27 @@ pub struct Tenant {
     pub upstream: Upstream,
     /// How SCIM resources map onto that API.
     pub mapping: Arc<Mapping>,
+    /// The mapping as configured (the compiled one follows from it alone): a reload compares it to tell whether
+    /// the mapping changed.
+    pub mapping_config: Arc<serde_json::Value>,
     /// This tenant's id mappings.
-    pub cache: IdCache,
+    pub cache: Arc<IdCache>,
+}
+
+impl Tenant {
+    /// Take over the state that `previous` (this tenant under the config a reload replaces) built up, where this
+    /// tenant's settings leave it true: the rate-limit bucket when the rate and burst are the same, and the id
+    /// cache when the product's base URL, the mapping and the cache's bounds are (a rotated product credential
+    /// changes no id). The rest is this tenant's own, fresh.
+    pub fn continue_from(&mut self, previous: &Tenant) {
+        if self.rate_limit.same_quota(&previous.rate_limit) {
+            self.rate_limit = previous.rate_limit.clone();
+        }
+        if self.upstream.base_url() == previous.upstream.base_url()
+            && self.mapping_config == previous.mapping_config
+            && self.cache.bounds() == previous.cache.bounds()
+        {
+            self.cache = previous.cache.clone();
+        }
+    }
 }

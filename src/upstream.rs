@@ -1,10 +1,13 @@
-//! The HTTP client to the product: one pooled hyper client per tenant (HTTP/1.1 and HTTP/2, rustls), the
-//! tenant's credentials on every call, a timeout per call, bounded response bodies, and the mapping of transport
-//! failures onto SCIM errors. What a product *status* means is decided by the caller, which knows the operation.
+//! The client to the product: per tenant, a bound on concurrent calls, a timeout per call, retries of what is safe
+//! to retry, metrics, and the mapping of transport failures onto SCIM errors, around a [`Transport`] that carries
+//! each exchange. The transport in use is HTTP ([`Http`]: one pooled hyper client per tenant, HTTP/1.1 and HTTP/2,
+//! rustls, the tenant's credentials on every call, bounded response bodies); a test can stand in for it. What a
+//! product *status* means is decided by the caller, which knows the operation.
 
 use crate::config::Secret;
 use crate::scim;
 use bytes::Bytes;
+use futures_util::future::BoxFuture;
 use http::header::{ACCEPT, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use http::uri::{Authority, Scheme};
 use http::{HeaderMap, Method, StatusCode, Uri};
@@ -53,16 +56,32 @@ impl Default for CallPolicy {
 /// on to the IdP.
 const MAX_INLINE_RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// One tenant's product API.
+/// One tenant's product API: its base URL, how its calls behave (concurrency, timeout, retries, metrics), and the
+/// transport that carries them.
 #[derive(Clone)]
 pub struct Upstream {
-    client: HttpsClient,
+    transport: Arc<dyn Transport>,
     base: String,
     origin: Origin,
-    auth: Option<(HeaderName, HeaderValue)>,
     policy: CallPolicy,
     slots: Arc<tokio::sync::Semaphore>,
     metrics: Option<(Arc<crate::metrics::Metrics>, Arc<str>)>,
+}
+
+/// One exchange with the product: a request out, its whole answer back. HTTP ([`Http`]) is the one the gateway
+/// uses; a test or another transport can stand in for it. [`Upstream`] adds the concurrency bound, the timeout,
+/// retries and metrics around it.
+pub trait Transport: Send + Sync {
+    /// Send `req` (its path and query relative to the product's base URL) and read the whole answer.
+    fn send<'a>(&'a self, req: &'a ProductRequest) -> BoxFuture<'a, Result<ProductResponse, UpstreamError>>;
+}
+
+/// The product's API over HTTP/1.1 or HTTP/2, TLS by rustls: a pooled hyper client, the tenant's credential on
+/// every request.
+pub struct Http {
+    client: HttpsClient,
+    origin: Origin,
+    auth: Option<(HeaderName, HeaderValue)>,
 }
 
 /// The base URL taken apart once: each call's URI is put together from these without parsing the origin again,
@@ -263,15 +282,29 @@ impl Upstream {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .build(connector);
-        Ok(Upstream {
+        let http = Http {
             client,
+            origin: origin.clone(),
+            auth,
+        };
+        Ok(Upstream::with_transport(base_url, origin, policy, Arc::new(http)))
+    }
+
+    /// A product API at `base_url` reached through `transport` instead of HTTP.
+    pub fn over(base_url: &str, policy: CallPolicy, transport: Arc<dyn Transport>) -> Result<Self, String> {
+        let uri: Uri = base_url.parse().map_err(|e| format!("not a URL: {e}"))?;
+        Ok(Upstream::with_transport(base_url, Origin::of(&uri)?, policy, transport))
+    }
+
+    fn with_transport(base_url: &str, origin: Origin, policy: CallPolicy, transport: Arc<dyn Transport>) -> Self {
+        Upstream {
+            transport,
             base: base_url.trim_end_matches('/').to_owned(),
             origin,
-            auth,
             policy,
             slots: Arc::new(tokio::sync::Semaphore::new(policy.max_concurrent.max(1))),
             metrics: None,
-        })
+        }
     }
 
     /// The same client, counting its calls into `metrics` under `tenant`.
@@ -353,6 +386,20 @@ impl Upstream {
     }
 
     async fn once(&self, req: &ProductRequest) -> Result<ProductResponse, UpstreamError> {
+        tokio::time::timeout(self.policy.timeout, self.transport.send(req))
+            .await
+            .map_err(|_| UpstreamError::Timeout(self.policy.timeout))?
+    }
+}
+
+impl Transport for Http {
+    fn send<'a>(&'a self, req: &'a ProductRequest) -> BoxFuture<'a, Result<ProductResponse, UpstreamError>> {
+        Box::pin(self.exchange(req))
+    }
+}
+
+impl Http {
+    async fn exchange(&self, req: &ProductRequest) -> Result<ProductResponse, UpstreamError> {
         let uri = self
             .origin
             .uri(&req.path_and_query)
@@ -384,31 +431,26 @@ impl Upstream {
             .headers_mut()
             .entry(HOST)
             .or_insert_with(|| self.origin.host.clone());
-        let exchange = async {
-            let response = self.client.request(request).await.map_err(|e| {
-                if e.is_connect() {
-                    UpstreamError::Refused(Box::new(e))
-                } else {
-                    UpstreamError::Unreachable(Box::new(e))
-                }
-            })?;
-            let (parts, body) = response.into_parts();
-            let bytes = Limited::new(body, MAX_RESPONSE_BYTES).collect().await.map_err(|e| {
-                if e.is::<http_body_util::LengthLimitError>() {
-                    UpstreamError::TooLarge
-                } else {
-                    UpstreamError::Unreachable(e)
-                }
-            })?;
-            Ok(ProductResponse {
-                status: parts.status,
-                headers: parts.headers,
-                body: bytes.to_bytes(),
-            })
-        };
-        tokio::time::timeout(self.policy.timeout, exchange)
-            .await
-            .map_err(|_| UpstreamError::Timeout(self.policy.timeout))?
+        let response = self.client.request(request).await.map_err(|e| {
+            if e.is_connect() {
+                UpstreamError::Refused(Box::new(e))
+            } else {
+                UpstreamError::Unreachable(Box::new(e))
+            }
+        })?;
+        let (parts, body) = response.into_parts();
+        let bytes = Limited::new(body, MAX_RESPONSE_BYTES).collect().await.map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                UpstreamError::TooLarge
+            } else {
+                UpstreamError::Unreachable(e)
+            }
+        })?;
+        Ok(ProductResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body: bytes.to_bytes(),
+        })
     }
 }
 

@@ -26,14 +26,14 @@ async fn audited() -> Audited {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("product.key"), "audit-key").unwrap();
     let trail = dir.path().join("audit.jsonl");
-    let token = scimgate::auth::new_token();
+    let token = scimgate::token::new_token();
     let config = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n[admin]\nlisten = \"127.0.0.1:0\"\n\
          [audit]\noutput = {trail:?}\n\
          [[tenants]]\nid = \"audited\"\ntokens = [{digest:?}]\nmapping = \"classic\"\n\
          upstream = {{ base_url = {base:?}, auth = {{ header = \"X-Api-Key\", secret = {secret:?} }} }}\n",
         trail = trail.display().to_string(),
-        digest = scimgate::auth::TokenHash::of(&token).to_config(),
+        digest = scimgate::token::TokenHash::of(&token).to_config(),
         base = product.base_url(),
         secret = format!("file:{}", dir.path().join("product.key").display()),
     );

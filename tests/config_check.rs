@@ -173,7 +173,7 @@ fn token_new_prints_a_token_and_its_digest_line() {
         .expect("a digest line");
     assert_eq!(
         digest.trim_matches('"'),
-        scimgate::auth::TokenHash::of(token).to_config()
+        scimgate::token::TokenHash::of(token).to_config()
     );
     let bad = Command::new(env!("CARGO_BIN_EXE_scimgate"))
         .args(["token", "new", "--tenant", "a b"])

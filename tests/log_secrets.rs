@@ -17,8 +17,8 @@ async fn secrets_never_reach_the_logs() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("product.key"), product_key).unwrap();
-    let token = scimgate::auth::new_token();
-    let digest = scimgate::auth::TokenHash::of(&token).to_config();
+    let token = scimgate::token::new_token();
+    let digest = scimgate::token::TokenHash::of(&token).to_config();
     let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml");
     let config = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n[admin]\nlisten = \"127.0.0.1:0\"\n\

@@ -34,7 +34,7 @@ async fn only_clients_with_a_certificate_from_the_configured_ca_get_in() {
     .await
     .unwrap();
     std::fs::write(dir.path().join("key"), "k").unwrap();
-    let token = scimgate::auth::new_token();
+    let token = scimgate::token::new_token();
     let mapping =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml")).unwrap();
     let text = format!(
@@ -44,7 +44,7 @@ async fn only_clients_with_a_certificate_from_the_configured_ca_get_in() {
         cert = certs.cert.display().to_string(),
         key = certs.key.display().to_string(),
         ca = client_ca_path.display().to_string(),
-        digest = scimgate::auth::TokenHash::of(&token).to_config(),
+        digest = scimgate::token::TokenHash::of(&token).to_config(),
         base = product.base_url(),
         secret = format!("file:{}", dir.path().join("key").display()),
     );

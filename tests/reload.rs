@@ -1,6 +1,7 @@
 //! Hot reload and graceful shutdown of a real `scimgate run` process: a new token is admitted after SIGHUP (and
 //! after a file change), a dated token stops at its time, a broken config is rejected while the old one keeps
-//! serving, and SIGTERM lets an in-flight request finish.
+//! serving, a tenant whose settings did not change keeps its rate-limit bucket and id cache, and SIGTERM lets an
+//! in-flight request finish.
 
 mod common;
 
@@ -18,7 +19,7 @@ fn config(product: &str, key_file: &Path, tokens: &str) -> String {
 }
 
 fn digest(token: &str) -> String {
-    format!("{:?}", scimgate::auth::TokenHash::of(token).to_config())
+    format!("{:?}", scimgate::token::TokenHash::of(token).to_config())
 }
 
 async fn status(base: &str, token: &str) -> u16 {
@@ -66,9 +67,9 @@ async fn reload_admits_new_tokens_and_rejects_broken_configs_while_serving() {
     std::fs::write(&key, "rk").unwrap();
     let path = dir.path().join("scimgate.toml");
     let (a, b, c) = (
-        scimgate::auth::new_token(),
-        scimgate::auth::new_token(),
-        scimgate::auth::new_token(),
+        scimgate::token::new_token(),
+        scimgate::token::new_token(),
+        scimgate::token::new_token(),
     );
     std::fs::write(&path, config(&product.base_url(), &key, &digest(&a))).unwrap();
     let gateway = common::process::run(&path, MAPPING, "info").await;
@@ -114,6 +115,125 @@ async fn reload_admits_new_tokens_and_rejects_broken_configs_while_serving() {
     assert!(log.contains("config reloaded"), "{log}");
 }
 
+/// Two tenants on one product, `keep` and `change`, each allowing 1 request a second after a burst.
+fn two_tenants(product: &str, key_file: &Path, keep: &str, change: &str, change_burst: u32) -> String {
+    let tenant = |id: &str, token: &str, burst: u32| {
+        format!(
+            "[[tenants]]\nid = {id:?}\ntokens = [{}]\nmapping = \"classic\"\n\
+             rate_limit = {{ per_second = 1, burst = {burst} }}\n\
+             upstream = {{ base_url = {product:?}, auth = {{ header = \"X-Api-Key\", secret = {secret:?} }} }}\n",
+            digest(token),
+            secret = format!("file:{}", key_file.display()),
+        )
+    };
+    format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n[admin]\nlisten = \"127.0.0.1:0\"\n{}{}",
+        tenant("keep", keep, 20),
+        tenant("change", change, change_burst)
+    )
+}
+
+async fn get(base: &str, token: &str, path: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// How many of `n` requests in a row are admitted.
+async fn admitted(base: &str, token: &str, n: usize) -> usize {
+    let mut ok = 0;
+    for _ in 0..n {
+        ok += usize::from(get(base, token, "/ServiceProviderConfig").await == 200);
+    }
+    ok
+}
+
+/// The product calls a `userName eq` lookup makes, waiting out the rate limit.
+async fn lookup_calls(base: &str, token: &str, product: &SampleProduct) -> Vec<(String, String)> {
+    let path = "/Users?filter=userName%20eq%20%22ada%40example.com%22";
+    let before = product.request_log().len();
+    let start = Instant::now();
+    while get(base, token, path).await == 429 {
+        assert!(start.elapsed() < Duration::from_secs(10), "still limited");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    product.request_log()[before..].to_vec()
+}
+
+#[tokio::test]
+async fn reload_keeps_the_bucket_and_id_cache_of_an_unchanged_tenant_and_resets_a_changed_rate_limit() {
+    let product = SampleProduct::start(SampleOptions {
+        api_key: "rk".into(),
+        ..SampleOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, "rk").unwrap();
+    let path = dir.path().join("scimgate.toml");
+    let (keep, change) = (scimgate::token::new_token(), scimgate::token::new_token());
+    std::fs::write(&path, two_tenants(&product.base_url(), &key, &keep, &change, 20)).unwrap();
+    let gateway = common::process::run(&path, MAPPING, "info").await;
+    let base = gateway.base.clone();
+    let pid = gateway.child.id().unwrap();
+    let created = reqwest::Client::new()
+        .post(format!("{base}/Users"))
+        .bearer_auth(&keep)
+        .json(&common::user("ada@example.com", "Ada", "Lovelace"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id: String = created.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_id = |calls: &[(String, String)]| {
+        calls.len() == 1 && calls[0].0 == "GET" && calls[0].1.ends_with(&format!("/users/{id}"))
+    };
+    // Both tenants' caches know ada: `keep` from the create, `change` from its first lookup.
+    assert!(by_id(&lookup_calls(&base, &keep, &product).await));
+    lookup_calls(&base, &change, &product).await;
+    assert!(by_id(&lookup_calls(&base, &change, &product).await));
+    // Both buckets emptied.
+    admitted(&base, &keep, 25).await;
+    admitted(&base, &change, 25).await;
+
+    // Only `change`'s burst changes.
+    std::fs::write(&path, two_tenants(&product.base_url(), &key, &keep, &change, 21)).unwrap();
+    signal(pid, "-HUP");
+    // A fresh bucket admits ten in a row; the emptied one, refilling at one a second, cannot.
+    let start = Instant::now();
+    while admitted(&base, &change, 1).await == 0 || admitted(&base, &change, 9).await < 9 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "change's bucket was not reset"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        admitted(&base, &keep, 20).await < 20,
+        "keep's emptied bucket was refilled by the reload"
+    );
+    // The id caches survive: a lookup is still one read by id.
+    assert!(
+        by_id(&lookup_calls(&base, &keep, &product).await),
+        "keep's id cache was emptied"
+    );
+    assert!(
+        by_id(&lookup_calls(&base, &change, &product).await),
+        "change's id cache was emptied"
+    );
+    let log = gateway.stop().await;
+    assert!(log.contains("config reloaded"), "{log}");
+}
+
 #[tokio::test]
 async fn sigterm_drains_an_in_flight_request() {
     let product = SampleProduct::start(SampleOptions {
@@ -127,7 +247,7 @@ async fn sigterm_drains_an_in_flight_request() {
     let key = dir.path().join("key");
     std::fs::write(&key, "dk").unwrap();
     let path = dir.path().join("scimgate.toml");
-    let token = scimgate::auth::new_token();
+    let token = scimgate::token::new_token();
     std::fs::write(&path, config(&product.base_url(), &key, &digest(&token))).unwrap();
     let mut gateway = common::process::run(&path, MAPPING, "info").await;
     let base = gateway.base.clone();

@@ -42,8 +42,8 @@ async fn each_request_is_one_json_line_with_its_peer_method_path_and_status() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("product.key"), "pk-log-line").unwrap();
-    let token = scimgate::auth::new_token();
-    let digest = scimgate::auth::TokenHash::of(&token).to_config();
+    let token = scimgate::token::new_token();
+    let digest = scimgate::token::TokenHash::of(&token).to_config();
     let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml");
     let config = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n\
@@ -200,14 +200,14 @@ async fn a_scim_5xx_line_says_why_without_a_credential() {
     std::fs::write(dir.path().join("product.key"), product_key).unwrap();
     let secret = format!("file:{}", dir.path().join("product.key").display());
     let tenants = [("refused", refused), ("silent", silent), ("failing", failing)];
-    let tokens: Vec<String> = tenants.iter().map(|_| scimgate::auth::new_token()).collect();
+    let tokens: Vec<String> = tenants.iter().map(|_| scimgate::token::new_token()).collect();
     let mut config = "[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n".to_owned();
     for ((id, addr), token) in tenants.iter().zip(&tokens) {
         config.push_str(&format!(
             "[[tenants]]\nid = \"{id}\"\ntokens = [{digest:?}]\nmapping = \"classic\"\n\
              upstream = {{ base_url = \"http://{addr}/api/v1\", auth = {{ header = \"X-Api-Key\", secret = {secret:?} }}, \
              timeout_ms = 300, retry_backoff_ms = 10 }}\n",
-            digest = scimgate::auth::TokenHash::of(token).to_config(),
+            digest = scimgate::token::TokenHash::of(token).to_config(),
         ));
     }
     let path = dir.path().join("scimgate.toml");

@@ -7,7 +7,7 @@ use crate::Args;
 use crate::instructions;
 use crate::procs::{self, Proc};
 use anyhow::Context as _;
-use scimgate::auth::{TokenHash, new_token};
+use scimgate::token::{TokenHash, new_token};
 use std::path::{Path, PathBuf};
 
 /// The log line the sample product prints (at debug level) for every request it answers.

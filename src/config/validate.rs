@@ -2,16 +2,16 @@
 
 use super::file::{ConfigFile, PassthroughFile, TenantFile};
 use super::{ConfigError, secret};
-use crate::auth::TokenHash;
 use crate::config::file::TokenFile;
 use crate::gateway::{Gateway, Settings};
 use crate::mapping::{self, Mapping};
 use crate::metrics::Metrics;
 use crate::proxy::{self, ForwardedStyle, HostMode, Passthrough};
-use crate::ratelimit::RateLimit;
+use crate::ratelimit::{AuthThrottle, RateLimit};
 use crate::scim::filter::Limits;
 use crate::server::tls;
 use crate::tenant::{Tenant, TenantId};
+use crate::token::TokenHash;
 use crate::upstream::{self, Upstream};
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
@@ -41,6 +41,17 @@ pub fn validate(file: &ConfigFile) -> Result<Runtime, ConfigError> {
 
 /// Validate a loaded config into a runtime that counts into `metrics` (kept across reloads).
 pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime, ConfigError> {
+    build(file, metrics, None)
+}
+
+/// Validate a config that is to replace `previous` (a reload): the runtime counts into the same metrics, each
+/// tenant whose settings allow it goes on with the state it had ([`Tenant::continue_from`]), and the
+/// failed-authentication throttle goes on counting.
+pub fn revalidate(file: &ConfigFile, previous: &Gateway) -> Result<Runtime, ConfigError> {
+    build(file, previous.metrics.clone(), Some(previous))
+}
+
+fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -> Result<Runtime, ConfigError> {
     let s = &file.server;
     let listen: SocketAddr = s.listen.parse().map_err(|_| {
         ConfigError::invalid(
@@ -149,13 +160,21 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
     };
     let mut mappings = BTreeMap::new();
     for (name, m) in &file.mappings {
-        mappings.insert(
-            name.clone(),
-            Arc::new(mapping::compile(m, &format!("mappings.{name}"))?),
-        );
+        let key = format!("mappings.{name}");
+        let compiled = Arc::new(mapping::compile(m, &key)?);
+        let written = serde_json::to_value(m).map_err(|e| ConfigError::invalid(&key, e.to_string()))?;
+        mappings.insert(name.clone(), (compiled, Arc::new(written)));
     }
     let cache = (l.cache_entries, Duration::from_secs(l.cache_ttl_s));
-    let tenants = tenants(&file.tenants, &mappings, &metrics, cache)?;
+    let mut tenants = tenants(&file.tenants, &mappings, &metrics, cache)?;
+    if let Some(previous) = previous {
+        for tenant in &mut tenants {
+            if let Some(before) = previous.tenants.iter().find(|t| t.id == tenant.id) {
+                tenant.continue_from(before);
+            }
+        }
+    }
+    let tenants: Vec<Arc<Tenant>> = tenants.into_iter().map(Arc::new).collect();
     let passthrough = match &s.passthrough {
         Some(p) => Some(passthrough(p, settings.scheme, s.trust_forwarded_headers)?),
         None => None,
@@ -169,11 +188,17 @@ pub fn validate_with(file: &ConfigFile, metrics: Arc<Metrics>) -> Result<Runtime
             )
         })?),
     };
+    let mut gateway = Gateway::new(settings, tenants, metrics).with_passthrough(passthrough);
+    if let Some(previous) = previous {
+        let s = &gateway.settings;
+        gateway.auth_throttle =
+            AuthThrottle::continuing(&previous.auth_throttle, s.auth_failure_limit, s.auth_failure_window);
+    }
     Ok(Runtime {
         listen,
         tls,
         admin,
-        gateway: Gateway::new(settings, tenants, metrics).with_passthrough(passthrough),
+        gateway,
     })
 }
 
@@ -268,12 +293,15 @@ fn hosts_of(
     Ok(out)
 }
 
+/// A mapping compiled, and as written.
+type Mappings = BTreeMap<String, (Arc<Mapping>, Arc<serde_json::Value>)>;
+
 fn tenants(
     files: &[TenantFile],
-    mappings: &BTreeMap<String, Arc<Mapping>>,
+    mappings: &Mappings,
     metrics: &Arc<Metrics>,
     (cache_entries, cache_ttl): (u64, Duration),
-) -> Result<Vec<Arc<Tenant>>, ConfigError> {
+) -> Result<Vec<Tenant>, ConfigError> {
     let mut ids = HashSet::new();
     let mut digests = HashSet::new();
     let mut hosts = HashSet::new();
@@ -319,7 +347,7 @@ fn tenants(
             .ok_or_else(|| ConfigError::invalid(at("rate_limit.per_second"), "must be at least 1"))?;
         let burst = NonZeroU32::new(t.rate_limit.burst)
             .ok_or_else(|| ConfigError::invalid(at("rate_limit.burst"), "must be at least 1"))?;
-        let mapping = mappings.get(&t.mapping).cloned().ok_or_else(|| {
+        let (mapping, mapping_config) = mappings.get(&t.mapping).cloned().ok_or_else(|| {
             ConfigError::invalid(
                 at("mapping"),
                 format!("no mapping named {:?} under [mappings]", t.mapping),
@@ -327,15 +355,16 @@ fn tenants(
         })?;
         let upstream = upstream_of(t, &at)?.with_metrics(metrics.clone(), id.as_str());
         let hosts = hosts_of(&t.hosts, &at, &mut hosts)?;
-        out.push(Arc::new(Tenant {
+        out.push(Tenant {
             id,
             tokens,
             hosts,
             rate_limit: RateLimit::new(per_second, burst),
             upstream,
             mapping,
-            cache: crate::cache::IdCache::new(cache_entries, cache_ttl),
-        }));
+            mapping_config,
+            cache: Arc::new(crate::cache::IdCache::new(cache_entries, cache_ttl)),
+        });
     }
     Ok(out)
 }

@@ -282,3 +282,6 @@ fn body_text(resp: &ProductResponse) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
 }
+
+#[cfg(test)]
+mod tests;

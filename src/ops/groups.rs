@@ -45,10 +45,7 @@ async fn render(
     let mut rendered = objects::render(ctx, GROUP, api, team)?;
     let id = api.id_of(team)?;
     if let Some(name) = json::get(&rendered.json, "displayName").and_then(Value::as_str) {
-        ctx.tenant
-            .cache
-            .put(Key::GroupName(name.to_lowercase()), id.clone())
-            .await;
+        ctx.tenant.cache.put(Key::GroupName(name.to_lowercase()), id.clone());
     }
     if with_members {
         let members = Membership::new(ctx, api, group).read(&ProductId::of(&id), team).await?;
@@ -152,7 +149,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
         if let Some(name) = json::get(&plain, "displayName").and_then(Value::as_str)
             && let Some(id) = json::get(&plain, "id").and_then(Value::as_str)
         {
-            ctx.tenant.cache.put(Key::GroupName(name.to_lowercase()), id).await;
+            ctx.tenant.cache.put(Key::GroupName(name.to_lowercase()), id);
         }
         if !with_members {
             resources.push(q.projection.apply(plain, schema));
@@ -307,7 +304,7 @@ async fn write(
     if let Ok(before) = objects::render(ctx, GROUP, api, team)
         && let Some(name) = json::get(&before.json, "displayName").and_then(Value::as_str)
     {
-        ctx.tenant.cache.evict(&Key::GroupName(name.to_lowercase())).await;
+        ctx.tenant.cache.evict(&Key::GroupName(name.to_lowercase()));
     }
     let updated = objects::write_back(api, pid, team, desired, &[])
         .await?
@@ -316,8 +313,8 @@ async fn write(
     audit::record(ctx.tenant.id.as_str(), GROUP.name, Action::Update, &new_id, None, "ok");
     if new_id != pid.as_str() {
         let cache = &ctx.tenant.cache;
-        cache.evict(&Key::GroupAlias(new_id.clone())).await;
-        cache.put(Key::GroupAlias(pid.as_str().to_owned()), new_id).await;
+        cache.evict(&Key::GroupAlias(new_id.clone()));
+        cache.put(Key::GroupAlias(pid.as_str().to_owned()), new_id);
     }
     Ok(updated)
 }

@@ -26,7 +26,7 @@ pub fn not_found(kind: Kind, id: &str) -> Error {
 /// The product id for a SCIM id: through a rename alias when the cache knows one, else the id itself when it
 /// can be a product id.
 pub async fn resolve(ctx: &Context<'_>, api: &Api<'_>, alias: Key, kind: Kind, id: &str) -> Result<ProductId, Error> {
-    let id = ctx.tenant.cache.get(&alias).await.unwrap_or_else(|| id.to_owned());
+    let id = ctx.tenant.cache.get(&alias).unwrap_or_else(|| id.to_owned());
     api.product_id(&id).ok_or_else(|| not_found(kind, &id))
 }
 

@@ -32,7 +32,7 @@ async fn render(ctx: &Context<'_>, api: &Api<'_>, object: &Value) -> Result<Rend
         members.entry("active").or_insert(Value::Bool(true));
     }
     if let Some(ids) = Ids::of(ctx, &rendered.json, object) {
-        ids.remember(ctx).await;
+        ids.remember(ctx);
     }
     Ok(rendered)
 }
@@ -64,25 +64,25 @@ impl Ids {
         })
     }
 
-    async fn remember(self, ctx: &Context<'_>) {
+    fn remember(self, ctx: &Context<'_>) {
         let cache = &ctx.tenant.cache;
         if let Some(name) = self.user_name {
-            cache.put(Key::UserName(name.to_lowercase()), self.id.as_str()).await;
+            cache.put(Key::UserName(name.to_lowercase()), self.id.as_str());
         }
         if let Some(external) = self.external_id {
-            cache.put(Key::UserExternalId(external), self.id.as_str()).await;
+            cache.put(Key::UserExternalId(external), self.id.as_str());
         }
         if let Some(key) = self.member_key {
-            cache.put(Key::MemberKey(self.id.clone()), key.clone()).await;
-            cache.put(Key::MemberUser(key), self.id).await;
+            cache.put(Key::MemberKey(self.id.clone()), key.clone());
+            cache.put(Key::MemberUser(key), self.id);
         }
     }
 }
 
 /// Fill the cache from a user resource: userName, externalId, and the membership key when it is not the id.
-pub async fn remember(ctx: &Context<'_>, user: &Value, object: &Value) {
+pub fn remember(ctx: &Context<'_>, user: &Value, object: &Value) {
     if let Some(ids) = Ids::of(ctx, user, object) {
-        ids.remember(ctx).await;
+        ids.remember(ctx);
     }
 }
 
@@ -144,7 +144,7 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
     )
     .await?;
     for ids in seen.into_inner().unwrap_or_default() {
-        ids.remember(ctx).await;
+        ids.remember(ctx);
     }
     if api.resource().deactivate == Deactivate::Delete {
         for r in resources.iter_mut().filter_map(Value::as_object_mut) {
@@ -171,7 +171,7 @@ async fn cached_match(ctx: &Context<'_>, api: &Api<'_>, q: &ListQuery) -> Result
     } else {
         return Ok(None);
     };
-    let Some(id) = ctx.tenant.cache.get(&key).await else {
+    let Some(id) = ctx.tenant.cache.get(&key) else {
         return Ok(None);
     };
     let object = match api.product_id(&id) {
@@ -188,7 +188,7 @@ async fn cached_match(ctx: &Context<'_>, api: &Api<'_>, q: &ListQuery) -> Result
             return Ok(Some(Reply::ok(list::response(vec![resource], 1, 1))));
         }
     }
-    ctx.tenant.cache.evict(&key).await;
+    ctx.tenant.cache.evict(&key);
     Ok(None)
 }
 
@@ -346,13 +346,13 @@ async fn update(
         if !api.delete(pid).await? {
             return Err(gone());
         }
-        forget(ctx, api, current).await;
+        forget(ctx, api, current);
         return Ok(Updated {
             object: current.clone(),
             deleted: true,
         });
     }
-    forget(ctx, api, current).await;
+    forget(ctx, api, current);
     let mut updated = objects::write_back(api, pid, current, &desired, &[])
         .await?
         .ok_or_else(gone)?;
@@ -360,9 +360,9 @@ async fn update(
     if new_id != pid.as_str() {
         // A product keyed by a mutable name renamed the user: requests for the old id follow it while cached.
         let cache = &ctx.tenant.cache;
-        cache.put(Key::UserAlias(pid.as_str().to_owned()), new_id.clone()).await;
+        cache.put(Key::UserAlias(pid.as_str().to_owned()), new_id.clone());
         // The new id is a live id again, whatever an older rename said of it.
-        cache.evict(&Key::UserAlias(new_id.clone())).await;
+        cache.evict(&Key::UserAlias(new_id.clone()));
     }
     if res.deactivate == Deactivate::Endpoint && was_active != Some(wants_active) {
         let pid = ProductId::of(&new_id);
@@ -377,16 +377,16 @@ async fn update(
 }
 
 /// Drop what the cache knows of a user about to change or go.
-async fn forget(ctx: &Context<'_>, api: &Api<'_>, object: &Value) {
+fn forget(ctx: &Context<'_>, api: &Api<'_>, object: &Value) {
     let Ok(rendered) = objects::render(ctx, USER, api, object) else {
         return;
     };
     let cache = &ctx.tenant.cache;
     if let Some(name) = json::get(&rendered.json, "userName").and_then(Value::as_str) {
-        cache.evict(&Key::UserName(name.to_lowercase())).await;
+        cache.evict(&Key::UserName(name.to_lowercase()));
     }
     if let Some(external) = json::get(&rendered.json, "externalId").and_then(Value::as_str) {
-        cache.evict(&Key::UserExternalId(external.to_owned())).await;
+        cache.evict(&Key::UserExternalId(external.to_owned()));
     }
 }
 
@@ -395,7 +395,7 @@ pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let api = api(ctx);
     let pid = resolve(ctx, &api, id).await?;
     objects::delete(ctx, &api, USER, &pid).await?;
-    ctx.tenant.cache.evict(&Key::MemberKey(pid.as_str().to_owned())).await;
+    ctx.tenant.cache.evict(&Key::MemberKey(pid.as_str().to_owned()));
     Ok(Reply::no_content())
 }
 

@@ -133,7 +133,7 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
         };
         let key_file = dir.path().join(format!("{}.key", spec.id));
         std::fs::write(&key_file, &key).expect("key file");
-        let token = scimgate::auth::new_token();
+        let token = scimgate::token::new_token();
         text.push_str(&format!(
             "[[tenants]]\nid = {id:?}\ntokens = [{digest:?}]\nmapping = {mapping:?}\nhosts = {hosts:?}\n\
              rate_limit = {{ per_second = {ps}, burst = {burst} }}\n\
@@ -147,7 +147,7 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
             hosts = spec.hosts,
             mapping = spec.mapping,
             auth = auth_for(spec.shape, &format!("file:{}", key_file.display())),
-            digest = scimgate::auth::TokenHash::of(&token).to_config(),
+            digest = scimgate::token::TokenHash::of(&token).to_config(),
             ps = spec.per_second,
             burst = spec.burst,
             base = base_url.clone(),

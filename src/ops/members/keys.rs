@@ -49,7 +49,7 @@ impl Membership<'_> {
             return Ok(Some(id.to_owned()));
         };
         let cache = &self.ctx.tenant.cache;
-        if let Some(key) = cache.get(&Key::MemberKey(id.to_owned())).await {
+        if let Some(key) = cache.get(&Key::MemberKey(id.to_owned())) {
             return Ok(Some(key));
         }
         let Some(user) = self.users.get(&upid).await? else {
@@ -57,8 +57,8 @@ impl Membership<'_> {
         };
         let key = key_text(pointer.get(&user));
         if let Some(k) = &key {
-            cache.put(Key::MemberKey(id.to_owned()), k.clone()).await;
-            cache.put(Key::MemberUser(k.clone()), id).await;
+            cache.put(Key::MemberKey(id.to_owned()), k.clone());
+            cache.put(Key::MemberUser(k.clone()), id);
         }
         Ok(key)
     }
@@ -73,16 +73,16 @@ impl Membership<'_> {
         let mut out = Vec::new();
         let mut scanned = false;
         for key in keys {
-            let mut found = cache.get(&Key::MemberUser(key.clone())).await;
+            let mut found = cache.get(&Key::MemberUser(key.clone()));
             if found.is_none() && !scanned {
                 scanned = true;
                 let limit = self.ctx.settings.scan_limit as usize;
                 let all = listing::scan(&self.users, Source::of(&self.users), &[], limit, "users").await?;
                 for object in &all {
                     let user = objects::render(self.ctx, resource::USER, &self.users, object)?;
-                    users::remember(self.ctx, &user.json, object).await;
+                    users::remember(self.ctx, &user.json, object);
                 }
-                found = cache.get(&Key::MemberUser(key.clone())).await;
+                found = cache.get(&Key::MemberUser(key.clone()));
             }
             match found {
                 Some(id) => out.push(id),
