@@ -105,3 +105,167 @@ async fn a_dot_member_is_an_unknown_member_and_never_a_product_path() {
     let log = gw.product(0).request_log();
     assert!(!log.iter().any(|(_, path)| has_dot_segment(path)), "{log:?}");
 }
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// The product calls made since `since` calls.
+fn calls_since(gw: &common::Gateway, since: usize) -> Vec<(String, String)> {
+    gw.product(0).request_log().split_off(since)
+}
+
+/// A 400 `invalidValue` whose detail names `named`.
+fn assert_invalid_value(status: StatusCode, body: &Value, named: &str) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_scim_error(body, 400, Some("invalidValue"));
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(named), "the detail names {named}: {body}");
+}
+
+#[tokio::test]
+async fn values_of_another_scim_type_are_refused_before_any_product_call() {
+    let gw = common::start(&[TenantSpec::new("types")]).await;
+    let (status, _, ada) = send(
+        gw.req(0, Method::POST, "/Users")
+            .json(&user("ada@example.com", "A", "L")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ada}");
+    let uid = ada["id"].as_str().expect("id").to_owned();
+    let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Ops"});
+    let (status, _, ops) = send(gw.req(0, Method::POST, "/Groups").json(&group)).await;
+    assert_eq!(status, StatusCode::CREATED, "{ops}");
+    let gid = ops["id"].as_str().expect("id").to_owned();
+    let since = gw.product(0).request_log().len();
+
+    let with = |name: &str, value: Value| {
+        let mut body = user("eve@example.com", "E", "V");
+        body[name] = value;
+        body
+    };
+    for (method, path, body, named) in [
+        (
+            Method::POST,
+            "/Users".to_owned(),
+            with("userName", json!({"$ne": 1})),
+            "userName",
+        ),
+        (Method::POST, "/Users".to_owned(), with("title", json!(5)), "title"),
+        (
+            Method::POST,
+            "/Users".to_owned(),
+            with("name", json!({"givenName": ["E"]})),
+            "name.givenName",
+        ),
+        (
+            Method::POST,
+            "/Users".to_owned(),
+            with("active", json!({"$gt": ""})),
+            "active",
+        ),
+        (
+            Method::PUT,
+            format!("/Users/{uid}"),
+            with("displayName", json!(["a", "b"])),
+            "displayName",
+        ),
+        (
+            Method::PATCH,
+            format!("/Users/{uid}"),
+            patch(json!([{"op": "replace", "path": "title", "value": {"$ne": 1}}])),
+            "title",
+        ),
+        (
+            Method::PATCH,
+            format!("/Users/{uid}"),
+            patch(json!([{"op": "Replace", "value": {"name.givenName": 7}}])),
+            "name.givenName",
+        ),
+        (
+            Method::POST,
+            "/Groups".to_owned(),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": {"$ne": 1}}),
+            "displayName",
+        ),
+        (
+            Method::PATCH,
+            format!("/Groups/{gid}"),
+            patch(json!([{"op": "replace", "path": "displayName", "value": 42}])),
+            "displayName",
+        ),
+        (
+            Method::PATCH,
+            format!("/Groups/{gid}"),
+            patch(json!([{"op": "add", "path": "members", "value": [{"value": {"$ne": 1}}]}])),
+            "members.value",
+        ),
+    ] {
+        let (status, _, body) = send(gw.req(0, method.clone(), &path).json(&body)).await;
+        assert_invalid_value(status, &body, named);
+    }
+    let calls = calls_since(&gw, since);
+    assert!(calls.is_empty(), "no product call: {calls:?}");
+    // Entra's booleans as strings still pass.
+    let entra = patch(json!([{"op": "Replace", "path": "active", "value": "False"}]));
+    let (status, _, body) = send(gw.req(0, Method::PATCH, &format!("/Users/{uid}")).json(&entra)).await;
+    assert_eq!((status, &body["active"]), (StatusCode::OK, &json!(false)), "{body}");
+}
+
+#[tokio::test]
+async fn multi_valued_input_the_product_cannot_store_is_refused_by_name() {
+    let gw = common::start(&[TenantSpec::new("multi")]).await;
+    let mut boss = user("boss@example.com", "B", "S");
+    boss["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] = json!({"department": "R&D"});
+    let (status, _, boss) = send(gw.req(0, Method::POST, "/Users").json(&boss)).await;
+    assert_eq!(status, StatusCode::CREATED, "{boss}");
+    let boss_id = boss["id"].as_str().expect("id").to_owned();
+    let since = gw.product(0).request_log().len();
+
+    // `manager` is a singular complex attribute: an array is refused on create, not dropped.
+    let mut ada = user("ada@example.com", "A", "L");
+    ada["schemas"] = json!(["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE]);
+    ada[ENTERPRISE] = json!({"manager": [{"value": boss_id}]});
+    let (status, _, body) = send(gw.req(0, Method::POST, "/Users").json(&ada)).await;
+    assert_invalid_value(status, &body, "manager");
+
+    // Two work e-mails where the product stores one: refused, naming the attribute and the type.
+    let mut two = user("ada@example.com", "A", "L");
+    two["emails"] = json!([{"type": "work", "value": "ada@example.com", "primary": true},
+        {"type": "work", "value": "ada@other.example"}]);
+    let (status, _, body) = send(gw.req(0, Method::POST, "/Users").json(&two)).await;
+    assert_invalid_value(status, &body, "emails[type eq \"work\"]");
+    let calls = calls_since(&gw, since);
+    assert!(calls.is_empty(), "no product call: {calls:?}");
+    assert_eq!(gw.product(0).users().len(), 1);
+
+    // On a stored user: a manager array and a second work e-mail are refused, and what is stored stays.
+    let (status, _, ada) = send(
+        gw.req(0, Method::POST, "/Users")
+            .json(&user("ada@example.com", "A", "L")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ada}");
+    let id = ada["id"].as_str().expect("id").to_owned();
+    let set_manager = patch(json!([{"op": "add", "path": format!("{ENTERPRISE}:manager"), "value": boss_id}]));
+    let (status, _, body) = send(gw.req(0, Method::PATCH, &format!("/Users/{id}")).json(&set_manager)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body[ENTERPRISE]["manager"]["value"], boss_id.as_str());
+    for ops in [
+        json!([{"op": "replace", "value": {ENTERPRISE: {"manager": [{"value": "1"}, {"value": "2"}]}}}]),
+        json!([{"op": "replace", "path": format!("{ENTERPRISE}:manager"), "value": [{"value": "1"}, {"value": "2"}]}]),
+    ] {
+        let (status, _, body) = send(gw.req(0, Method::PATCH, &format!("/Users/{id}")).json(&patch(ops))).await;
+        assert_invalid_value(status, &body, "manager");
+    }
+    let second =
+        patch(json!([{"op": "add", "path": "emails", "value": [{"type": "work", "value": "ada@other.example"}]}]));
+    let (status, _, body) = send(gw.req(0, Method::PATCH, &format!("/Users/{id}")).json(&second)).await;
+    assert_invalid_value(status, &body, "emails[type eq \"work\"]");
+    let (status, _, after) = send(gw.req(0, Method::GET, &format!("/Users/{id}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(after[ENTERPRISE]["manager"]["value"], boss_id.as_str(), "{after}");
+    assert_eq!(
+        after["emails"],
+        json!([{"type": "work", "value": "ada@example.com"}]),
+        "{after}"
+    );
+}

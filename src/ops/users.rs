@@ -261,6 +261,7 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
 pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
     let api = api(ctx);
     let ops = scim_patch::parse(&body, ctx.settings.max_patch_operations)?;
+    scim_patch::check_types(&ops, ResourceSchema::user())?;
     resource::check_removals(api.resource(), &ops)?;
     let pid = resolve(ctx, &api, id).await?;
     objects::check_if_match(ctx, &api, USER, &pid).await?;
