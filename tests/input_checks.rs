@@ -6,7 +6,7 @@ mod common;
 
 use common::{TenantSpec, assert_scim_error, raw, send, user};
 use reqwest::{Method, StatusCode};
-use scimgate::sample::Shape;
+use scimgate::sample::{SampleOptions, SampleProduct, Shape};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -268,4 +268,116 @@ async fn multi_valued_input_the_product_cannot_store_is_refused_by_name() {
         json!([{"type": "work", "value": "ada@example.com"}]),
         "{after}"
     );
+}
+
+/// The sample product behind a pass-through that answers 500 to the calls `fails` picks (method, path), as a
+/// product whose deactivation (or delete) breaks. Returns the API base URL to give the gateway.
+async fn failing_in_front_of(product: &SampleProduct, fails: fn(&str, &str) -> bool) -> String {
+    use http_body_util::{BodyExt, Full};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let target = format!("http://{}", product.addr());
+    let client = reqwest::Client::new();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (target, client) = (target.clone(), client.clone());
+            let service = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                let (target, client) = (target.clone(), client.clone());
+                async move {
+                    let (parts, body) = req.into_parts();
+                    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
+                    if fails(parts.method.as_str(), &path) {
+                        let mut resp = http::Response::new(Full::new(bytes::Bytes::from_static(b"{}")));
+                        *resp.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+                        return Ok::<_, reqwest::Error>(resp);
+                    }
+                    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                    let answer = client
+                        .request(parts.method, format!("{target}{path}"))
+                        .headers(parts.headers)
+                        .body(body)
+                        .send()
+                        .await?;
+                    let mut resp = http::Response::builder().status(answer.status());
+                    for (name, value) in answer.headers() {
+                        resp = resp.header(name, value);
+                    }
+                    Ok(resp.body(Full::new(answer.bytes().await?)).expect("response"))
+                }
+            });
+            tokio::spawn(async move {
+                let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+                let _ = builder
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    format!("http://{addr}/api/v1")
+}
+
+/// A gateway (named mapping: deactivation by endpoint) in front of `product` through a pass-through that fails
+/// the calls `fails` picks.
+async fn inactive_create(fails: fn(&str, &str) -> bool) -> (common::Gateway, SampleProduct) {
+    let key = "named-key";
+    let options = SampleOptions {
+        api_key: key.into(),
+        shape: Shape::Named,
+        ..SampleOptions::default()
+    };
+    let product = SampleProduct::start(options).await.expect("sample product");
+    let base = failing_in_front_of(&product, fails).await;
+    let spec = TenantSpec {
+        external: Some((base, key.into())),
+        ..TenantSpec::shaped("named", Shape::Named)
+    };
+    let gw = common::start_with_mapping(&[spec], "", &common::example_mapping("named")).await;
+    (gw, product)
+}
+
+fn inactive_user() -> Value {
+    let mut body = user("ada@example.com", "Ada", "L");
+    body["active"] = json!(false);
+    body
+}
+
+#[tokio::test]
+async fn a_user_created_inactive_whose_deactivation_fails_is_deleted_again() {
+    let (gw, product) = inactive_create(|method, path| method == "POST" && path.ends_with("/deactivate")).await;
+    let (status, _, body) = send(gw.req(0, Method::POST, "/Users").json(&inactive_user())).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("not created") && detail.contains("deleted again"),
+        "{body}"
+    );
+    assert!(
+        product.users().is_empty(),
+        "no active user is left: {:?}",
+        product.users()
+    );
+    let calls: Vec<_> = product
+        .request_log()
+        .into_iter()
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        calls.contains(&"DELETE /api/v1/users/ada%40example.com".to_owned()),
+        "{calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_user_left_active_after_a_failed_undo_is_named_in_the_answer() {
+    let (gw, product) =
+        inactive_create(|method, path| (method == "POST" && path.ends_with("/deactivate")) || method == "DELETE").await;
+    let (status, _, body) = send(gw.req(0, Method::POST, "/Users").json(&inactive_user())).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("\"ada@example.com\" was created but is still active"),
+        "the answer says what state the product is in: {body}"
+    );
+    let users = product.users();
+    assert_eq!((users.len(), &users[0]["disabled"]), (1, &json!(false)), "{users:?}");
 }
