@@ -214,7 +214,10 @@ impl IdType {
                         _ => c.is_ascii_hexdigit(),
                     })
             }
-            IdType::String => !id.is_empty() && id.len() <= 1024 && !id.chars().any(char::is_control),
+            // `.` and `..` would be dot segments in a product path (RFC 3986 §5.2.4): no object has such an id.
+            IdType::String => {
+                !id.is_empty() && id.len() <= 1024 && !id.chars().any(char::is_control) && !endpoint::is_dot_segment(id)
+            }
         }
     }
 }

@@ -159,6 +159,39 @@ impl Target {
         .filter(|v| !v.is_null())
     }
 
+    /// A typed target stores one element's value: a resource with two different values of that type (two work
+    /// e-mails) cannot be stored, and is refused rather than one of them being dropped.
+    fn check_one(&self, resource: &Value) -> Result<(), MappingError> {
+        let Target::Typed {
+            name, type_value, sub, ..
+        } = self
+        else {
+            return Ok(());
+        };
+        let container = match self.schema() {
+            None => resource.as_object(),
+            Some(urn) => json::get(resource, urn).and_then(Value::as_object),
+        };
+        let Some(Value::Array(items)) = container.and_then(|c| json::member(c, name)) else {
+            return Ok(());
+        };
+        let mut values = items
+            .iter()
+            .filter(|e| is_type(e, type_value))
+            .filter_map(|e| json::get(e, sub))
+            .filter(|v| !v.is_null());
+        let Some(first) = values.next() else { return Ok(()) };
+        match values.find(|v| *v != first) {
+            None => Ok(()),
+            Some(other) => Err(MappingError::InvalidValue {
+                attribute: format!("{name}[type eq \"{type_value}\"]"),
+                detail: format!(
+                    "holds more than one {sub} ({first} and {other}); this service stores one {name} value of type \"{type_value}\""
+                ),
+            }),
+        }
+    }
+
     /// Put a value where this target names it in a resource's members, creating objects and elements on the way.
     /// A member already there keeps its place; a new one goes last.
     fn write(&self, resource: &mut Map<String, Value>, value: Value) {
@@ -381,6 +414,7 @@ impl AttributeMap {
         }
         let mut fields: BTreeMap<Pointer, (Value, &str)> = BTreeMap::new();
         for rule in self.rules.iter().filter(|r| !r.read_only) {
+            rule.target.check_one(resource)?;
             let value = match rule.target.read(resource) {
                 None => Value::Null,
                 Some(v) => rule.transform.to_product(v).ok_or_else(|| MappingError::InvalidValue {

@@ -1,5 +1,8 @@
 //! Endpoint templates: `"PATCH /users/{id}"` → method + path, with the id (and the `{member}` key of membership
 //! calls) always percent-encoded as one path segment, so that no id can change which product path is called.
+//! A value of dots only (`.`, `..`) is encoded as `%2E`s: RFC 3986 §5.2.4 removes dot segments, so a normalising
+//! server or proxy would otherwise resolve `/users/..` to another resource. (Resource ids `.` and `..` are refused
+//! before any call, by [`crate::mapping::IdType::accepts`]; this encoding is the second line.)
 
 use http::Method;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -104,8 +107,8 @@ impl Endpoint {
         for piece in &self.pieces {
             match piece {
                 Piece::Literal(s) => out.push_str(s),
-                Piece::Id => out.extend(utf8_percent_encode(id.unwrap_or_default(), COMPONENT)),
-                Piece::Member => out.extend(utf8_percent_encode(member.unwrap_or_default(), COMPONENT)),
+                Piece::Id => push_segment(&mut out, id.unwrap_or_default()),
+                Piece::Member => push_segment(&mut out, member.unwrap_or_default()),
             }
         }
         let mut sep = if out.contains('?') { '&' } else { '?' };
@@ -117,6 +120,22 @@ impl Endpoint {
             sep = '&';
         }
         out
+    }
+}
+
+/// Whether `segment` is a dot segment (RFC 3986 §3.3: `.` or `..`), which path normalisation removes.
+pub fn is_dot_segment(segment: &str) -> bool {
+    segment == "." || segment == ".."
+}
+
+/// One placeholder's value as one path segment: percent-encoded, and dots-only values as `%2E`s.
+fn push_segment(out: &mut String, value: &str) {
+    if !value.is_empty() && value.bytes().all(|b| b == b'.') {
+        for _ in 0..value.len() {
+            out.push_str("%2E");
+        }
+    } else {
+        out.extend(utf8_percent_encode(value, COMPONENT));
     }
 }
 
@@ -144,6 +163,22 @@ mod tests {
         assert_eq!(e.render(Some("17"), &[]), "/users/17");
         assert_eq!(e.render(Some("../admin?x=1#f"), &[]), "/users/..%2Fadmin%3Fx%3D1%23f");
         assert_eq!(e.render(Some("a b/\r\n"), &[]), "/users/a%20b%2F%0D%0A");
+    }
+
+    #[test]
+    fn dots_only_values_never_become_dot_segments() {
+        let e = Endpoint::parse("POST /users/{id}/deactivate").unwrap();
+        assert_eq!(e.render(Some(".."), &[]), "/users/%2E%2E/deactivate");
+        assert_eq!(e.render(Some("."), &[]), "/users/%2E/deactivate");
+        assert_eq!(e.render(Some("..."), &[]), "/users/%2E%2E%2E/deactivate");
+        assert_eq!(e.render(Some("a.."), &[]), "/users/a../deactivate");
+        let m = Endpoint::parse_member("DELETE /teams/{id}/members/{member}").unwrap();
+        assert_eq!(m.render_member(Some("."), Some(".."), &[]), "/teams/%2E/members/%2E%2E");
+        assert!(is_dot_segment("..") && is_dot_segment(".") && !is_dot_segment("..."));
+        // A resource id that is a dot segment is no product id: answered 404 before any call.
+        use crate::mapping::IdType;
+        assert!(!IdType::String.accepts("..") && !IdType::String.accepts("."));
+        assert!(IdType::String.accepts("...") && IdType::String.accepts(".a"));
     }
 
     #[test]

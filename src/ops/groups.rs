@@ -323,6 +323,7 @@ async fn write(
 pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
     let (api, group) = api(ctx)?;
     let ops = scim_patch::parse(&body, ctx.settings.max_patch_operations)?;
+    scim_patch::check_types(&ops, ResourceSchema::group())?;
     let pid = resolve(ctx, &api, id).await?;
     objects::check_if_match(ctx, &api, GROUP, &pid).await?;
     let team = objects::fetch(&api, GROUP, &pid).await?;

@@ -104,7 +104,8 @@ pub fn location_of(base_url: &str, kind: Kind, id: &str) -> String {
 /// (`http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`).
 const ENTRA_MARKER_SCHEMAS: &str = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/";
 
-/// Check a resource sent by the IdP: a JSON object whose `schemas` names the core schema of `kind`.
+/// Check a resource sent by the IdP: a JSON object whose `schemas` names the core schema of `kind`, each attribute
+/// with a value of its type.
 pub fn check_incoming(kind: Kind, body: &Value) -> Result<(), Error> {
     let obj = body
         .as_object()
@@ -146,7 +147,10 @@ pub fn check_incoming(kind: Kind, body: &Value) -> Result<(), Error> {
             ));
         }
     }
-    Ok(())
+    // RFC 7643 §2.3: every attribute's value is of its type before anything reaches the product.
+    definitions
+        .check_resource(body)
+        .map_err(|detail| Error::bad_request(ScimType::InvalidValue, detail))
 }
 
 /// The required attribute `name` as a non-empty string.

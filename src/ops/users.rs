@@ -220,13 +220,47 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     };
     if deactivate_after {
         let pid = ProductId::of(&api.id_of(&created)?);
-        created = objects::updated(&api, &pid, api.set_active(&pid, false).await?)
-            .await?
-            .ok_or_else(|| not_found(USER, pid.as_str()))?;
+        created = match deactivate(&api, &pid).await {
+            Ok(object) => object,
+            Err(failed) => return Err(undo_create(ctx, &api, &pid, failed).await),
+        };
     }
     let rendered = render(ctx, &api, &created).await?;
     audit_change(ctx, &rendered.json, Action::Create);
     reply(StatusCode::CREATED, rendered, true)
+}
+
+/// Deactivate a user through the mapping's endpoint; the user afterwards.
+async fn deactivate(api: &Api<'_>, pid: &ProductId) -> Result<Value, Error> {
+    objects::updated(api, pid, api.set_active(pid, false).await?)
+        .await?
+        .ok_or_else(|| not_found(USER, pid.as_str()))
+}
+
+/// A user created inactive could not be deactivated: it is deleted again, so the IdP's view (nothing was created)
+/// is the product's. When the delete fails too, the answer says that the user exists and is active, with its id.
+async fn undo_create(ctx: &Context<'_>, api: &Api<'_>, pid: &ProductId, failed: Error) -> Error {
+    let id = pid.as_str();
+    let mut error = failed;
+    match api.delete(pid).await {
+        Ok(_) => {
+            error.detail = format!(
+                "the user was not created: it could not be made inactive ({}), so it was deleted again",
+                error.detail
+            );
+        }
+        Err(undo) => {
+            // The user exists: the trail has its create, with the failure's status as the outcome.
+            let outcome = error.status.as_u16().to_string();
+            audit::record(ctx.tenant.id.as_str(), USER.name, Action::Create, id, None, &outcome);
+            error.detail = format!(
+                "user {id:?} was created but is still active: making it inactive failed ({}), and deleting it \
+                 again failed ({})",
+                error.detail, undo.detail
+            );
+        }
+    }
+    error
 }
 
 /// Link the product's existing user with this userName: update it with the SCIM values and the managed marker.
@@ -261,6 +295,7 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
 pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
     let api = api(ctx);
     let ops = scim_patch::parse(&body, ctx.settings.max_patch_operations)?;
+    scim_patch::check_types(&ops, ResourceSchema::user())?;
     resource::check_removals(api.resource(), &ops)?;
     let pid = resolve(ctx, &api, id).await?;
     objects::check_if_match(ctx, &api, USER, &pid).await?;

@@ -162,6 +162,13 @@ pub fn apply_with_schema(resource: &Value, ops: &[Operation], schema: &ResourceS
     apply::run(resource, ops, &Rules::Schema(schema))
 }
 
+/// Check, before anything is read or written, that every operation's value is of the type of the attribute of
+/// `schema` it targets (RFC 7643 §2.3), the IdPs' dialect values read as [`apply_with_schema`] reads them:
+/// `400 invalidValue` naming the attribute otherwise.
+pub fn check_types(ops: &[Operation], schema: &ResourceSchema) -> Result<(), PatchError> {
+    rules::check_types(ops, schema)
+}
+
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]

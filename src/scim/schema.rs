@@ -6,6 +6,8 @@
 //! [`AttrTypes`], projection for `returned`, discovery for the `/Schemas` bodies. The static definitions live in
 //! `schema/{common,user,enterprise,group}.rs`; a [`ResourceSchema`] restricted to what a mapping holds is built by
 //! [`ResourceSchema::restricted`] (`schema/restrict.rs`), and the RFC 7643 §7 JSON is written by `schema/render.rs`.
+//! Written values are checked against the attribute types by `schema/check.rs` ([`ResourceSchema::check_resource`],
+//! [`Attribute::check_value`]).
 //!
 //! RFC 7643 §2.1: "Attribute names are case insensitive"; every lookup here ignores case.
 
@@ -13,6 +15,7 @@ use crate::scim::filter::{AttrKind, AttrMeta, AttrTypes, CoreTypes};
 use crate::scim::path::AttrPath;
 use std::sync::LazyLock;
 
+mod check;
 mod common;
 mod enterprise;
 mod group;

@@ -200,3 +200,16 @@ fn on_update_the_attribute_that_changed_a_shared_field_wins() {
     assert!(map.to_product_over(&both, Some(&current)).is_err());
     assert!(map.to_product(&renamed).is_err());
 }
+
+#[test]
+fn two_different_values_of_one_mapped_type_are_refused_by_name() {
+    let map = sample_map();
+    let two = json!({"userName": "a@x", "emails": [
+        {"type": "work", "value": "a@x"}, {"type": "Work", "value": "b@x"}]});
+    let err = map.to_product(&two).unwrap_err().to_string();
+    assert!(err.contains("emails[type eq \"work\"]") && err.contains("b@x"), "{err}");
+    // The same value twice loses nothing.
+    let same = json!({"userName": "a@x", "emails": [
+        {"type": "work", "value": "a@x"}, {"type": "work", "value": "a@x", "primary": true}]});
+    assert!(map.to_product(&same).is_ok());
+}

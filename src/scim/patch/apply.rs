@@ -58,7 +58,7 @@ fn apply_keyed(doc: &mut Value, op: Op, key: &str, value: &Value, rules: &Rules<
 
 /// A schema URN rather than a URN-qualified attribute: its last segment names a resource type (`…:2.0:User`),
 /// which starts with a capital letter, where attribute names in SCIM schemas start in lower case.
-fn is_schema_urn(key: &str) -> bool {
+pub(super) fn is_schema_urn(key: &str) -> bool {
     key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
         && key
             .rsplit(':')

@@ -8,8 +8,12 @@
 //! - immutable: "The attribute MAY be defined at resource creation ... The attribute SHALL NOT be updated"; `add`
 //!   is accepted (it may define the value), `replace` and `remove` are `400 mutability`.
 //! - `schemas` in a path-less value is not an attribute and is skipped (clients echo the resource).
+//! - Every value must be of its target's type (RFC 7643 §2.3), after the IdP dialects are read ([`check_types`]):
+//!   otherwise `400 invalidValue` naming the attribute, before the resource is read or anything is written.
 
-use super::{Op, PatchError};
+use super::apply::is_schema_urn;
+use super::values::coerce;
+use super::{Op, Operation, PatchError};
 use crate::scim::filter::AttrTypes;
 use crate::scim::patch_path::PatchPath;
 use crate::scim::path::AttrPath;
@@ -132,6 +136,69 @@ impl Rules<'_> {
         }
         Ok(())
     }
+}
+
+/// Check that each operation's value fits the type of the attribute it targets; paths the schema does not know
+/// are left to the application, which names them.
+pub(super) fn check_types(ops: &[Operation], schema: &ResourceSchema) -> Result<(), PatchError> {
+    let rules = Rules::Schema(schema);
+    for op in ops {
+        let Some(value) = &op.value else { continue };
+        match &op.path {
+            Some(path) => check_at(&rules, schema, path, value)?,
+            None => {
+                for (key, v) in value.as_object().into_iter().flatten() {
+                    check_keyed(&rules, schema, key, v)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A member of a path-less value (or of a whole extension's value): an attribute path or an extension object.
+fn check_keyed(rules: &Rules<'_>, schema: &ResourceSchema, key: &str, value: &Value) -> Result<(), PatchError> {
+    if rules.skipped_key(key) {
+        return Ok(());
+    }
+    if is_schema_urn(key) {
+        for (name, v) in value.as_object().into_iter().flatten() {
+            check_keyed(rules, schema, &format!("{key}:{name}"), v)?;
+        }
+        return Ok(());
+    }
+    match PatchPath::parse(key) {
+        Ok(path) => check_at(rules, schema, &path, value),
+        // A malformed key is the application's to name.
+        Err(_) => Ok(()),
+    }
+}
+
+fn check_at(rules: &Rules<'_>, schema: &ResourceSchema, path: &PatchPath, value: &Value) -> Result<(), PatchError> {
+    let text = path.to_string();
+    if path.filter.is_none() && is_schema_urn(&text) {
+        return check_keyed(rules, schema, &text, value);
+    }
+    let Some(attr) = schema.resolve(&top(&path.attr)).map(|r| r.attr) else {
+        return Ok(());
+    };
+    let value = coerce(path, value, rules);
+    let sub = match path.attr.sub.as_deref().or(path.sub.as_deref()) {
+        None => None,
+        Some(name) => match attr.sub(name) {
+            Some(sub) => Some(sub),
+            None => return Ok(()),
+        },
+    };
+    let checked = match (sub, &path.filter, &value) {
+        (Some(sub), _, _) => sub.check_value(&text, &value),
+        // `emails[type eq "work"]`: the value is merged into the matching elements.
+        (None, Some(_), _) => attr.check_element(&text, &value),
+        // `add` of one element to a multi-valued attribute.
+        (None, None, v) if attr.multi_valued && !v.is_array() => attr.check_element(&text, &value),
+        (None, None, _) => attr.check_value(&text, &value),
+    };
+    checked.map_err(PatchError::Value)
 }
 
 fn mutable(op: Op, a: &Attribute, path: &PatchPath) -> Result<(), PatchError> {

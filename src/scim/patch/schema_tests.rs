@@ -162,3 +162,68 @@ fn value_path_rules_from_the_schema() {
     let out = run(json!([{"op": "remove", "path": "emails"}])).unwrap();
     assert!(out.get("emails").is_none());
 }
+
+fn types(ops: Value) -> Result<(), PatchError> {
+    let ops = parse(&json!({"schemas": [PATCH_SCHEMA], "Operations": ops}), 100)?;
+    check_types(&ops, ResourceSchema::user())
+}
+
+#[test]
+fn values_of_another_type_are_invalid_value_naming_the_attribute() {
+    for (ops, named) in [
+        (
+            json!([{"op": "replace", "path": "userName", "value": {"$ne": 1}}]),
+            "userName",
+        ),
+        (json!([{"op": "replace", "path": "title", "value": 5}]), "title"),
+        (
+            json!([{"op": "replace", "value": {"displayName": ["a", "b"]}}]),
+            "displayName",
+        ),
+        (
+            json!([{"op": "replace", "path": "name", "value": {"givenName": true}}]),
+            "name.givenName",
+        ),
+        (
+            json!([{"op": "add", "path": "emails", "value": [{"value": {"a": 1}}]}]),
+            "emails.value",
+        ),
+        (
+            json!([{"op": "add", "path": "emails[type eq \"work\"].value", "value": 7}]),
+            "emails[type eq \"work\"].value",
+        ),
+        (json!([{"op": "replace", "path": "active", "value": "maybe"}]), "active"),
+        (
+            json!([{"op": "replace", "path": format!("{ENT}:manager"), "value": [{"value": "1"}, {"value": "2"}]}]),
+            "manager",
+        ),
+        (
+            json!([{"op": "replace", "value": {ENT: {"department": {"x": 1}}}}]),
+            "department",
+        ),
+    ] {
+        match types(ops.clone()) {
+            Err(PatchError::Value(m)) => assert!(m.contains(named), "{ops}: {m}"),
+            other => panic!("{ops}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn idp_dialect_values_fit_their_types() {
+    for ops in [
+        // Entra: booleans as strings, single values wrapped, the manager as a bare id.
+        json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        json!([{"op": "Add", "path": "title", "value": [{"value": "CTO"}]}]),
+        json!([{"op": "Add", "path": format!("{ENT}:manager"), "value": "42"}]),
+        json!([{"op": "Add", "path": format!("{ENT}:manager"), "value": [{"value": "42"}]}]),
+        json!([{"op": "Add", "path": "emails", "value": {"type": "home", "value": "a@x", "primary": "True"}}]),
+        // Okta: a path-less value.
+        json!([{"op": "replace", "value": {"active": false, "name": {"givenName": "A"}}}]),
+        // Unknown paths are the application's to name.
+        json!([{"op": "replace", "path": "shoeSize", "value": {"x": 1}}]),
+        json!([{"op": "remove", "path": "title"}]),
+    ] {
+        assert_eq!(types(ops.clone()), Ok(()), "{ops}");
+    }
+}
