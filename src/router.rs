@@ -1,6 +1,7 @@
 //! The SCIM router: strip the base path, authenticate, rate-limit, read the body within its limit, match the
 //! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
 
+mod client;
 mod route;
 
 pub use route::Route;
@@ -10,13 +11,14 @@ use crate::gateway::{Gateway, Peer};
 use crate::metrics::{RequestLabels, TenantLabels};
 use crate::ops::{self, Context, Reply};
 use crate::proxy::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
+use crate::ratelimit::Attempt;
 use crate::request::Body;
 use crate::scim::{self, ScimType};
 use crate::tenant::Tenant;
 use crate::upstream::PRODUCT_CALLS;
 use bytes::Bytes;
 use http::header::{
-    ALLOW, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, IF_MATCH, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
+    ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, IF_MATCH, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
@@ -68,16 +70,9 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     let route = scim_rest(gw, &path).and_then(Route::parse);
-    // A client address that keeps failing authentication is refused before its token is even looked at.
     let admitted = header_count(gw, &req)
-        .and_then(|()| gw.auth_throttle.check(peer.addr().ip()))
-        .and_then(|()| admit(gw, &req));
-    if let Err(e) = &admitted
-        && e.status == StatusCode::UNAUTHORIZED
-    {
-        gw.auth_throttle.failed(peer.addr().ip());
-        gw.metrics.auth_failures.inc();
-    }
+        .and_then(|()| admit(gw, &req))
+        .or_else(|e| throttled(gw, &req, peer, e));
     // Known from authentication on, so that even a request failing later is logged with its tenant.
     let tenant = admitted.as_ref().ok().cloned();
     let mut product_calls = 0;
@@ -217,6 +212,19 @@ fn header_count(gw: &Gateway, req: &Request<Incoming>) -> Result<(), scim::Error
         ));
     }
     Ok(())
+}
+
+/// A request that was not admitted: a failed authentication is counted against its client address and
+/// credential, and answered 429 instead of 401 once that pair has failed too often. A valid token never gets here.
+fn throttled(gw: &Gateway, req: &Request<Incoming>, peer: &Peer, e: scim::Error) -> Result<Arc<Tenant>, scim::Error> {
+    if e.status != StatusCode::UNAUTHORIZED {
+        return Err(e);
+    }
+    gw.metrics.auth_failures.inc();
+    let addr = client::address(req.headers(), peer.addr().ip(), gw.settings.trust_forwarded_headers);
+    let credential = req.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes);
+    gw.auth_throttle.failed(Attempt::new(addr, credential))?;
+    Err(e)
 }
 
 /// Base path and authentication: the tenant (on a host it may be used on).
