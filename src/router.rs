@@ -2,14 +2,16 @@
 //! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
 
 mod client;
+mod dispatch;
 mod route;
+mod write;
 
 pub use route::Route;
 
 use crate::audit;
 use crate::gateway::{Gateway, Peer};
 use crate::metrics::{RequestLabels, TenantLabels};
-use crate::ops::{self, Context, Reply};
+use crate::ops::{Context, Reply};
 use crate::proxy::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
 use crate::ratelimit::Attempt;
 use crate::request::Body;
@@ -20,12 +22,13 @@ use bytes::Bytes;
 use http::header::{
     ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, IF_MATCH, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
 };
-use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tracing::Instrument as _;
 
@@ -65,7 +68,7 @@ pub fn answer(
 
 /// Answer a SCIM request (one that [`passes_through`] does not send to the product); never fails: every error
 /// becomes a SCIM error response.
-pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Response<Body> {
+pub async fn handle(gw: &Arc<Gateway>, req: Request<Incoming>, peer: &Peer) -> Response<Body> {
     let started = Instant::now();
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
@@ -76,6 +79,8 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
     // Known from authentication on, so that even a request failing later is logged with its tenant.
     let tenant = admitted.as_ref().ok().cloned();
     let mut product_calls = 0;
+    // Set once a write runs in its own task, which then writes the audit line of its outcome.
+    let handed_over = AtomicBool::new(false);
     let outcome = match admitted.and_then(|t| {
         t.rate_limit.check().map(|()| t.clone()).map_err(|e| {
             gw.metrics
@@ -86,6 +91,8 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
         })
     }) {
         Ok(t) => {
+            // What the operation logs on its way (a product call retried, a member left out) names the request.
+            let span = tracing::info_span!("request", request_id = request_id.as_str(), tenant = t.id.as_str());
             let ctx = Context {
                 tenant: t,
                 base_url: base_url(gw, &req),
@@ -96,22 +103,17 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
             };
-            // What the operation logs on its way (a product call retried, a member left out) names the request.
-            let span = tracing::info_span!(
-                "request",
-                request_id = request_id.as_str(),
-                tenant = ctx.tenant.id.as_str()
-            );
             let counted = PRODUCT_CALLS.scope(Cell::new(0), async {
                 // Boxed: the operations' state is several kilobytes, better allocated once than moved through each wrapper.
-                let dispatched = Box::pin(dispatch(gw, &ctx, route, req));
-                let outcome = tokio::time::timeout(gw.settings.request_timeout, dispatched).await.ok();
+                let operation = Box::pin(dispatch::operate(gw, ctx, route, req, &handed_over));
+                let outcome = tokio::time::timeout(gw.settings.request_timeout, operation).await.ok();
                 (outcome, PRODUCT_CALLS.with(Cell::get))
             });
             let (outcome, calls) = counted.instrument(span).await;
             product_calls = calls;
             match outcome {
                 Some(outcome) => outcome,
+                // A write handed to its task goes on to its end and its audit line.
                 None => Err(
                     scim::Error::new(StatusCode::GATEWAY_TIMEOUT, "the request took too long").with_cause(format!(
                         "the request did not finish within limits.request_timeout ({:?})",
@@ -142,14 +144,16 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
             .headers_mut()
             .insert(ALLOW, HeaderValue::from_static(route.allow()));
     }
-    // A write that failed is in the audit trail too, with its status; successes are recorded where they happen.
+    // A write that failed before it reached its task (rate limit, body) is in the audit trail too, with its
+    // status; the task records its own outcome, successes where they happen.
     if let Some(t) = &tenant
         && status.as_u16() >= 400
+        && !handed_over.load(Ordering::Acquire)
         && let Some((route, id)) = route
         && let Some((resource, action)) = route.audit(&method)
     {
-        let id = percent_encoding::percent_decode_str(id.unwrap_or("")).decode_utf8_lossy();
-        audit::record(t.id.as_str(), resource, action, &id, None, status.as_str());
+        let target = write::target(id, &serde_json::Value::Null);
+        audit::record_failure(t.id.as_str(), resource, action, &target, status.as_str());
     }
     let (resource, operation) = route.map_or(("other", "other"), |(route, _)| {
         (route.resource(), route.operation(&method))
@@ -258,72 +262,6 @@ fn host_name(req: &Request<Incoming>) -> Option<String> {
         }
     };
     Some(authority.trim_end_matches('.').to_ascii_lowercase())
-}
-
-/// Run the operation of the endpoint `route` names (with its id segment, still encoded).
-async fn dispatch(
-    gw: &Gateway,
-    ctx: &Context<'_>,
-    route: Option<(Route, Option<&str>)>,
-    req: Request<Incoming>,
-) -> Result<Reply, scim::Error> {
-    let Some((route, id)) = route else {
-        return Err(scim::Error::not_found("no such endpoint"));
-    };
-    let id = || decode_id(id.unwrap_or(""));
-    let method = req.method().clone();
-    let query = req.uri().query().map(str::to_owned);
-    match (route, &method) {
-        (Route::Users, &Method::GET) => ops::users::list(ctx, ops::list_query(ctx, query.as_deref())?).await,
-        (Route::Users, &Method::POST) => ops::users::create(ctx, read_json(gw, req).await?).await,
-        (Route::UsersSearch, &Method::POST) => {
-            ops::users::list(ctx, ops::search_query(ctx, &read_json(gw, req).await?)?).await
-        }
-        (Route::User, &Method::GET) => ops::users::get(ctx, &id()?, query.as_deref()).await,
-        (Route::User, &Method::PUT) => {
-            let id = id()?;
-            ops::users::replace(ctx, &id, read_json(gw, req).await?).await
-        }
-        (Route::User, &Method::PATCH) => {
-            let id = id()?;
-            ops::users::patch(ctx, &id, read_json(gw, req).await?).await
-        }
-        (Route::User, &Method::DELETE) => ops::users::delete(ctx, &id()?).await,
-        (Route::Groups, &Method::GET) => ops::groups::list(ctx, ops::list_query(ctx, query.as_deref())?).await,
-        (Route::Groups, &Method::POST) => ops::groups::create(ctx, read_json(gw, req).await?).await,
-        (Route::GroupsSearch, &Method::POST) => {
-            ops::groups::list(ctx, ops::search_query(ctx, &read_json(gw, req).await?)?).await
-        }
-        (Route::Group, &Method::GET) => ops::groups::get(ctx, &id()?, query.as_deref()).await,
-        (Route::Group, &Method::PUT) => {
-            let id = id()?;
-            ops::groups::replace(ctx, &id, read_json(gw, req).await?).await
-        }
-        (Route::Group, &Method::PATCH) => {
-            let id = id()?;
-            ops::groups::patch(ctx, &id, read_json(gw, req).await?).await
-        }
-        (Route::Group, &Method::DELETE) => ops::groups::delete(ctx, &id()?).await,
-        // RFC 7644 §3.4.3 lets a server search every resource type at once at the root; this one searches one type
-        // at a time, and RFC 7644 §3.12 names 501 for an operation a service provider does not support.
-        (Route::Search, &Method::POST) => Err(scim::Error::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "searching several resource types at once is not supported; use /Users/.search or /Groups/.search",
-        )),
-        (Route::ServiceProviderConfig, &Method::GET) => {
-            let filter = ops::discovery::filter_param(query.as_deref());
-            ops::discovery::service_provider_config(ctx, filter.as_deref())
-        }
-        (Route::ResourceTypes, &Method::GET) => ops::discovery::resource_types(ctx, None),
-        (Route::ResourceType, &Method::GET) => ops::discovery::resource_types(ctx, Some(&id()?)),
-        (Route::Schemas, &Method::GET) => ops::discovery::schemas(ctx, None),
-        (Route::Schema, &Method::GET) => ops::discovery::schemas(ctx, Some(&id()?)),
-        // The `Allow` header of the answer is the route's own list (`handle`).
-        (route, _) => Err(scim::Error::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!("method not allowed here; allowed: {}", route.allow()),
-        )),
-    }
 }
 
 /// The part of `path` after the base path, if it is under it (on a segment boundary).
