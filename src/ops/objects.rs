@@ -305,3 +305,6 @@ pub fn unsupported(detail: impl Into<String>) -> Error {
 pub fn shape(detail: impl Into<String>) -> Error {
     MappingError::ProductShape(detail.into()).into()
 }
+
+#[cfg(test)]
+mod tests;
