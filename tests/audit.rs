@@ -366,3 +366,39 @@ async fn a_write_whose_product_call_times_out_is_audited_unknown_with_its_identi
     assert!(line.get("scim_id").is_none(), "never an empty id: {line}");
     gateway.stop().await;
 }
+
+#[tokio::test]
+async fn shutdown_waits_for_a_write_whose_client_left() {
+    let Audited {
+        _product: product,
+        _dir,
+        gateway,
+        trail,
+        token,
+    } = audited_with(Some(Duration::from_millis(600)), "", "").await;
+    let impatient = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let posted = impatient
+        .post(format!("{}/Users", gateway.base))
+        .bearer_auth(&token)
+        .json(&common::user("last@example.com", "L", "S"))
+        .send()
+        .await;
+    assert!(posted.is_err(), "the client gave up before the answer: {posted:?}");
+    // SIGTERM while the create is still with the product: the process ends only after it.
+    gateway.stop().await;
+    let lines = trail_lines(&trail);
+    assert!(
+        lines.iter().any(|l| l["action"] == "create" && l["outcome"] == "ok"),
+        "{lines:#?}"
+    );
+    assert!(
+        product
+            .users()
+            .iter()
+            .any(|u| u.to_string().contains("last@example.com"))
+    );
+}

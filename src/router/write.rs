@@ -35,7 +35,8 @@ impl Write {
     /// Run the write in its own task and wait for its outcome; the product calls it made are added to the
     /// request's count. Dropping the returned future leaves the task running to its end.
     pub async fn run(self) -> Result<Reply, scim::Error> {
-        let task = tokio::spawn(self.finish().instrument(tracing::Span::current()));
+        let writes = self.gw.writes.clone();
+        let task = writes.spawn(self.finish().instrument(tracing::Span::current()));
         match task.await {
             Ok((outcome, calls)) => {
                 let _ = PRODUCT_CALLS.try_with(|n| n.set(n.get() + calls));
