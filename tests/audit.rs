@@ -217,6 +217,14 @@ async fn every_change_is_one_audit_line() {
     assert!(!log.contains("\"audit\""), "the audit trail stays out of the logs");
 }
 
+/// A client whose every request ends within a bound.
+fn bounded_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
 /// Wait (within a bound) until the trail has a line that `wanted` accepts, and return it.
 async fn line_in_trail(trail: &std::path::Path, wanted: impl Fn(&Value) -> bool) -> Value {
     let found = tokio::time::timeout(Duration::from_secs(10), async {
@@ -240,7 +248,7 @@ async fn a_write_whose_client_goes_away_still_happens_and_is_in_the_trail() {
         trail,
         token,
     } = audited_with(Some(Duration::from_millis(400)), "", "").await;
-    let client = reqwest::Client::new();
+    let client = bounded_client();
     let created = client
         .post(format!("{}/Users", gateway.base))
         .bearer_auth(&token)
@@ -314,7 +322,7 @@ async fn a_write_past_the_request_timeout_answers_504_and_runs_on_to_its_audit_l
         ", timeout_ms = 5000",
     )
     .await;
-    let answer = reqwest::Client::new()
+    let answer = bounded_client()
         .post(format!("{}/Users", gateway.base))
         .bearer_auth(&token)
         .json(&common::user("late@example.com", "L", "T"))
@@ -351,7 +359,7 @@ async fn a_write_whose_product_call_times_out_is_audited_unknown_with_its_identi
     .await;
     let mut body = common::user("unsure@example.com", "U", "S");
     body["externalId"] = json!("ext-unsure");
-    let answer = reqwest::Client::new()
+    let answer = bounded_client()
         .post(format!("{}/Users", gateway.base))
         .bearer_auth(&token)
         .json(&body)
