@@ -1,11 +1,14 @@
 //! The audit trail: one JSON line per change a SCIM request made or tried to make in a product — create,
 //! update, deactivate, reactivate, delete, member add, member remove — with the tenant, the resource type, the
-//! SCIM id, the product id and the outcome. Events go to the `scimgate::audit` tracing target; [`layer`] writes
-//! that target to the configured output (a file or stdout), and `main` keeps it out of the ordinary logs.
+//! SCIM id, the product id and the outcome (`ok`, the failure's status, or `unknown` when the product call timed
+//! out after it was sent); a failure names what it tried to write ([`Target`]). Events go to the `scimgate::audit`
+//! tracing target; [`layer`] writes that target to the configured output (a file or stdout), and `main` keeps it
+//! out of the ordinary logs.
 //!
 //! The trail is not a log: it is never batched. Each line is written whole and flushed before [`record`] returns,
 //! and every change is recorded before its answer is rendered, so the line is in the file by the time the IdP has
-//! the answer, and a crash right after a change never loses its record.
+//! the answer (unless the request timeout answered it first: the write runs on to its line, `router/write.rs`),
+//! and a crash right after a change never loses its record.
 
 use std::fs::File;
 use std::io::Write as _;
@@ -65,6 +68,51 @@ pub fn record(tenant: &str, resource: &str, action: Action, scim_id: &str, membe
         // The SCIM id is the product id by design (docs/MAPPING.md); both are written so the trail reads alone.
         product_id = scim_id,
         member,
+        outcome,
+        "audit"
+    );
+}
+
+/// What a change that failed, or whose outcome is unknown, tried to write: the SCIM id when the request named one,
+/// and the names the body gave. Absent values are left out of the line, never written empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    /// The SCIM id of the resource (from the request path).
+    pub scim_id: Option<String>,
+    /// `userName` the request sent.
+    pub user_name: Option<String>,
+    /// `externalId` the request sent.
+    pub external_id: Option<String>,
+    /// `displayName` the request sent.
+    pub display_name: Option<String>,
+}
+
+/// Outcome of a change whose product call timed out after it was sent: the product may or may not have made it.
+pub const UNKNOWN: &str = "unknown";
+
+/// The outcome written for a change that failed with `status`: the status code, or [`UNKNOWN`] for a product
+/// timeout (504), after which the gateway cannot know whether the product made the change.
+pub fn outcome(status: http::StatusCode) -> String {
+    if status == http::StatusCode::GATEWAY_TIMEOUT {
+        UNKNOWN.to_owned()
+    } else {
+        status.as_u16().to_string()
+    }
+}
+
+/// A change that did not succeed, or may not have: `outcome` from [`outcome`].
+pub fn record_failure(tenant: &str, resource: &str, action: Action, target: &Target, outcome: &str) {
+    let scim_id = target.scim_id.as_deref();
+    tracing::info!(
+        target: TARGET,
+        tenant,
+        resource,
+        action = action.as_str(),
+        scim_id,
+        product_id = scim_id,
+        userName = target.user_name.as_deref(),
+        externalId = target.external_id.as_deref(),
+        displayName = target.display_name.as_deref(),
         outcome,
         "audit"
     );
@@ -167,5 +215,35 @@ mod tests {
                 assert_eq!(lines[n]["tenant"], "acme");
             }
         });
+    }
+
+    #[test]
+    fn a_failure_names_what_it_tried_to_write_and_never_an_empty_id() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("audit.jsonl");
+        let output = Output::open(path.to_str().expect("UTF-8 path")).expect("open");
+        let subscriber = tracing_subscriber::registry().with(layer(output));
+        let target = Target {
+            user_name: Some("ada@example.com".into()),
+            external_id: Some("e-1".into()),
+            ..Target::default()
+        };
+        tracing::subscriber::with_default(subscriber, || {
+            record_failure(
+                "acme",
+                "User",
+                Action::Create,
+                &target,
+                &outcome(http::StatusCode::GATEWAY_TIMEOUT),
+            );
+        });
+        let text = std::fs::read_to_string(&path).expect("read");
+        let line: serde_json::Value = serde_json::from_str(text.trim()).expect("a JSON line");
+        assert_eq!(line["outcome"], "unknown");
+        assert_eq!(line["userName"], "ada@example.com");
+        assert_eq!(line["externalId"], "e-1");
+        assert!(line.get("scim_id").is_none(), "{line}");
+        assert!(line.get("displayName").is_none(), "{line}");
+        assert_eq!(outcome(http::StatusCode::CONFLICT), "409");
     }
 }

@@ -25,6 +25,8 @@ pub struct Gateway {
     pub metrics: Arc<Metrics>,
     /// Reverse-proxy mode: where requests outside the SCIM base paths go, if anywhere.
     pub passthrough: Option<Passthrough>,
+    /// SCIM writes running in tasks of their own (`router`), kept across reloads: shutdown waits for them.
+    pub writes: tokio_util::task::TaskTracker,
 }
 
 impl Gateway {
@@ -37,6 +39,7 @@ impl Gateway {
             settings,
             tenants,
             passthrough: None,
+            writes: tokio_util::task::TaskTracker::new(),
         }
     }
 

@@ -214,7 +214,16 @@ fn serve(paths: &[PathBuf]) -> anyhow::Result<()> {
             tokio::spawn(scimgate::admin::serve(admin, state, std::future::pending()));
         }
         tokio::spawn(scimgate::reload::run(paths, live.clone(), metrics, gateway.listen));
-        server::serve_live(listener, live, demo::shutdown_signal()).await;
+        server::serve_live(listener, live.clone(), demo::shutdown_signal()).await;
+        // Writes whose client left before the answer still run to their end (and their audit line).
+        let gateway = live.gateway();
+        gateway.writes.close();
+        if tokio::time::timeout(gateway.settings.drain_timeout, gateway.writes.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("SCIM writes still running after the drain period; stopping them");
+        }
         Ok(())
     })
 }

@@ -1,21 +1,67 @@
 //! Per-tenant rate limiting with governor: each tenant owns its own limiter, so one tenant's flood never uses
 //! another's quota. Over the limit: 429 with `Retry-After` (RFC 6585 §4, RFC 7644 §3.12).
 //!
-//! Failed authentication is throttled per client address ([`AuthThrottle`]): a client that keeps presenting
-//! bad tokens is refused, without its tokens being checked, until it has been quiet for a while.
+//! Failed authentication is throttled per client address and presented credential ([`AuthThrottle`]): a client
+//! that keeps presenting the same bad credential gets 429 after a few failures, until it has been quiet for a
+//! while. Only failures are throttled, after the credential is checked: a valid token is always served, so one
+//! misconfigured tenant never locks out another calling from the same address (a shared IdP range, a proxy).
 
 use crate::scim;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Failed authentications per client address, bounded in memory.
+/// Most distinct (address, credential) pairs the throttle remembers; past it, the least recently failed go first.
+pub const MAX_TRACKED: u64 = 100_000;
+
+/// One failed authentication's key: the client address and a digest of the credential it presented (the whole
+/// `Authorization` value, or its absence). The credential itself is never kept.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Attempt {
+    addr: IpAddr,
+    credential: [u8; 16],
+}
+
+impl std::fmt::Debug for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attempt")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Attempt {
+    /// The attempt of a client at `addr` presenting `credential` (`None`: no `Authorization` header).
+    pub fn new(addr: IpAddr, credential: Option<&[u8]>) -> Self {
+        let addr = match addr {
+            IpAddr::V6(v6) => v6.to_canonical(),
+            v4 => v4,
+        };
+        let mut hasher = Sha256::new();
+        match credential {
+            // A prefix byte keeps "no header" apart from an empty one.
+            Some(bytes) => {
+                hasher.update([1]);
+                hasher.update(bytes);
+            }
+            None => hasher.update([0]),
+        }
+        let digest = hasher.finalize();
+        let mut credential = [0; 16];
+        credential.copy_from_slice(&digest[..16]);
+        Attempt { addr, credential }
+    }
+}
+
+/// Failed authentications per client address and credential, bounded in memory.
 pub struct AuthThrottle {
-    failures: moka::sync::Cache<std::net::IpAddr, u32>,
+    failures: moka::sync::Cache<Attempt, u32>,
     limit: u32,
     window: Duration,
 }
@@ -30,12 +76,12 @@ impl std::fmt::Debug for AuthThrottle {
 }
 
 impl AuthThrottle {
-    /// Refuse an address after `limit` failures, until `window` passes without one.
+    /// Refuse an attempt's key after `limit` failures, until `window` passes without a counted one.
     pub fn new(limit: u32, window: Duration) -> Self {
         AuthThrottle {
-            // Every failure re-inserts the entry, so its time to live restarts: a persistent client stays out.
+            // Every counted failure re-inserts the entry, so its time to live restarts.
             failures: moka::sync::Cache::builder()
-                .max_capacity(100_000)
+                .max_capacity(MAX_TRACKED)
                 .time_to_live(window)
                 .build(),
             limit,
@@ -55,29 +101,27 @@ impl AuthThrottle {
             };
         }
         let next = AuthThrottle::new(limit, window);
-        for (addr, failures) in &previous.failures {
-            next.failures.insert(*addr, failures);
+        for (attempt, failures) in &previous.failures {
+            next.failures.insert((*attempt).clone(), failures);
         }
         next
     }
 
-    /// 429 when `addr` has failed too often; checked before its token is.
-    pub fn check(&self, addr: std::net::IpAddr) -> Result<(), scim::Error> {
-        match self.failures.get(&addr) {
-            Some(n) if n >= self.limit => Err(scim::Error::new(
+    /// A failed authentication: counted, or 429 when its address and credential have failed `limit` times within
+    /// the window (a refused attempt is not counted, so the window runs from the last counted failure).
+    pub fn failed(&self, attempt: Attempt) -> Result<(), scim::Error> {
+        if self.failures.get(&attempt).is_some_and(|n| n >= self.limit) {
+            return Err(scim::Error::new(
                 http::StatusCode::TOO_MANY_REQUESTS,
-                "too many failed authentications from this address; wait and retry with a valid token",
+                "too many failed authentications with this credential from this address; wait and retry with a \
+                 valid token",
             )
-            .with_retry_after(self.window)),
-            _ => Ok(()),
+            .with_retry_after(self.window));
         }
-    }
-
-    /// Count a failed authentication of `addr`.
-    pub fn failed(&self, addr: std::net::IpAddr) {
         self.failures
-            .entry(addr)
+            .entry(attempt)
             .and_upsert_with(|e| e.map_or(1, |e| e.into_value().saturating_add(1)));
+        Ok(())
     }
 }
 
@@ -142,45 +186,62 @@ impl RateLimit {
 mod tests {
     use super::*;
 
+    fn attempt(last: u8, token: &str) -> Attempt {
+        Attempt::new([10, 0, 0, last].into(), Some(format!("Bearer {token}").as_bytes()))
+    }
+
     #[test]
-    fn an_address_is_refused_after_its_failures_until_quiet() {
+    fn a_credential_is_refused_after_its_failures_until_quiet() {
         let t = AuthThrottle::new(3, Duration::from_millis(100));
-        let a: std::net::IpAddr = [10, 0, 0, 1].into();
-        let b: std::net::IpAddr = [10, 0, 0, 2].into();
         for _ in 0..3 {
-            assert!(t.check(a).is_ok());
-            t.failed(a);
+            assert!(t.failed(attempt(1, "bad")).is_ok());
         }
-        let e = t.check(a).unwrap_err();
+        let e = t.failed(attempt(1, "bad")).unwrap_err();
         assert_eq!(e.status, http::StatusCode::TOO_MANY_REQUESTS);
-        assert!(t.check(b).is_ok(), "other addresses are not affected");
+        assert!(t.failed(attempt(2, "bad")).is_ok(), "other addresses are not affected");
+        assert!(
+            t.failed(attempt(1, "other")).is_ok(),
+            "other credentials are not affected"
+        );
         std::thread::sleep(Duration::from_millis(150));
-        assert!(t.check(a).is_ok(), "forgotten after a quiet window");
+        assert!(t.failed(attempt(1, "bad")).is_ok(), "forgotten after a quiet window");
+    }
+
+    #[test]
+    fn attempts_are_keyed_by_a_digest_never_the_credential() {
+        let a = attempt(1, "secret-token");
+        assert_eq!(a, attempt(1, "secret-token"));
+        assert_ne!(a, attempt(1, "secret-tokem"));
+        assert_ne!(
+            Attempt::new([10, 0, 0, 1].into(), None),
+            Attempt::new([10, 0, 0, 1].into(), Some(b""))
+        );
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(Attempt::new(mapped, None), Attempt::new([10, 0, 0, 1].into(), None));
+        assert!(!format!("{a:?}").contains("secret"));
     }
 
     #[test]
     fn a_continuing_throttle_keeps_the_failures_counted_before() {
-        let a: std::net::IpAddr = [10, 0, 0, 1].into();
-        let b: std::net::IpAddr = [10, 0, 0, 2].into();
+        let (a, b) = (attempt(1, "bad"), attempt(2, "bad"));
         let before = AuthThrottle::new(3, Duration::from_secs(60));
         for _ in 0..3 {
-            before.failed(a);
+            before.failed(a.clone()).unwrap();
         }
-        before.failed(b);
+        before.failed(b.clone()).unwrap();
         // The same window: the counts are shared, and the new limit applies to them.
         let same = AuthThrottle::continuing(&before, 3, Duration::from_secs(60));
-        assert!(same.check(a).is_err(), "still refused after the reload");
+        assert!(same.failed(a.clone()).is_err(), "still refused after the reload");
         assert!(
             AuthThrottle::continuing(&before, 4, Duration::from_secs(60))
-                .check(a)
+                .failed(a.clone())
                 .is_ok()
         );
         // Another window: the counts are copied.
         let other = AuthThrottle::continuing(&before, 2, Duration::from_secs(30));
-        assert!(other.check(a).is_err());
-        assert!(other.check(b).is_ok());
-        other.failed(b);
-        assert!(other.check(b).is_err(), "b's earlier failure counts too");
+        assert!(other.failed(a).is_err());
+        assert!(other.failed(b.clone()).is_ok(), "b's earlier failure counts too");
+        assert!(other.failed(b).is_err());
     }
 
     #[test]

@@ -200,13 +200,13 @@ mod tests {
         let before = config::validate(&file("http://127.0.0.1:9/api", 5, 1000, 2))
             .expect("valid")
             .gateway;
-        let client: std::net::IpAddr = [10, 0, 0, 1].into();
-        before.auth_throttle.failed(client);
-        before.auth_throttle.failed(client);
-        assert!(before.auth_throttle.check(client).is_err());
+        let client = crate::ratelimit::Attempt::new([10, 0, 0, 1].into(), Some(b"Bearer wrong"));
+        before.auth_throttle.failed(client.clone()).expect("counted");
+        before.auth_throttle.failed(client.clone()).expect("counted");
+        assert!(before.auth_throttle.failed(client.clone()).is_err());
         let after = reloaded(&before, &file("http://127.0.0.1:9/api", 5, 1000, 2));
         assert!(
-            after.auth_throttle.check(client).is_err(),
+            after.auth_throttle.failed(client).is_err(),
             "still refused after the reload"
         );
     }

@@ -1,29 +1,34 @@
 //! The SCIM router: strip the base path, authenticate, rate-limit, read the body within its limit, match the
 //! endpoint, call the operation, and render the answer — errors in the RFC 7644 §3.12 shape, in one place.
 
+mod client;
+mod dispatch;
 mod route;
+mod write;
 
 pub use route::Route;
 
 use crate::audit;
 use crate::gateway::{Gateway, Peer};
 use crate::metrics::{RequestLabels, TenantLabels};
-use crate::ops::{self, Context, Reply};
+use crate::ops::{Context, Reply};
 use crate::proxy::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
+use crate::ratelimit::Attempt;
 use crate::request::Body;
 use crate::scim::{self, ScimType};
 use crate::tenant::Tenant;
 use crate::upstream::PRODUCT_CALLS;
 use bytes::Bytes;
 use http::header::{
-    ALLOW, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, IF_MATCH, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
+    ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, IF_MATCH, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
 };
-use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tracing::Instrument as _;
 
@@ -63,24 +68,19 @@ pub fn answer(
 
 /// Answer a SCIM request (one that [`passes_through`] does not send to the product); never fails: every error
 /// becomes a SCIM error response.
-pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Response<Body> {
+pub async fn handle(gw: &Arc<Gateway>, req: Request<Incoming>, peer: &Peer) -> Response<Body> {
     let started = Instant::now();
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     let route = scim_rest(gw, &path).and_then(Route::parse);
-    // A client address that keeps failing authentication is refused before its token is even looked at.
     let admitted = header_count(gw, &req)
-        .and_then(|()| gw.auth_throttle.check(peer.addr().ip()))
-        .and_then(|()| admit(gw, &req));
-    if let Err(e) = &admitted
-        && e.status == StatusCode::UNAUTHORIZED
-    {
-        gw.auth_throttle.failed(peer.addr().ip());
-        gw.metrics.auth_failures.inc();
-    }
+        .and_then(|()| admit(gw, &req))
+        .or_else(|e| throttled(gw, &req, peer, e));
     // Known from authentication on, so that even a request failing later is logged with its tenant.
     let tenant = admitted.as_ref().ok().cloned();
     let mut product_calls = 0;
+    // Set once a write runs in its own task, which then writes the audit line of its outcome.
+    let handed_over = AtomicBool::new(false);
     let outcome = match admitted.and_then(|t| {
         t.rate_limit.check().map(|()| t.clone()).map_err(|e| {
             gw.metrics
@@ -91,6 +91,8 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
         })
     }) {
         Ok(t) => {
+            // What the operation logs on its way (a product call retried, a member left out) names the request.
+            let span = tracing::info_span!("request", request_id = request_id.as_str(), tenant = t.id.as_str());
             let ctx = Context {
                 tenant: t,
                 base_url: base_url(gw, &req),
@@ -101,22 +103,17 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
             };
-            // What the operation logs on its way (a product call retried, a member left out) names the request.
-            let span = tracing::info_span!(
-                "request",
-                request_id = request_id.as_str(),
-                tenant = ctx.tenant.id.as_str()
-            );
             let counted = PRODUCT_CALLS.scope(Cell::new(0), async {
                 // Boxed: the operations' state is several kilobytes, better allocated once than moved through each wrapper.
-                let dispatched = Box::pin(dispatch(gw, &ctx, route, req));
-                let outcome = tokio::time::timeout(gw.settings.request_timeout, dispatched).await.ok();
+                let operation = Box::pin(dispatch::operate(gw, ctx, route, req, &handed_over));
+                let outcome = tokio::time::timeout(gw.settings.request_timeout, operation).await.ok();
                 (outcome, PRODUCT_CALLS.with(Cell::get))
             });
             let (outcome, calls) = counted.instrument(span).await;
             product_calls = calls;
             match outcome {
                 Some(outcome) => outcome,
+                // A write handed to its task goes on to its end and its audit line.
                 None => Err(
                     scim::Error::new(StatusCode::GATEWAY_TIMEOUT, "the request took too long").with_cause(format!(
                         "the request did not finish within limits.request_timeout ({:?})",
@@ -147,14 +144,16 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, peer: &Peer) -> Respon
             .headers_mut()
             .insert(ALLOW, HeaderValue::from_static(route.allow()));
     }
-    // A write that failed is in the audit trail too, with its status; successes are recorded where they happen.
+    // A write that failed before it reached its task (rate limit, body) is in the audit trail too, with its
+    // status; the task records its own outcome, successes where they happen.
     if let Some(t) = &tenant
         && status.as_u16() >= 400
+        && !handed_over.load(Ordering::Acquire)
         && let Some((route, id)) = route
         && let Some((resource, action)) = route.audit(&method)
     {
-        let id = percent_encoding::percent_decode_str(id.unwrap_or("")).decode_utf8_lossy();
-        audit::record(t.id.as_str(), resource, action, &id, None, status.as_str());
+        let target = write::target(id, &serde_json::Value::Null);
+        audit::record_failure(t.id.as_str(), resource, action, &target, status.as_str());
     }
     let (resource, operation) = route.map_or(("other", "other"), |(route, _)| {
         (route.resource(), route.operation(&method))
@@ -219,6 +218,19 @@ fn header_count(gw: &Gateway, req: &Request<Incoming>) -> Result<(), scim::Error
     Ok(())
 }
 
+/// A request that was not admitted: a failed authentication is counted against its client address and
+/// credential, and answered 429 instead of 401 once that pair has failed too often. A valid token never gets here.
+fn throttled(gw: &Gateway, req: &Request<Incoming>, peer: &Peer, e: scim::Error) -> Result<Arc<Tenant>, scim::Error> {
+    if e.status != StatusCode::UNAUTHORIZED {
+        return Err(e);
+    }
+    gw.metrics.auth_failures.inc();
+    let addr = client::address(req.headers(), peer.addr().ip(), gw.settings.trust_forwarded_headers);
+    let credential = req.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes);
+    gw.auth_throttle.failed(Attempt::new(addr, credential))?;
+    Err(e)
+}
+
 /// Base path and authentication: the tenant (on a host it may be used on).
 fn admit(gw: &Gateway, req: &Request<Incoming>) -> Result<Arc<Tenant>, scim::Error> {
     scim_rest(gw, req.uri().path()).ok_or_else(|| scim::Error::not_found("no such endpoint"))?;
@@ -250,72 +262,6 @@ fn host_name(req: &Request<Incoming>) -> Option<String> {
         }
     };
     Some(authority.trim_end_matches('.').to_ascii_lowercase())
-}
-
-/// Run the operation of the endpoint `route` names (with its id segment, still encoded).
-async fn dispatch(
-    gw: &Gateway,
-    ctx: &Context<'_>,
-    route: Option<(Route, Option<&str>)>,
-    req: Request<Incoming>,
-) -> Result<Reply, scim::Error> {
-    let Some((route, id)) = route else {
-        return Err(scim::Error::not_found("no such endpoint"));
-    };
-    let id = || decode_id(id.unwrap_or(""));
-    let method = req.method().clone();
-    let query = req.uri().query().map(str::to_owned);
-    match (route, &method) {
-        (Route::Users, &Method::GET) => ops::users::list(ctx, ops::list_query(ctx, query.as_deref())?).await,
-        (Route::Users, &Method::POST) => ops::users::create(ctx, read_json(gw, req).await?).await,
-        (Route::UsersSearch, &Method::POST) => {
-            ops::users::list(ctx, ops::search_query(ctx, &read_json(gw, req).await?)?).await
-        }
-        (Route::User, &Method::GET) => ops::users::get(ctx, &id()?, query.as_deref()).await,
-        (Route::User, &Method::PUT) => {
-            let id = id()?;
-            ops::users::replace(ctx, &id, read_json(gw, req).await?).await
-        }
-        (Route::User, &Method::PATCH) => {
-            let id = id()?;
-            ops::users::patch(ctx, &id, read_json(gw, req).await?).await
-        }
-        (Route::User, &Method::DELETE) => ops::users::delete(ctx, &id()?).await,
-        (Route::Groups, &Method::GET) => ops::groups::list(ctx, ops::list_query(ctx, query.as_deref())?).await,
-        (Route::Groups, &Method::POST) => ops::groups::create(ctx, read_json(gw, req).await?).await,
-        (Route::GroupsSearch, &Method::POST) => {
-            ops::groups::list(ctx, ops::search_query(ctx, &read_json(gw, req).await?)?).await
-        }
-        (Route::Group, &Method::GET) => ops::groups::get(ctx, &id()?, query.as_deref()).await,
-        (Route::Group, &Method::PUT) => {
-            let id = id()?;
-            ops::groups::replace(ctx, &id, read_json(gw, req).await?).await
-        }
-        (Route::Group, &Method::PATCH) => {
-            let id = id()?;
-            ops::groups::patch(ctx, &id, read_json(gw, req).await?).await
-        }
-        (Route::Group, &Method::DELETE) => ops::groups::delete(ctx, &id()?).await,
-        // RFC 7644 §3.4.3 lets a server search every resource type at once at the root; this one searches one type
-        // at a time, and RFC 7644 §3.12 names 501 for an operation a service provider does not support.
-        (Route::Search, &Method::POST) => Err(scim::Error::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "searching several resource types at once is not supported; use /Users/.search or /Groups/.search",
-        )),
-        (Route::ServiceProviderConfig, &Method::GET) => {
-            let filter = ops::discovery::filter_param(query.as_deref());
-            ops::discovery::service_provider_config(ctx, filter.as_deref())
-        }
-        (Route::ResourceTypes, &Method::GET) => ops::discovery::resource_types(ctx, None),
-        (Route::ResourceType, &Method::GET) => ops::discovery::resource_types(ctx, Some(&id()?)),
-        (Route::Schemas, &Method::GET) => ops::discovery::schemas(ctx, None),
-        (Route::Schema, &Method::GET) => ops::discovery::schemas(ctx, Some(&id()?)),
-        // The `Allow` header of the answer is the route's own list (`handle`).
-        (route, _) => Err(scim::Error::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!("method not allowed here; allowed: {}", route.allow()),
-        )),
-    }
 }
 
 /// The part of `path` after the base path, if it is under it (on a segment boundary).

@@ -1,11 +1,13 @@
 //! The audit trail as an operator reads it: `scimgate run` with `[audit] output = <file>` writes one JSON line per
 //! change (create, deactivate, update, delete, member add and remove), failures with their status, and nothing of
-//! it reaches the ordinary logs.
+//! it reaches the ordinary logs. A write runs to its end and is in the trail whatever the client does: it
+//! disconnects, resets its stream, or the request timeout answers it first.
 
 mod common;
 
 use scimgate::sample::{SampleOptions, SampleProduct};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 /// A gateway process with `[audit] output` set, before the sample product; the trail's path and a tenant token.
 struct Audited {
@@ -17,8 +19,15 @@ struct Audited {
 }
 
 async fn audited() -> Audited {
+    audited_with(None, "", "").await
+}
+
+/// As `audited`, the product answering each call after `delay`, with `limits` (TOML keys of `[limits]`) and
+/// `upstream` (extra keys of the tenant's `upstream` table, each with its leading comma).
+async fn audited_with(delay: Option<Duration>, limits: &str, upstream: &str) -> Audited {
     let product = SampleProduct::start(SampleOptions {
         api_key: "audit-key".into(),
+        delay,
         ..SampleOptions::default()
     })
     .await
@@ -29,9 +38,9 @@ async fn audited() -> Audited {
     let token = scimgate::token::new_token();
     let config = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n[admin]\nlisten = \"127.0.0.1:0\"\n\
-         [audit]\noutput = {trail:?}\n\
+         [audit]\noutput = {trail:?}\n[limits]\n{limits}\n\
          [[tenants]]\nid = \"audited\"\ntokens = [{digest:?}]\nmapping = \"classic\"\n\
-         upstream = {{ base_url = {base:?}, auth = {{ header = \"X-Api-Key\", secret = {secret:?} }} }}\n",
+         upstream = {{ base_url = {base:?}, auth = {{ header = \"X-Api-Key\", secret = {secret:?} }}{upstream} }}\n",
         trail = trail.display().to_string(),
         digest = scimgate::token::TokenHash::of(&token).to_config(),
         base = product.base_url(),
@@ -206,4 +215,198 @@ async fn every_change_is_one_audit_line() {
     assert_eq!(lines[2]["scim_id"], uid.as_str());
     assert_eq!(lines[3]["member"], uid.as_str());
     assert!(!log.contains("\"audit\""), "the audit trail stays out of the logs");
+}
+
+/// A client whose every request ends within a bound.
+fn bounded_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// Wait (within a bound) until the trail has a line that `wanted` accepts, and return it.
+async fn line_in_trail(trail: &std::path::Path, wanted: impl Fn(&Value) -> bool) -> Value {
+    let found = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(line) = trail_lines(trail).into_iter().find(|l| wanted(l)) {
+                return line;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    })
+    .await;
+    found.unwrap_or_else(|_| panic!("no such line in the trail: {:#?}", trail_lines(trail)))
+}
+
+#[tokio::test]
+async fn a_write_whose_client_goes_away_still_happens_and_is_in_the_trail() {
+    let Audited {
+        _product: product,
+        _dir,
+        gateway,
+        trail,
+        token,
+    } = audited_with(Some(Duration::from_millis(400)), "", "").await;
+    let client = bounded_client();
+    let created = client
+        .post(format!("{}/Users", gateway.base))
+        .bearer_auth(&token)
+        .json(&common::user("leaving@example.com", "L", "A"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // An HTTP/2 client gives up on its DELETE while the product is still working: its stream is reset.
+    let impatient = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let gone = impatient
+        .delete(format!("{}/Users/{id}", gateway.base))
+        .bearer_auth(&token)
+        .send()
+        .await;
+    assert!(gone.is_err(), "the client gave up before the answer: {gone:?}");
+    // An HTTP/1.1 client closes its connection in the middle of a create.
+    let http1 = reqwest::Client::builder()
+        .http1_only()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let posted = http1
+        .post(format!("{}/Users", gateway.base))
+        .bearer_auth(&token)
+        .json(&common::user("abandoned@example.com", "A", "B"))
+        .send()
+        .await;
+    assert!(posted.is_err(), "the client gave up before the answer: {posted:?}");
+
+    let deleted = line_in_trail(&trail, |l| l["action"] == "delete").await;
+    assert_eq!(deleted["scim_id"], id.as_str());
+    assert_eq!(deleted["outcome"], "ok");
+    let created = line_in_trail(&trail, |l| l["action"] == "create" && l["scim_id"] != id.as_str()).await;
+    assert_eq!(created["outcome"], "ok", "{created}");
+    let users = product.users();
+    assert!(
+        users
+            .iter()
+            .all(|u| u["id"].as_str().map_or_else(|| u["id"].to_string(), str::to_owned) != id),
+        "the delete happened: {users:?}"
+    );
+    assert!(
+        users.iter().any(|u| u.to_string().contains("abandoned@example.com")),
+        "the create happened: {users:?}"
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_write_past_the_request_timeout_answers_504_and_runs_on_to_its_audit_line() {
+    // The product answers after the request timeout but within its own call timeout: the IdP gets 504, and the
+    // create still happens and is recorded.
+    let Audited {
+        _product: product,
+        _dir,
+        gateway,
+        trail,
+        token,
+    } = audited_with(
+        Some(Duration::from_millis(600)),
+        "request_timeout_ms = 200",
+        ", timeout_ms = 5000",
+    )
+    .await;
+    let answer = bounded_client()
+        .post(format!("{}/Users", gateway.base))
+        .bearer_auth(&token)
+        .json(&common::user("late@example.com", "L", "T"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 504);
+    let line = line_in_trail(&trail, |l| l["action"] == "create").await;
+    assert_eq!(line["outcome"], "ok", "{line}");
+    assert!(line["scim_id"].as_str().is_some_and(|id| !id.is_empty()), "{line}");
+    assert!(
+        product
+            .users()
+            .iter()
+            .any(|u| u.to_string().contains("late@example.com"))
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_write_whose_product_call_times_out_is_audited_unknown_with_its_identity() {
+    // The product answers after the product call timeout: the gateway cannot know whether the change was made.
+    let Audited {
+        _product,
+        _dir,
+        gateway,
+        trail,
+        token,
+    } = audited_with(
+        Some(Duration::from_millis(1500)),
+        "request_timeout_ms = 200",
+        ", timeout_ms = 400",
+    )
+    .await;
+    let mut body = common::user("unsure@example.com", "U", "S");
+    body["externalId"] = json!("ext-unsure");
+    let answer = bounded_client()
+        .post(format!("{}/Users", gateway.base))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 504);
+    let line = line_in_trail(&trail, |l| l["action"] == "create").await;
+    assert_eq!(line["outcome"], "unknown", "{line}");
+    assert_eq!(line["userName"], "unsure@example.com", "{line}");
+    assert_eq!(line["externalId"], "ext-unsure", "{line}");
+    assert!(line.get("scim_id").is_none(), "never an empty id: {line}");
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_waits_for_a_write_whose_client_left() {
+    let Audited {
+        _product: product,
+        _dir,
+        gateway,
+        trail,
+        token,
+    } = audited_with(Some(Duration::from_millis(600)), "", "").await;
+    let impatient = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let posted = impatient
+        .post(format!("{}/Users", gateway.base))
+        .bearer_auth(&token)
+        .json(&common::user("last@example.com", "L", "S"))
+        .send()
+        .await;
+    assert!(posted.is_err(), "the client gave up before the answer: {posted:?}");
+    // SIGTERM while the create is still with the product: the process ends only after it.
+    gateway.stop().await;
+    let lines = trail_lines(&trail);
+    assert!(
+        lines.iter().any(|l| l["action"] == "create" && l["outcome"] == "ok"),
+        "{lines:#?}"
+    );
+    assert!(
+        product
+            .users()
+            .iter()
+            .any(|u| u.to_string().contains("last@example.com"))
+    );
 }

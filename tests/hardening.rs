@@ -224,7 +224,7 @@ async fn failed_authentication_is_throttled_per_client_address() {
     let (status, headers, body) = send(gw.client.get(format!("{}/Users", gw.base)).bearer_auth("wrong-token")).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(headers["retry-after"], "30");
-    // While throttled, even a valid token is not checked: guessing cannot go on at full speed.
+    // Only what fails is throttled: a valid token from the same address is served.
     let (status, _, _) = send(gw.req(0, Method::GET, "/Users")).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(status, StatusCode::OK);
 }

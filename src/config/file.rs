@@ -94,8 +94,9 @@ pub struct ServerFile {
     /// passed through. Without it, those requests get a SCIM 404.
     #[serde(default)]
     pub passthrough: Option<PassthroughFile>,
-    /// Build `meta.location` from `X-Forwarded-Proto` and `X-Forwarded-Host` when `public_url` is unset. Only for a
-    /// listener that a trusted reverse proxy alone can reach: the client could otherwise choose the URLs.
+    /// Build `meta.location` from `X-Forwarded-Proto` and `X-Forwarded-Host` when `public_url` is unset, and count
+    /// failed authentications against the forwarded client address. Only for a listener that a trusted reverse
+    /// proxy alone can reach: the client could otherwise choose the URLs and its address.
     #[serde(default)]
     pub trust_forwarded_headers: bool,
 }
@@ -159,10 +160,11 @@ pub struct LimitsFile {
     /// Most group members one request may add or remove.
     #[serde(default = "default_max_members_per_request")]
     pub max_members_per_request: usize,
-    /// Failed authentications one client address may make before it is refused (429) for `auth_failure_window_s`.
+    /// Failed authentications one client address may make with one credential before that credential is refused
+    /// (429) from there for `auth_failure_window_s`; a valid token is never refused.
     #[serde(default = "default_auth_failure_limit")]
     pub auth_failure_limit: u32,
-    /// Seconds without a failure after which a client address's failures are forgotten.
+    /// Seconds without a failure after which a client address and credential's failures are forgotten.
     #[serde(default = "default_auth_failure_window")]
     pub auth_failure_window_s: u64,
     /// Largest number of id mappings each tenant's cache holds (userName → id and the like; about 400 bytes each, docs/PERFORMANCE.md).

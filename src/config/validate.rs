@@ -193,6 +193,7 @@ fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -
         let s = &gateway.settings;
         gateway.auth_throttle =
             AuthThrottle::continuing(&previous.auth_throttle, s.auth_failure_limit, s.auth_failure_window);
+        gateway.writes = previous.writes.clone();
     }
     Ok(Runtime {
         listen,

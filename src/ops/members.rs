@@ -224,7 +224,7 @@ impl<'c> Membership<'c> {
                 let failed = failures
                     .iter()
                     .find(|f| f.what == format!("{verb} {id}") || f.what == format!("member {id}"));
-                let outcome = failed.map_or_else(|| "ok".to_owned(), |f| f.error.status.as_u16().to_string());
+                let outcome = failed.map_or_else(|| "ok".to_owned(), |f| audit::outcome(f.error.status));
                 audit::record(tenant, "Group", action, pid.as_str(), Some(id), &outcome);
             }
         }

@@ -23,11 +23,22 @@ pub fn not_found(kind: Kind, id: &str) -> Error {
     Error::not_found(format!("{} {id:?} not found", kind.name))
 }
 
-/// The product id for a SCIM id: through a rename alias when the cache knows one, else the id itself when it
-/// can be a product id.
+/// The product id for a SCIM id. A live object always wins: the id itself, when the product has it, and a rename
+/// alias the cache knows (products keyed by a mutable name) only when the id no longer exists. Without an alias
+/// this costs no product call; with one, one read of the id, after which the alias is dropped if the id is live
+/// again (a new object took the old name).
 pub async fn resolve(ctx: &Context<'_>, api: &Api<'_>, alias: Key, kind: Kind, id: &str) -> Result<ProductId, Error> {
-    let id = ctx.tenant.cache.get(&alias).unwrap_or_else(|| id.to_owned());
-    api.product_id(&id).ok_or_else(|| not_found(kind, &id))
+    let own = api.product_id(id);
+    let Some(renamed) = ctx.tenant.cache.get(&alias) else {
+        return own.ok_or_else(|| not_found(kind, id));
+    };
+    if let Some(pid) = own
+        && api.get(&pid).await?.is_some()
+    {
+        ctx.tenant.cache.evict(&alias);
+        return Ok(pid);
+    }
+    api.product_id(&renamed).ok_or_else(|| not_found(kind, &renamed))
 }
 
 /// `attributes` / `excludedAttributes` of a query string (RFC 7644 §3.9).
@@ -294,3 +305,6 @@ pub fn unsupported(detail: impl Into<String>) -> Error {
 pub fn shape(detail: impl Into<String>) -> Error {
     MappingError::ProductShape(detail.into()).into()
 }
+
+#[cfg(test)]
+mod tests;

@@ -35,23 +35,35 @@ pub enum Route {
 
 impl Route {
     /// The endpoint of a path below the base path, and its id segment (still percent-encoded) where it has one;
-    /// `None` for a path that names no endpoint. Empty segments are skipped.
+    /// `None` for a path that names no endpoint. Empty segments are skipped. Endpoint names match in any letter
+    /// case (`/users`, `/serviceproviderconfig`), as clients of RFC 7644 expect; ids are kept as sent.
     pub fn parse(rest: &str) -> Option<(Route, Option<&str>)> {
         let mut segments = rest.split('/').filter(|s| !s.is_empty());
-        let found = match (segments.next()?, segments.next()) {
-            ("Users", None) => (Route::Users, None),
-            ("Users", Some(".search")) => (Route::UsersSearch, None),
-            ("Users", Some(id)) => (Route::User, Some(id)),
-            ("Groups", None) => (Route::Groups, None),
-            ("Groups", Some(".search")) => (Route::GroupsSearch, None),
-            ("Groups", Some(id)) => (Route::Group, Some(id)),
-            (".search", None) => (Route::Search, None),
-            ("ServiceProviderConfig", None) => (Route::ServiceProviderConfig, None),
-            ("ResourceTypes", None) => (Route::ResourceTypes, None),
-            ("ResourceTypes", Some(id)) => (Route::ResourceType, Some(id)),
-            ("Schemas", None) => (Route::Schemas, None),
-            ("Schemas", Some(id)) => (Route::Schema, Some(id)),
-            _ => return None,
+        let (first, second) = (segments.next()?, segments.next());
+        let is = |segment: &str, name: &str| segment.eq_ignore_ascii_case(name);
+        let search = second.is_some_and(|s| is(s, ".search"));
+        let found = if is(first, "Users") {
+            match second {
+                None => (Route::Users, None),
+                Some(_) if search => (Route::UsersSearch, None),
+                Some(id) => (Route::User, Some(id)),
+            }
+        } else if is(first, "Groups") {
+            match second {
+                None => (Route::Groups, None),
+                Some(_) if search => (Route::GroupsSearch, None),
+                Some(id) => (Route::Group, Some(id)),
+            }
+        } else if is(first, ".search") && second.is_none() {
+            (Route::Search, None)
+        } else if is(first, "ServiceProviderConfig") && second.is_none() {
+            (Route::ServiceProviderConfig, None)
+        } else if is(first, "ResourceTypes") {
+            (second.map_or(Route::ResourceTypes, |_| Route::ResourceType), second)
+        } else if is(first, "Schemas") {
+            (second.map_or(Route::Schemas, |_| Route::Schema), second)
+        } else {
+            return None;
         };
         segments.next().is_none().then_some(found)
     }
@@ -136,6 +148,26 @@ mod tests {
         assert_eq!(Route::parse("/whatever"), None);
         assert_eq!(Route::parse(""), None);
         assert_eq!(Route::parse("/ServiceProviderConfig/x"), None);
+    }
+
+    #[test]
+    fn endpoint_names_match_in_any_letter_case_and_ids_keep_theirs() {
+        assert_eq!(Route::parse("/users"), Some((Route::Users, None)));
+        assert_eq!(Route::parse("/USERS/Alice"), Some((Route::User, Some("Alice"))));
+        assert_eq!(Route::parse("/users/.SEARCH"), Some((Route::UsersSearch, None)));
+        assert_eq!(Route::parse("/groups/g1"), Some((Route::Group, Some("g1"))));
+        assert_eq!(Route::parse("/.Search"), Some((Route::Search, None)));
+        assert_eq!(
+            Route::parse("/serviceproviderconfig"),
+            Some((Route::ServiceProviderConfig, None))
+        );
+        assert_eq!(
+            Route::parse("/resourcetypes/User"),
+            Some((Route::ResourceType, Some("User")))
+        );
+        assert_eq!(Route::parse("/SCHEMAS"), Some((Route::Schemas, None)));
+        assert_eq!(Route::parse("/userz"), None);
+        assert_eq!(Route::parse("/.search/x"), None);
     }
 
     #[test]
