@@ -26,6 +26,10 @@ tokio::task_local! {
 /// Largest product response body read, in bytes.
 const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
+/// Most header fields read in a product's HTTP/1 answer (hyper's default of 100 is less than some products and
+/// their proxies send).
+const MAX_RESPONSE_HEADERS: usize = 1000;
+
 type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// How a tenant's product calls behave.
@@ -52,8 +56,8 @@ impl Default for CallPolicy {
     }
 }
 
-/// The longest `Retry-After` of a product 429 that a read waits out itself before retrying; a longer one is passed
-/// on to the IdP.
+/// The longest `Retry-After` of a product 429, 502, 503 or 504 that a read waits out itself before retrying (well
+/// within any request's time budget); a longer one is passed on to the IdP at once.
 const MAX_INLINE_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// One tenant's product API: its base URL, how its calls behave (concurrency, timeout, retries, metrics), and the
@@ -180,6 +184,10 @@ pub enum UpstreamError {
     /// The answer was larger than the gateway reads.
     #[error("the product API sent a response larger than {MAX_RESPONSE_BYTES} bytes")]
     TooLarge,
+    /// The answer's head was larger than the gateway reads (more than [`MAX_RESPONSE_HEADERS`] header fields,
+    /// or a head over hyper's buffer).
+    #[error("the product API sent an answer with more than {MAX_RESPONSE_HEADERS} header fields or too large a head")]
+    HeadTooLarge(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The answer was not the JSON the mapping expects.
     #[error("the product API sent a response the gateway cannot read: {0}")]
     Malformed(String),
@@ -195,6 +203,7 @@ impl From<UpstreamError> for scim::Error {
             UpstreamError::Refused(_)
             | UpstreamError::Unreachable(_)
             | UpstreamError::TooLarge
+            | UpstreamError::HeadTooLarge(_)
             | UpstreamError::Malformed(_) => StatusCode::BAD_GATEWAY,
             UpstreamError::InvalidRequest(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -211,22 +220,36 @@ impl From<UpstreamError> for scim::Error {
     }
 }
 
-/// Build the TLS client config shared by product clients: the system roots plus an optional extra CA bundle.
-pub fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig, String> {
+/// The system's trusted roots, read once per process: every product client without a CA bundle of its own shares
+/// this one store (reading the system store took milliseconds and a hundred kilobytes per tenant).
+static NATIVE_ROOTS: std::sync::LazyLock<Arc<rustls::RootCertStore>> = std::sync::LazyLock::new(|| {
     let mut roots = rustls::RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(native.certs);
-    if let Some(pem) = extra_ca_pem {
-        let mut added = 0;
-        for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| format!("invalid PEM in CA bundle: {e}"))?;
-            roots.add(cert).map_err(|e| format!("invalid CA certificate: {e}"))?;
-            added += 1;
-        }
-        if added == 0 {
-            return Err("the CA bundle holds no certificate".into());
-        }
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    Arc::new(roots)
+});
+
+/// The roots a product client trusts: the system's (one shared store) plus, when given, an extra CA bundle (a
+/// store of its own).
+pub fn roots(extra_ca_pem: Option<&[u8]>) -> Result<Arc<rustls::RootCertStore>, String> {
+    let Some(pem) = extra_ca_pem else {
+        return Ok(NATIVE_ROOTS.clone());
+    };
+    let mut roots = rustls::RootCertStore::clone(&NATIVE_ROOTS);
+    let mut added = 0;
+    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem) {
+        let cert = cert.map_err(|e| format!("invalid PEM in CA bundle: {e}"))?;
+        roots.add(cert).map_err(|e| format!("invalid CA certificate: {e}"))?;
+        added += 1;
     }
+    if added == 0 {
+        return Err("the CA bundle holds no certificate".into());
+    }
+    Ok(Arc::new(roots))
+}
+
+/// Build the TLS client config of a product client: the system roots plus an optional extra CA bundle.
+pub fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig, String> {
+    let roots = roots(extra_ca_pem)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -281,6 +304,7 @@ impl Upstream {
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
+            .http1_max_headers(MAX_RESPONSE_HEADERS)
             .build(connector);
         let http = Http {
             client,
@@ -336,7 +360,8 @@ impl Upstream {
 
     /// Send a request and read the whole answer, within this tenant's share of concurrent calls, retrying what is
     /// safe to retry: any call whose connection could not be opened (nothing was sent), and reads (`GET`, `HEAD`)
-    /// that failed in transport, timed out, or got 502/503/504 or a 429 asking to wait at most a second. A write
+    /// that failed in transport, timed out, or got 429/502/503/504 — after the backoff, or after the answer's
+    /// `Retry-After` when it asks for at most a second; a longer `Retry-After` ends the retries at once. A write
     /// that may have reached the product is never sent again.
     pub async fn call(&self, req: ProductRequest) -> Result<ProductResponse, UpstreamError> {
         // The semaphore is never closed, so acquiring only waits.
@@ -354,8 +379,9 @@ impl Upstream {
             let wait = match &outcome {
                 Err(UpstreamError::Refused(_)) => Some(None),
                 Err(UpstreamError::Unreachable(_) | UpstreamError::Timeout(_)) if safe => Some(None),
-                Ok(r) if safe && matches!(r.status.as_u16(), 502..=504) => Some(None),
-                Ok(r) if safe && r.status == StatusCode::TOO_MANY_REQUESTS => match retry_after(&r.headers) {
+                // The product says when to come back: a short wait is waited out, a long one is passed on to the
+                // IdP at once (retrying sooner would only add load to a product that asked for less).
+                Ok(r) if safe && matches!(r.status.as_u16(), 429 | 502..=504) => match retry_after(&r.headers) {
                     Some(after) if after <= MAX_INLINE_RETRY_AFTER => Some(Some(after)),
                     Some(_) => None,
                     None => Some(None),
@@ -432,7 +458,10 @@ impl Http {
             .entry(HOST)
             .or_insert_with(|| self.origin.host.clone());
         let response = self.client.request(request).await.map_err(|e| {
-            if e.is_connect() {
+            let hyper = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<hyper::Error>());
+            if hyper.is_some_and(hyper::Error::is_parse_too_large) {
+                UpstreamError::HeadTooLarge(Box::new(e))
+            } else if e.is_connect() {
                 UpstreamError::Refused(Box::new(e))
             } else {
                 UpstreamError::Unreachable(Box::new(e))
@@ -525,6 +554,17 @@ mod tests {
             Some("/users")
         );
         assert_eq!(root.relative("https://api.example.com.evil/users"), None);
+    }
+
+    #[test]
+    fn clients_without_a_ca_bundle_share_one_system_root_store() {
+        let (a, b) = (roots(None).expect("roots"), roots(None).expect("roots"));
+        assert!(Arc::ptr_eq(&a, &b), "the system store is read once and shared");
+        let ca = rcgen::generate_simple_self_signed(vec!["product.test".to_owned()]).expect("CA");
+        let own = roots(Some(ca.cert.pem().as_bytes())).expect("roots with a bundle");
+        assert!(!Arc::ptr_eq(&a, &own), "a bundle gets a store of its own");
+        assert_eq!(own.len(), a.len() + 1, "the system roots and the bundle");
+        assert!(roots(Some(b"no PEM here")).is_err());
     }
 
     #[test]
