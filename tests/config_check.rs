@@ -271,3 +271,15 @@ fn a_thousand_tenants_check_ok_sharing_one_read_of_the_system_roots() {
     assert!(ok, "{out}");
     assert_eq!(out.lines().filter(|l| l.starts_with("tenant t")).count(), 1000, "{out}");
 }
+
+#[test]
+fn a_scan_budget_no_larger_than_the_scan_limit_names_the_key() {
+    let (ok, out) = check(&format!(
+        "{TENANT}\n[limits]\nscan_limit = 100\ntenant_scan_budget = 100\n"
+    ));
+    assert!(!ok);
+    assert!(out.contains("limits.tenant_scan_budget"), "{out}");
+    let (ok, out) = check(&format!("{TENANT}\n[limits]\nscan_limit = 100\nscan_budget = 50\n"));
+    assert!(!ok);
+    assert!(out.contains("limits.scan_budget"), "{out}");
+}

@@ -129,6 +129,18 @@ fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -
             return Err(ConfigError::invalid(key, format!("must be at most {max}")));
         }
     }
+    let scan_budget = |key: &str, given: Option<u64>, times: u64| -> Result<usize, ConfigError> {
+        let size = given.unwrap_or(u64::from(l.scan_limit).saturating_mul(times));
+        if size <= u64::from(l.scan_limit) {
+            return Err(ConfigError::invalid(
+                key,
+                "must be greater than limits.scan_limit (a scan that can never fit would always be refused)",
+            ));
+        }
+        Ok(usize::try_from(size).unwrap_or(usize::MAX))
+    };
+    let tenant_scan_budget = scan_budget("limits.tenant_scan_budget", l.tenant_scan_budget, 4)?;
+    let process_scan_budget = mapping::listing::process_budget(scan_budget("limits.scan_budget", l.scan_budget, 16)?);
     if l.max_header_bytes < 8192 {
         return Err(ConfigError::invalid("limits.max_header_bytes", "must be at least 8192"));
     }
@@ -166,7 +178,8 @@ fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -
         mappings.insert(name.clone(), (compiled, Arc::new(written)));
     }
     let cache = (l.cache_entries, Duration::from_secs(l.cache_ttl_s));
-    let mut tenants = tenants(&file.tenants, &mappings, &metrics, cache)?;
+    let scans = (tenant_scan_budget, process_scan_budget);
+    let mut tenants = tenants(&file.tenants, &mappings, &metrics, cache, scans)?;
     if let Some(previous) = previous {
         for tenant in &mut tenants {
             if let Some(before) = previous.tenants.iter().find(|t| t.id == tenant.id) {
@@ -301,6 +314,7 @@ fn tenants(
     mappings: &Mappings,
     metrics: &Arc<Metrics>,
     (cache_entries, cache_ttl): (u64, Duration),
+    (scan_budget, process_scan_budget): (usize, Arc<tokio::sync::Semaphore>),
 ) -> Result<Vec<Tenant>, ConfigError> {
     let mut ids = HashSet::new();
     let mut digests = HashSet::new();
@@ -364,6 +378,7 @@ fn tenants(
             mapping,
             mapping_config,
             cache: Arc::new(crate::cache::IdCache::new(cache_entries, cache_ttl)),
+            scan_budget: mapping::listing::ScanBudget::new(scan_budget, process_scan_budget.clone()),
         });
     }
     Ok(out)
