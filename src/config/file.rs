@@ -36,6 +36,28 @@ pub struct ConfigFile {
     pub audit: AuditFile,
 }
 
+impl ConfigFile {
+    /// The files this config reads besides itself: the listener's certificate, key and client CA bundle, the
+    /// tenants' `file:` secrets and CA bundles, the pass-through's CA bundle. A change to one of them is a change
+    /// to the config.
+    pub fn referenced_files(&self) -> Vec<std::path::PathBuf> {
+        let mut out: Vec<&str> = Vec::new();
+        if let Some(tls) = &self.server.tls {
+            out.extend([tls.cert.as_str(), tls.key.as_str()]);
+            out.extend(tls.client_ca.as_deref());
+        }
+        if let Some(p) = &self.server.passthrough {
+            out.extend(p.ca.as_deref());
+        }
+        for t in &self.tenants {
+            let u = &t.upstream;
+            out.extend(u.auth.as_ref().and_then(|a| a.secret.strip_prefix("file:")));
+            out.extend(u.ca.as_deref());
+        }
+        out.into_iter().map(std::path::PathBuf::from).collect()
+    }
+}
+
 /// `[admin]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
