@@ -43,6 +43,9 @@ pub struct CallPolicy {
     pub backoff: Duration,
     /// Calls in flight at once.
     pub max_concurrent: usize,
+    /// The time a request may take (`limits.request_timeout_ms`): a retry whose wait would end past it is not
+    /// made, and the product's own answer is passed on rather than a timeout.
+    pub budget: Duration,
 }
 
 impl Default for CallPolicy {
@@ -52,6 +55,7 @@ impl Default for CallPolicy {
             retries: 2,
             backoff: Duration::from_millis(50),
             max_concurrent: 32,
+            budget: Duration::from_secs(30),
         }
     }
 }
@@ -367,6 +371,7 @@ impl Upstream {
         // The semaphore is never closed, so acquiring only waits.
         let _slot = self.slots.acquire().await.ok();
         let safe = req.method == Method::GET || req.method == Method::HEAD;
+        let begun = tokio::time::Instant::now();
         let mut attempt = 0;
         loop {
             let started = std::time::Instant::now();
@@ -394,6 +399,9 @@ impl Upstream {
             let backoff = self.policy.backoff.saturating_mul(1 << attempt.min(10));
             let jitter = Duration::from_millis(rand::random::<u64>() % (backoff.as_millis() as u64 / 2 + 1));
             let delay = asked.unwrap_or(backoff + jitter);
+            if begun.elapsed() + delay >= self.policy.budget {
+                return outcome;
+            }
             tracing::debug!(method = %req.method, attempt = attempt + 1, ?delay, "retrying a product call");
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -554,6 +562,65 @@ mod tests {
             Some("/users")
         );
         assert_eq!(root.relative("https://api.example.com.evil/users"), None);
+    }
+
+    /// A product answering every call with `status` and `Retry-After: after`, counting the calls.
+    struct Busy {
+        status: StatusCode,
+        after: &'static str,
+        calls: std::sync::atomic::AtomicU32,
+    }
+
+    impl Transport for Busy {
+        fn send<'a>(&'a self, _: &'a ProductRequest) -> BoxFuture<'a, Result<ProductResponse, UpstreamError>> {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut headers = HeaderMap::new();
+            headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static(self.after));
+            Box::pin(std::future::ready(Ok(ProductResponse {
+                status: self.status,
+                headers,
+                body: Bytes::new(),
+            })))
+        }
+    }
+
+    /// The product calls and the time one read takes against `Busy`, under `budget`.
+    async fn read_against(status: StatusCode, after: &'static str, budget: Duration) -> (u32, Duration) {
+        let busy = Arc::new(Busy {
+            status,
+            after,
+            calls: 0.into(),
+        });
+        let policy = CallPolicy {
+            budget,
+            ..CallPolicy::default()
+        };
+        let upstream = Upstream::over("https://product.test/api", policy, busy.clone()).expect("upstream");
+        let started = tokio::time::Instant::now();
+        let req = ProductRequest {
+            method: Method::GET,
+            path_and_query: "/users/1".into(),
+            body: None,
+            headers: Vec::new(),
+        };
+        let answer = upstream.call(req).await.expect("an answer");
+        assert_eq!(answer.status, status);
+        (busy.calls.load(std::sync::atomic::Ordering::Relaxed), started.elapsed())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_product_retry_after_is_waited_out_when_short_and_passed_on_when_long() {
+        let unavailable = StatusCode::SERVICE_UNAVAILABLE;
+        let (calls, took) = read_against(unavailable, "1", Duration::from_secs(30)).await;
+        assert_eq!(calls, 3, "two retries, each after the product's second");
+        assert!(took >= Duration::from_secs(2), "{took:?}");
+        let (calls, took) = read_against(unavailable, "120", Duration::from_secs(30)).await;
+        assert_eq!((calls, took), (1, Duration::ZERO), "passed on at once");
+        let (calls, _) = read_against(StatusCode::TOO_MANY_REQUESTS, "120", Duration::from_secs(30)).await;
+        assert_eq!(calls, 1);
+        let (calls, took) = read_against(StatusCode::BAD_GATEWAY, "1", Duration::from_millis(1500)).await;
+        assert_eq!(calls, 2, "one wait fits the request's time, a second would not");
+        assert!(took < Duration::from_millis(1500), "{took:?}");
     }
 
     #[test]

@@ -179,7 +179,14 @@ fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -
     }
     let cache = (l.cache_entries, Duration::from_secs(l.cache_ttl_s));
     let scans = (tenant_scan_budget, process_scan_budget);
-    let mut tenants = tenants(&file.tenants, &mappings, &metrics, cache, scans)?;
+    let mut tenants = tenants(
+        &file.tenants,
+        &mappings,
+        &metrics,
+        cache,
+        scans,
+        settings.request_timeout,
+    )?;
     if let Some(previous) = previous {
         for tenant in &mut tenants {
             if let Some(before) = previous.tenants.iter().find(|t| t.id == tenant.id) {
@@ -315,6 +322,7 @@ fn tenants(
     metrics: &Arc<Metrics>,
     (cache_entries, cache_ttl): (u64, Duration),
     (scan_budget, process_scan_budget): (usize, Arc<tokio::sync::Semaphore>),
+    request_timeout: Duration,
 ) -> Result<Vec<Tenant>, ConfigError> {
     let mut ids = HashSet::new();
     let mut digests = HashSet::new();
@@ -367,7 +375,7 @@ fn tenants(
                 format!("no mapping named {:?} under [mappings]", t.mapping),
             )
         })?;
-        let upstream = upstream_of(t, &at)?.with_metrics(metrics.clone(), id.as_str());
+        let upstream = upstream_of(t, &at, request_timeout)?.with_metrics(metrics.clone(), id.as_str());
         let hosts = hosts_of(&t.hosts, &at, &mut hosts)?;
         out.push(Tenant {
             id,
@@ -384,7 +392,7 @@ fn tenants(
     Ok(out)
 }
 
-fn upstream_of(t: &TenantFile, at: &dyn Fn(&str) -> String) -> Result<Upstream, ConfigError> {
+fn upstream_of(t: &TenantFile, at: &dyn Fn(&str) -> String, budget: Duration) -> Result<Upstream, ConfigError> {
     let u = &t.upstream;
     if u.timeout_ms == 0 {
         return Err(ConfigError::invalid(
@@ -444,6 +452,7 @@ fn upstream_of(t: &TenantFile, at: &dyn Fn(&str) -> String) -> Result<Upstream, 
         retries: u.retries,
         backoff: Duration::from_millis(u.retry_backoff_ms),
         max_concurrent: u.max_concurrent,
+        budget,
     };
     Upstream::new(&u.base_url, auth, policy, tls).map_err(|m| ConfigError::invalid(at("upstream.base_url"), m))
 }
