@@ -156,8 +156,8 @@ pub struct Window {
 }
 
 /// `count` objects from 0-based `offset` through the product's own paging, when the product reports a total;
-/// `None` when the listing must be scanned instead (no total).
-/// A sequential walk to the window holds its objects within `budget`.
+/// `None` when the listing must be scanned instead (no total). A walk from the first page (sequential paging) holds
+/// its objects within `budget`.
 pub async fn window(
     api: &Api<'_>,
     source: Source<'_>,
