@@ -9,10 +9,14 @@
 //! and every change is recorded before its answer is rendered, so the line is in the file by the time the IdP has
 //! the answer (unless the request timeout answered it first: the write runs on to its line, `router/write.rs`),
 //! and a crash right after a change never loses its record.
+//!
+//! A file output is reopened at its path on SIGHUP ([`Output::reopen`]), so that log rotation (`logrotate`'s
+//! rename, then SIGHUP) moves the trail on to a new file.
 
 use std::fs::File;
 use std::io::Write as _;
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use tracing::Subscriber;
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -118,13 +122,24 @@ pub fn record_failure(tenant: &str, resource: &str, action: Action, target: &Tar
     );
 }
 
-/// Where the trail goes.
-#[derive(Debug)]
+/// Where the trail goes. A clone writes to the same place (and sees it reopened).
+#[derive(Debug, Clone)]
 pub enum Output {
     /// Standard output.
     Stdout,
     /// A file, appended to.
-    File(Mutex<File>),
+    File(Arc<AuditFile>),
+}
+
+/// The trail's file: its path, and the file open at it.
+#[derive(Debug)]
+pub struct AuditFile {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+fn append(path: &std::path::Path) -> std::io::Result<File> {
+    std::fs::OpenOptions::new().create(true).append(true).open(path)
 }
 
 impl Output {
@@ -133,8 +148,22 @@ impl Output {
         if output == "stdout" {
             return Ok(Output::Stdout);
         }
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(output)?;
-        Ok(Output::File(Mutex::new(file)))
+        let path = PathBuf::from(output);
+        let file = Mutex::new(append(&path)?);
+        Ok(Output::File(Arc::new(AuditFile { path, file })))
+    }
+
+    /// Open the file at its path anew (after a log rotation renamed it away); the next line goes to the file now
+    /// at the path. When it cannot be opened, the trail goes on in the file it had.
+    pub fn reopen(&self) -> std::io::Result<()> {
+        match self {
+            Output::Stdout => Ok(()),
+            Output::File(out) => {
+                let fresh = append(&out.path)?;
+                *crate::sync::lock(&out.file) = fresh;
+                Ok(())
+            }
+        }
     }
 
     /// Write one whole line and flush it.
@@ -145,8 +174,8 @@ impl Output {
                 out.write_all(line)?;
                 out.flush()
             }
-            Output::File(file) => {
-                let mut file = crate::sync::lock(file);
+            Output::File(out) => {
+                let mut file = crate::sync::lock(&out.file);
                 file.write_all(line)?;
                 file.flush()
             }
@@ -193,6 +222,21 @@ where
 mod tests {
     use super::*;
     use tracing_subscriber::layer::SubscriberExt as _;
+
+    #[test]
+    fn a_reopened_output_writes_to_the_file_now_at_its_path() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("audit.jsonl");
+        let rotated = dir.path().join("audit.jsonl.1");
+        let output = Output::open(path.to_str().expect("UTF-8 path")).expect("open");
+        output.line(b"first\n").expect("write");
+        std::fs::rename(&path, &rotated).expect("rotate");
+        output.line(b"second\n").expect("write");
+        output.reopen().expect("reopen");
+        output.line(b"third\n").expect("write");
+        assert_eq!(std::fs::read_to_string(&rotated).expect("rotated"), "first\nsecond\n");
+        assert_eq!(std::fs::read_to_string(&path).expect("new"), "third\n");
+    }
 
     #[test]
     fn each_record_is_in_the_file_when_it_returns() {

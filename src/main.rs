@@ -110,11 +110,14 @@ fn main() -> ExitCode {
             .and_then(|file| file.audit.output),
         _ => None,
     };
-    if let Err(e) = init_logging(&cli.log_format, audit.as_deref()) {
-        eprintln!("error: {e:#}");
-        return ExitCode::FAILURE;
-    }
-    match run(cli) {
+    let audit = match init_logging(&cli.log_format, audit.as_deref()) {
+        Ok(audit) => audit,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(cli, audit) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -123,9 +126,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli, audit: Option<scimgate::audit::Output>) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Run) {
-        Command::Run => serve(&cli.config),
+        Command::Run => serve(&cli.config, audit),
         Command::Check => check(&cli.config),
         Command::Healthcheck { url } => tokio_runtime()?
             .block_on(scimgate::admin::healthcheck(&url))
@@ -194,7 +197,7 @@ fn config_paths(paths: &[PathBuf]) -> anyhow::Result<&[PathBuf]> {
     Ok(paths)
 }
 
-fn serve(paths: &[PathBuf]) -> anyhow::Result<()> {
+fn serve(paths: &[PathBuf], audit: Option<scimgate::audit::Output>) -> anyhow::Result<()> {
     let gateway = config::validate(&config::load(config_paths(paths)?)?)?;
     if gateway.tls.is_none() {
         tracing::warn!(
@@ -204,7 +207,7 @@ fn serve(paths: &[PathBuf]) -> anyhow::Result<()> {
     let paths = config_paths(paths)?.to_vec();
     tokio_runtime()?.block_on(async {
         let listener = server::bind(gateway.listen).await?;
-        tracing::info!(addr = %listener.local_addr()?, tenants = gateway.gateway.tenants.len(), "serving SCIM");
+        let tenants = gateway.gateway.tenants.len();
         let metrics = gateway.gateway.metrics.clone();
         let live = Arc::new(server::Live::new(Arc::new(gateway.gateway), gateway.tls));
         if let Some(addr) = gateway.admin {
@@ -213,7 +216,9 @@ fn serve(paths: &[PathBuf]) -> anyhow::Result<()> {
             let state = Arc::new(scimgate::admin::Admin::live(live.clone()));
             tokio::spawn(scimgate::admin::serve(admin, state, std::future::pending()));
         }
-        tokio::spawn(scimgate::reload::run(paths, live.clone(), metrics, gateway.listen));
+        // Reloads are watched for before the address is announced: a SIGHUP or a change from then on is seen.
+        scimgate::reload::spawn(paths, live.clone(), metrics, gateway.listen, audit);
+        tracing::info!(addr = %listener.local_addr()?, tenants, "serving SCIM");
         server::serve_live(listener, live.clone(), demo::shutdown_signal()).await;
         // Writes whose client left before the answer still run to their end (and their audit line).
         let gateway = live.gateway();
@@ -323,8 +328,8 @@ fn preview(
 }
 
 /// JSON (or text) logs on stderr filtered by `SCIMGATE_LOG`; the audit trail, as JSON lines, to `audit` (`stdout`
-/// or a file appended to) and never into the logs.
-fn init_logging(format: &str, audit: Option<&str>) -> anyhow::Result<()> {
+/// or a file appended to) and never into the logs. The audit output, to be reopened on SIGHUP.
+fn init_logging(format: &str, audit: Option<&str>) -> anyhow::Result<Option<scimgate::audit::Output>> {
     use tracing_subscriber::Layer;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -335,16 +340,15 @@ fn init_logging(format: &str, audit: Option<&str>) -> anyhow::Result<()> {
         "text" => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed(),
         _ => scimgate::logging::json(std::io::stderr).boxed(),
     };
-    let audit = audit
+    let output = audit
         .map(|output| {
             scimgate::audit::Output::open(output)
                 .map_err(|e| anyhow::anyhow!("audit.output: cannot open {output}: {e}"))
         })
-        .transpose()?
-        .map(scimgate::audit::layer);
+        .transpose()?;
     tracing_subscriber::registry()
         .with(logs.with_filter(filter))
-        .with(audit)
+        .with(output.clone().map(scimgate::audit::layer))
         .init();
-    Ok(())
+    Ok(output)
 }

@@ -67,6 +67,8 @@ pub struct Tenant {
     pub mapping_config: Arc<serde_json::Value>,
     /// This tenant's id mappings.
     pub cache: Arc<IdCache>,
+    /// The product objects this tenant's listing scans may hold at once, within the process's budget.
+    pub scan_budget: crate::mapping::listing::ScanBudget,
 }
 
 impl Tenant {

@@ -26,6 +26,10 @@ tokio::task_local! {
 /// Largest product response body read, in bytes.
 const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
+/// Most header fields read in a product's HTTP/1 answer (hyper's default of 100 is less than some products and
+/// their proxies send).
+const MAX_RESPONSE_HEADERS: usize = 1000;
+
 type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// How a tenant's product calls behave.
@@ -39,6 +43,9 @@ pub struct CallPolicy {
     pub backoff: Duration,
     /// Calls in flight at once.
     pub max_concurrent: usize,
+    /// The time a request may take (`limits.request_timeout_ms`): a retry whose wait would end past it is not
+    /// made, and the product's own answer is passed on rather than a timeout.
+    pub budget: Duration,
 }
 
 impl Default for CallPolicy {
@@ -48,12 +55,13 @@ impl Default for CallPolicy {
             retries: 2,
             backoff: Duration::from_millis(50),
             max_concurrent: 32,
+            budget: Duration::from_secs(30),
         }
     }
 }
 
-/// The longest `Retry-After` of a product 429 that a read waits out itself before retrying; a longer one is passed
-/// on to the IdP.
+/// The longest `Retry-After` of a product 429, 502, 503 or 504 that a read waits out itself before retrying (well
+/// within any request's time budget); a longer one is passed on to the IdP at once.
 const MAX_INLINE_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// One tenant's product API: its base URL, how its calls behave (concurrency, timeout, retries, metrics), and the
@@ -180,6 +188,10 @@ pub enum UpstreamError {
     /// The answer was larger than the gateway reads.
     #[error("the product API sent a response larger than {MAX_RESPONSE_BYTES} bytes")]
     TooLarge,
+    /// The answer's head was larger than the gateway reads (more than [`MAX_RESPONSE_HEADERS`] header fields,
+    /// or a head over hyper's buffer).
+    #[error("the product API sent an answer with more than {MAX_RESPONSE_HEADERS} header fields or too large a head")]
+    HeadTooLarge(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The answer was not the JSON the mapping expects.
     #[error("the product API sent a response the gateway cannot read: {0}")]
     Malformed(String),
@@ -195,6 +207,7 @@ impl From<UpstreamError> for scim::Error {
             UpstreamError::Refused(_)
             | UpstreamError::Unreachable(_)
             | UpstreamError::TooLarge
+            | UpstreamError::HeadTooLarge(_)
             | UpstreamError::Malformed(_) => StatusCode::BAD_GATEWAY,
             UpstreamError::InvalidRequest(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -211,22 +224,36 @@ impl From<UpstreamError> for scim::Error {
     }
 }
 
-/// Build the TLS client config shared by product clients: the system roots plus an optional extra CA bundle.
-pub fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig, String> {
+/// The system's trusted roots, read once per process: every product client without a CA bundle of its own shares
+/// this one store (reading the system store took milliseconds and a hundred kilobytes per tenant).
+static NATIVE_ROOTS: std::sync::LazyLock<Arc<rustls::RootCertStore>> = std::sync::LazyLock::new(|| {
     let mut roots = rustls::RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(native.certs);
-    if let Some(pem) = extra_ca_pem {
-        let mut added = 0;
-        for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| format!("invalid PEM in CA bundle: {e}"))?;
-            roots.add(cert).map_err(|e| format!("invalid CA certificate: {e}"))?;
-            added += 1;
-        }
-        if added == 0 {
-            return Err("the CA bundle holds no certificate".into());
-        }
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    Arc::new(roots)
+});
+
+/// The roots a product client trusts: the system's (one shared store) plus, when given, an extra CA bundle (a
+/// store of its own).
+pub fn roots(extra_ca_pem: Option<&[u8]>) -> Result<Arc<rustls::RootCertStore>, String> {
+    let Some(pem) = extra_ca_pem else {
+        return Ok(NATIVE_ROOTS.clone());
+    };
+    let mut roots = rustls::RootCertStore::clone(&NATIVE_ROOTS);
+    let mut added = 0;
+    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem) {
+        let cert = cert.map_err(|e| format!("invalid PEM in CA bundle: {e}"))?;
+        roots.add(cert).map_err(|e| format!("invalid CA certificate: {e}"))?;
+        added += 1;
     }
+    if added == 0 {
+        return Err("the CA bundle holds no certificate".into());
+    }
+    Ok(Arc::new(roots))
+}
+
+/// Build the TLS client config of a product client: the system roots plus an optional extra CA bundle.
+pub fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig, String> {
+    let roots = roots(extra_ca_pem)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -281,6 +308,7 @@ impl Upstream {
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
+            .http1_max_headers(MAX_RESPONSE_HEADERS)
             .build(connector);
         let http = Http {
             client,
@@ -336,12 +364,14 @@ impl Upstream {
 
     /// Send a request and read the whole answer, within this tenant's share of concurrent calls, retrying what is
     /// safe to retry: any call whose connection could not be opened (nothing was sent), and reads (`GET`, `HEAD`)
-    /// that failed in transport, timed out, or got 502/503/504 or a 429 asking to wait at most a second. A write
+    /// that failed in transport, timed out, or got 429/502/503/504 — after the backoff, or after the answer's
+    /// `Retry-After` when it asks for at most a second; a longer `Retry-After` ends the retries at once. A write
     /// that may have reached the product is never sent again.
     pub async fn call(&self, req: ProductRequest) -> Result<ProductResponse, UpstreamError> {
         // The semaphore is never closed, so acquiring only waits.
         let _slot = self.slots.acquire().await.ok();
         let safe = req.method == Method::GET || req.method == Method::HEAD;
+        let begun = tokio::time::Instant::now();
         let mut attempt = 0;
         loop {
             let started = std::time::Instant::now();
@@ -354,8 +384,9 @@ impl Upstream {
             let wait = match &outcome {
                 Err(UpstreamError::Refused(_)) => Some(None),
                 Err(UpstreamError::Unreachable(_) | UpstreamError::Timeout(_)) if safe => Some(None),
-                Ok(r) if safe && matches!(r.status.as_u16(), 502..=504) => Some(None),
-                Ok(r) if safe && r.status == StatusCode::TOO_MANY_REQUESTS => match retry_after(&r.headers) {
+                // The product says when to come back: a short wait is waited out, a long one is passed on to the
+                // IdP at once (retrying sooner would only add load to a product that asked for less).
+                Ok(r) if safe && matches!(r.status.as_u16(), 429 | 502..=504) => match retry_after(&r.headers) {
                     Some(after) if after <= MAX_INLINE_RETRY_AFTER => Some(Some(after)),
                     Some(_) => None,
                     None => Some(None),
@@ -368,6 +399,9 @@ impl Upstream {
             let backoff = self.policy.backoff.saturating_mul(1 << attempt.min(10));
             let jitter = Duration::from_millis(rand::random::<u64>() % (backoff.as_millis() as u64 / 2 + 1));
             let delay = asked.unwrap_or(backoff + jitter);
+            if begun.elapsed() + delay >= self.policy.budget {
+                return outcome;
+            }
             tracing::debug!(method = %req.method, attempt = attempt + 1, ?delay, "retrying a product call");
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -432,7 +466,10 @@ impl Http {
             .entry(HOST)
             .or_insert_with(|| self.origin.host.clone());
         let response = self.client.request(request).await.map_err(|e| {
-            if e.is_connect() {
+            let hyper = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<hyper::Error>());
+            if hyper.is_some_and(hyper::Error::is_parse_too_large) {
+                UpstreamError::HeadTooLarge(Box::new(e))
+            } else if e.is_connect() {
                 UpstreamError::Refused(Box::new(e))
             } else {
                 UpstreamError::Unreachable(Box::new(e))
@@ -525,6 +562,76 @@ mod tests {
             Some("/users")
         );
         assert_eq!(root.relative("https://api.example.com.evil/users"), None);
+    }
+
+    /// A product answering every call with `status` and `Retry-After: after`, counting the calls.
+    struct Busy {
+        status: StatusCode,
+        after: &'static str,
+        calls: std::sync::atomic::AtomicU32,
+    }
+
+    impl Transport for Busy {
+        fn send<'a>(&'a self, _: &'a ProductRequest) -> BoxFuture<'a, Result<ProductResponse, UpstreamError>> {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut headers = HeaderMap::new();
+            headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static(self.after));
+            Box::pin(std::future::ready(Ok(ProductResponse {
+                status: self.status,
+                headers,
+                body: Bytes::new(),
+            })))
+        }
+    }
+
+    /// The product calls and the time one read takes against `Busy`, under `budget`.
+    async fn read_against(status: StatusCode, after: &'static str, budget: Duration) -> (u32, Duration) {
+        let busy = Arc::new(Busy {
+            status,
+            after,
+            calls: 0.into(),
+        });
+        let policy = CallPolicy {
+            budget,
+            ..CallPolicy::default()
+        };
+        let upstream = Upstream::over("https://product.test/api", policy, busy.clone()).expect("upstream");
+        let started = tokio::time::Instant::now();
+        let req = ProductRequest {
+            method: Method::GET,
+            path_and_query: "/users/1".into(),
+            body: None,
+            headers: Vec::new(),
+        };
+        let answer = upstream.call(req).await.expect("an answer");
+        assert_eq!(answer.status, status);
+        (busy.calls.load(std::sync::atomic::Ordering::Relaxed), started.elapsed())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_product_retry_after_is_waited_out_when_short_and_passed_on_when_long() {
+        let unavailable = StatusCode::SERVICE_UNAVAILABLE;
+        let (calls, took) = read_against(unavailable, "1", Duration::from_secs(30)).await;
+        assert_eq!(calls, 3, "two retries, each after the product's second");
+        assert!(took >= Duration::from_secs(2), "{took:?}");
+        let (calls, took) = read_against(unavailable, "120", Duration::from_secs(30)).await;
+        assert_eq!((calls, took), (1, Duration::ZERO), "passed on at once");
+        let (calls, _) = read_against(StatusCode::TOO_MANY_REQUESTS, "120", Duration::from_secs(30)).await;
+        assert_eq!(calls, 1);
+        let (calls, took) = read_against(StatusCode::BAD_GATEWAY, "1", Duration::from_millis(1500)).await;
+        assert_eq!(calls, 2, "one wait fits the request's time, a second would not");
+        assert!(took < Duration::from_millis(1500), "{took:?}");
+    }
+
+    #[test]
+    fn clients_without_a_ca_bundle_share_one_system_root_store() {
+        let (a, b) = (roots(None).expect("roots"), roots(None).expect("roots"));
+        assert!(Arc::ptr_eq(&a, &b), "the system store is read once and shared");
+        let ca = rcgen::generate_simple_self_signed(vec!["product.test".to_owned()]).expect("CA");
+        let own = roots(Some(ca.cert.pem().as_bytes())).expect("roots with a bundle");
+        assert!(!Arc::ptr_eq(&a, &own), "a bundle gets a store of its own");
+        assert_eq!(own.len(), a.len() + 1, "the system roots and the bundle");
+        assert!(roots(Some(b"no PEM here")).is_err());
     }
 
     #[test]

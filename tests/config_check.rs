@@ -251,3 +251,35 @@ fn check_shows_the_reverse_proxy_mode_and_host_bound_tenants() {
     let (ok, out) = check(&config.replace("host = \"origin\"", "host = \"client\""));
     assert!(!ok && out.contains("server.passthrough.host"), "{out}");
 }
+
+#[test]
+fn a_thousand_tenants_check_ok_sharing_one_read_of_the_system_roots() {
+    let mut config = String::from("[server]\nlisten = \"127.0.0.1:0\"\nplaintext = true\n");
+    for i in 0..1000 {
+        config.push_str(&format!(
+            "[[tenants]]\nid = \"t{i}\"\ntokens = [{:?}]\nmapping = \"classic\"\n\
+             upstream = {{ base_url = \"https://127.0.0.1:9/api/v1\", auth = {{ header = \"X-Api-Key\", \
+             secret = \"env:SCIMGATE_PRODUCT_KEY_FOR_TEST\" }} }}\n",
+            scimgate::token::TokenHash::of(&format!("token-{i}")).to_config()
+        ));
+    }
+    let started = std::time::Instant::now();
+    let (ok, out) = check(&config);
+    // The time is shown, not asserted (the machine may be busy); sharing is asserted by the unit test of
+    // `upstream::roots`.
+    eprintln!("check with 1,000 tenants: {:?}", started.elapsed());
+    assert!(ok, "{out}");
+    assert_eq!(out.lines().filter(|l| l.starts_with("tenant t")).count(), 1000, "{out}");
+}
+
+#[test]
+fn a_scan_budget_no_larger_than_the_scan_limit_names_the_key() {
+    let (ok, out) = check(&format!(
+        "{TENANT}\n[limits]\nscan_limit = 100\ntenant_scan_budget = 100\n"
+    ));
+    assert!(!ok);
+    assert!(out.contains("limits.tenant_scan_budget"), "{out}");
+    let (ok, out) = check(&format!("{TENANT}\n[limits]\nscan_limit = 100\nscan_budget = 50\n"));
+    assert!(!ok);
+    assert!(out.contains("limits.scan_budget"), "{out}");
+}

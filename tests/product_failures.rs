@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Debug)]
 enum Act {
     Json(u16, Value, Option<&'static str>),
+    /// 200 with this JSON body and this many extra header fields.
+    Headers(usize, Value),
     Raw(u16, &'static str),
     Sleep(Duration),
     Reset,
@@ -67,8 +69,13 @@ async fn start_product() -> (String, Shared) {
                                 None => Act::Json(404, json!({"error": {"message": "no"}}), None),
                             }
                         };
+                        let mut extra = 0;
                         let (status, body, after) = match act {
                             Act::Json(status, body, after) => (status, body.to_string(), after),
+                            Act::Headers(n, body) => {
+                                extra = n;
+                                (200, body.to_string(), None)
+                            }
                             Act::Raw(status, text) => (status, text.to_owned(), None),
                             Act::Sleep(d) => {
                                 tokio::time::sleep(d).await;
@@ -81,6 +88,10 @@ async fn start_product() -> (String, Shared) {
                         if let Some(after) = after {
                             resp.headers_mut()
                                 .insert("retry-after", http::HeaderValue::from_static(after));
+                        }
+                        for i in 0..extra {
+                            let name = http::HeaderName::try_from(format!("x-field-{i}")).unwrap();
+                            resp.headers_mut().insert(name, http::HeaderValue::from_static("v"));
                         }
                         Ok::<_, &'static str>(resp)
                     }
@@ -145,15 +156,11 @@ async fn reads_are_retried_and_failures_are_honest_scim_errors() {
     assert!(!body.to_string().contains("secrets"), "{body}");
     assert_eq!(seen(&script, "GET /api/v1/users/3"), 1, "a 500 is not retried");
 
-    // 503 every time: three attempts (two retries), then the 503 is passed on with Retry-After.
-    on(
-        &script,
-        "GET /api/v1/users/4",
-        vec![Act::Json(503, json!({}), Some("7"))],
-    );
+    // 503 every time without Retry-After: three attempts (two retries), then the 503 is passed on.
+    on(&script, "GET /api/v1/users/4", vec![Act::Json(503, json!({}), None)]);
     let (status, headers, body) = send(gw.req(0, Method::GET, "/Users/4")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_eq!(headers["retry-after"], "7");
+    assert_eq!(headers["retry-after"], "1");
     assert_eq!(seen(&script, "GET /api/v1/users/4"), 3);
 
     // A 429 asking for a long wait is passed on at once; a short one is waited out.
@@ -247,4 +254,60 @@ async fn a_slow_product_times_out_as_504_and_a_closed_port_is_502() {
         body["detail"].as_str().unwrap().contains("could not be reached"),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn a_product_503_asking_for_a_long_wait_is_passed_on_at_once_and_a_short_one_is_waited_out() {
+    let (base, script) = start_product().await;
+    let gw = gateway(base, "retry_backoff_ms = 20").await;
+    on(
+        &script,
+        "GET /api/v1/users/4",
+        vec![Act::Json(503, json!({}), Some("120"))],
+    );
+    let started = Instant::now();
+    let (status, headers, body) = send(gw.req(0, Method::GET, "/Users/4")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_scim_error(&body, 503, None);
+    assert_eq!(headers["retry-after"], "120");
+    assert_eq!(
+        seen(&script, "GET /api/v1/users/4"),
+        1,
+        "not retried before the product's time"
+    );
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+
+    on(
+        &script,
+        "GET /api/v1/users/6",
+        vec![Act::Json(503, json!({}), Some("1")), ok_user(6)],
+    );
+    let started = Instant::now();
+    let (status, _, body) = send(gw.req(0, Method::GET, "/Users/6")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(seen(&script, "GET /api/v1/users/6"), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "the product's Retry-After was honoured: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_product_answer_with_many_header_fields_is_read_and_one_with_too_many_is_named() {
+    let (base, script) = start_product().await;
+    let gw = gateway(base, "retry_backoff_ms = 20").await;
+    let user = json!({"id": 1, "username": "u1", "email": "u1@example.com", "status": "active"});
+    on(&script, "GET /api/v1/users/1", vec![Act::Headers(150, user.clone())]);
+    let (status, _, body) = send(gw.req(0, Method::GET, "/Users/1")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["userName"], "u1", "{body}");
+
+    on(&script, "GET /api/v1/users/2", vec![Act::Headers(1500, user)]);
+    let (status, _, body) = send(gw.req(0, Method::GET, "/Users/2")).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_scim_error(&body, 502, None);
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("header fields"), "{body}");
+    assert!(!detail.contains("could not be reached"), "{body}");
 }

@@ -607,4 +607,3 @@ async fn fixed_rate(args: &Args, world: &Running, targets: &[Target; 3], w: &Wor
     print_rows(&label, &rows);
     Ok(rows)
 }
-

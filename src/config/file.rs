@@ -36,6 +36,28 @@ pub struct ConfigFile {
     pub audit: AuditFile,
 }
 
+impl ConfigFile {
+    /// The files this config reads besides itself: the listener's certificate, key and client CA bundle, the
+    /// tenants' `file:` secrets and CA bundles, the pass-through's CA bundle. A change to one of them is a change
+    /// to the config.
+    pub fn referenced_files(&self) -> Vec<std::path::PathBuf> {
+        let mut out: Vec<&str> = Vec::new();
+        if let Some(tls) = &self.server.tls {
+            out.extend([tls.cert.as_str(), tls.key.as_str()]);
+            out.extend(tls.client_ca.as_deref());
+        }
+        if let Some(p) = &self.server.passthrough {
+            out.extend(p.ca.as_deref());
+        }
+        for t in &self.tenants {
+            let u = &t.upstream;
+            out.extend(u.auth.as_ref().and_then(|a| a.secret.strip_prefix("file:")));
+            out.extend(u.ca.as_deref());
+        }
+        out.into_iter().map(std::path::PathBuf::from).collect()
+    }
+}
+
 /// `[admin]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,6 +149,14 @@ pub struct LimitsFile {
     /// Largest number of product records scanned to answer a filter the product cannot evaluate.
     #[serde(default = "default_scan_limit")]
     pub scan_limit: u32,
+    /// Most product objects that one tenant's scans (filters the product cannot evaluate) hold at once; a scan
+    /// past it is answered `503` with `Retry-After`. Default: four times `scan_limit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_scan_budget: Option<u64>,
+    /// Most product objects that all tenants' scans hold at once in the process. Default: sixteen times
+    /// `scan_limit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_budget: Option<u64>,
     /// Upper bound on one request's time in the gateway, in milliseconds.
     #[serde(default = "default_request_timeout")]
     pub request_timeout_ms: u64,
@@ -291,6 +321,8 @@ impl Default for LimitsFile {
             max_body_bytes: default_max_body(),
             max_page_size: default_max_page(),
             scan_limit: default_scan_limit(),
+            tenant_scan_budget: None,
+            scan_budget: None,
             request_timeout_ms: default_request_timeout(),
             header_read_timeout_ms: default_header_read_timeout(),
             max_header_bytes: default_max_header_bytes(),

@@ -129,6 +129,18 @@ fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -
             return Err(ConfigError::invalid(key, format!("must be at most {max}")));
         }
     }
+    let scan_budget = |key: &str, given: Option<u64>, times: u64| -> Result<usize, ConfigError> {
+        let size = given.unwrap_or(u64::from(l.scan_limit).saturating_mul(times));
+        if size <= u64::from(l.scan_limit) {
+            return Err(ConfigError::invalid(
+                key,
+                "must be greater than limits.scan_limit (a scan that can never fit would always be refused)",
+            ));
+        }
+        Ok(usize::try_from(size).unwrap_or(usize::MAX))
+    };
+    let tenant_scan_budget = scan_budget("limits.tenant_scan_budget", l.tenant_scan_budget, 4)?;
+    let process_scan_budget = mapping::listing::process_budget(scan_budget("limits.scan_budget", l.scan_budget, 16)?);
     if l.max_header_bytes < 8192 {
         return Err(ConfigError::invalid("limits.max_header_bytes", "must be at least 8192"));
     }
@@ -166,7 +178,15 @@ fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -
         mappings.insert(name.clone(), (compiled, Arc::new(written)));
     }
     let cache = (l.cache_entries, Duration::from_secs(l.cache_ttl_s));
-    let mut tenants = tenants(&file.tenants, &mappings, &metrics, cache)?;
+    let scans = (tenant_scan_budget, process_scan_budget);
+    let mut tenants = tenants(
+        &file.tenants,
+        &mappings,
+        &metrics,
+        cache,
+        scans,
+        settings.request_timeout,
+    )?;
     if let Some(previous) = previous {
         for tenant in &mut tenants {
             if let Some(before) = previous.tenants.iter().find(|t| t.id == tenant.id) {
@@ -302,6 +322,8 @@ fn tenants(
     mappings: &Mappings,
     metrics: &Arc<Metrics>,
     (cache_entries, cache_ttl): (u64, Duration),
+    (scan_budget, process_scan_budget): (usize, Arc<tokio::sync::Semaphore>),
+    request_timeout: Duration,
 ) -> Result<Vec<Tenant>, ConfigError> {
     let mut ids = HashSet::new();
     let mut digests = HashSet::new();
@@ -354,7 +376,7 @@ fn tenants(
                 format!("no mapping named {:?} under [mappings]", t.mapping),
             )
         })?;
-        let upstream = upstream_of(t, &at)?.with_metrics(metrics.clone(), id.as_str());
+        let upstream = upstream_of(t, &at, request_timeout)?.with_metrics(metrics.clone(), id.as_str());
         let hosts = hosts_of(&t.hosts, &at, &mut hosts)?;
         out.push(Tenant {
             id,
@@ -365,12 +387,13 @@ fn tenants(
             mapping,
             mapping_config,
             cache: Arc::new(crate::cache::IdCache::new(cache_entries, cache_ttl)),
+            scan_budget: mapping::listing::ScanBudget::new(scan_budget, process_scan_budget.clone()),
         });
     }
     Ok(out)
 }
 
-fn upstream_of(t: &TenantFile, at: &dyn Fn(&str) -> String) -> Result<Upstream, ConfigError> {
+fn upstream_of(t: &TenantFile, at: &dyn Fn(&str) -> String, budget: Duration) -> Result<Upstream, ConfigError> {
     let u = &t.upstream;
     if u.timeout_ms == 0 {
         return Err(ConfigError::invalid(
@@ -430,6 +453,7 @@ fn upstream_of(t: &TenantFile, at: &dyn Fn(&str) -> String) -> Result<Upstream, 
         retries: u.retries,
         backoff: Duration::from_millis(u.retry_backoff_ms),
         max_concurrent: u.max_concurrent,
+        budget,
     };
     Upstream::new(&u.base_url, auth, policy, tls).map_err(|m| ConfigError::invalid(at("upstream.base_url"), m))
 }

@@ -1,5 +1,7 @@
 //! Reading a product listing in the product's paging style: one SCIM window when the product can serve it
-//! directly, or the whole (filtered) listing within the scan limit, never silently partial.
+//! directly, or the whole (filtered) listing within the scan limit, never silently partial. The objects that
+//! scans hold at once are bounded per tenant and per process ([`ScanBudget`]): past the bound a scan ends with
+//! `503` and `Retry-After` rather than holding more.
 
 use super::MappingError;
 use super::api::{Api, ProductId};
@@ -7,6 +9,104 @@ use super::endpoint::Endpoint;
 use super::paging::{Next, Paging};
 use crate::scim::{Error, ScimType};
 use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// What a scan refused for want of budget asks the IdP to wait.
+const BUSY_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// The product objects that listing scans may hold at once: one tenant's share (`limits.tenant_scan_budget`) within
+/// the whole process's (`limits.scan_budget`, shared by every tenant). A scan takes its objects from both as its
+/// pages arrive — the listing's whole reported total with its first page, so that scans do not starve one another
+/// page by page — and gives them back when the request is done with them. Nothing waits: a scan that finds the
+/// budget spent is refused with `503` and `Retry-After`.
+#[derive(Debug)]
+pub struct ScanBudget {
+    tenant: Arc<Semaphore>,
+    tenant_size: usize,
+    process: Arc<Semaphore>,
+    process_size: usize,
+    /// The most objects this tenant's scans held at once.
+    peak: AtomicUsize,
+}
+
+/// A process-wide scan budget of `size` objects, to be shared by the tenants' [`ScanBudget`]s.
+pub fn process_budget(size: usize) -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(size.min(Semaphore::MAX_PERMITS)))
+}
+
+impl ScanBudget {
+    /// A tenant's budget of `size` objects, within `process` (from [`process_budget`]).
+    pub fn new(size: usize, process: Arc<Semaphore>) -> Self {
+        let size = size.min(Semaphore::MAX_PERMITS);
+        let process_size = process.available_permits();
+        ScanBudget {
+            tenant: Arc::new(Semaphore::new(size)),
+            tenant_size: size,
+            process,
+            process_size,
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// Objects this tenant's scans hold now.
+    pub fn held(&self) -> usize {
+        self.tenant_size - self.tenant.available_permits()
+    }
+
+    /// The most objects this tenant's scans have held at once.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::Relaxed)
+    }
+
+    /// Objects all tenants' scans in the process hold now.
+    pub fn process_held(&self) -> usize {
+        self.process_size.saturating_sub(self.process.available_permits())
+    }
+
+    /// Take `n` more objects into `held`, or refuse with 503 when this tenant's or the process's budget is spent.
+    pub fn take(&self, held: &mut Held, n: usize) -> Result<(), Error> {
+        if n == 0 {
+            return Ok(());
+        }
+        let count = u32::try_from(n).map_err(|_| busy("the listing is larger than any scan budget"))?;
+        let tenant = self.tenant.clone().try_acquire_many_owned(count).map_err(|_| {
+            busy("this tenant's filters that the product cannot evaluate hold as many objects as limits.tenant_scan_budget allows")
+        })?;
+        let process = self.process.clone().try_acquire_many_owned(count).map_err(|_| {
+            busy("filters that the product cannot evaluate hold as many objects as limits.scan_budget allows")
+        })?;
+        held.objects += n;
+        held.permits.push(tenant);
+        held.permits.push(process);
+        self.peak.fetch_max(self.held(), Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+fn busy(why: &str) -> Error {
+    Error::new(
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        format!("the gateway is busy: {why}; retry later"),
+    )
+    .with_retry_after(BUSY_RETRY_AFTER)
+}
+
+/// Objects a scan holds from a [`ScanBudget`]; given back when dropped.
+#[derive(Debug, Default)]
+pub struct Held {
+    objects: usize,
+    permits: Vec<OwnedSemaphorePermit>,
+}
+
+impl Held {
+    /// How many objects.
+    pub fn objects(&self) -> usize {
+        self.objects
+    }
+}
 
 /// A listing: the endpoint it is read from, and how it pages.
 #[derive(Debug, Clone, Copy)]
@@ -56,13 +156,15 @@ pub struct Window {
 }
 
 /// `count` objects from 0-based `offset` through the product's own paging, when the product reports a total;
-/// `None` when the listing must be scanned instead (no total).
+/// `None` when the listing must be scanned instead (no total). A walk from the first page (sequential paging) holds
+/// its objects within `budget`.
 pub async fn window(
     api: &Api<'_>,
     source: Source<'_>,
     query: &[(String, String)],
     offset: u64,
     count: u32,
+    budget: &ScanBudget,
 ) -> Result<Option<Window>, Error> {
     let paging = source.paging;
     if !paging.reports_total() {
@@ -71,6 +173,7 @@ pub async fn window(
     if paging.sequential() {
         // Walk from the first page; the total comes with it.
         let mut total = None;
+        let mut held = Held::default();
         let objects = walk(
             api,
             source,
@@ -78,6 +181,7 @@ pub async fn window(
             Some(offset as usize + count as usize),
             usize::MAX,
             &mut total,
+            Some((budget, &mut held)),
         )
         .await?;
         let total = total.ok_or_else(|| no_total(paging))?;
@@ -123,7 +227,26 @@ pub async fn scan(
     what: &str,
 ) -> Result<Vec<Value>, Error> {
     let mut total = None;
-    let out = walk(api, source, query, None, limit, &mut total).await?;
+    let out = walk(api, source, query, None, limit, &mut total, None).await?;
+    within(out, limit, what)
+}
+
+/// [`scan`], holding the objects within `budget` until the returned [`Held`] is dropped.
+pub async fn scan_within(
+    api: &Api<'_>,
+    source: Source<'_>,
+    query: &[(String, String)],
+    limit: usize,
+    what: &str,
+    budget: &ScanBudget,
+) -> Result<(Vec<Value>, Held), Error> {
+    let mut total = None;
+    let mut held = Held::default();
+    let out = walk(api, source, query, None, limit, &mut total, Some((budget, &mut held))).await?;
+    Ok((within(out, limit, what)?, held))
+}
+
+fn within(out: Vec<Value>, limit: usize, what: &str) -> Result<Vec<Value>, Error> {
     if out.len() > limit {
         return Err(Error::bad_request(
             ScimType::TooMany,
@@ -133,7 +256,8 @@ pub async fn scan(
     Ok(out)
 }
 
-/// Read pages from the first until `stop_at` objects are read, the listing ends, or more than `limit` are read.
+/// Read pages from the first until `stop_at` objects are read, the listing ends, or more than `limit` are read;
+/// with a budget, each page's objects are taken from it as they arrive (the reported total with the first page).
 async fn walk(
     api: &Api<'_>,
     source: Source<'_>,
@@ -141,6 +265,7 @@ async fn walk(
     stop_at: Option<usize>,
     limit: usize,
     total: &mut Option<u64>,
+    mut budget: Option<(&ScanBudget, &mut Held)>,
 ) -> Result<Vec<Value>, Error> {
     let paging = source.paging;
     let mut out: Vec<Value> = Vec::new();
@@ -159,6 +284,13 @@ async fn walk(
         let items = paging.items(&body)?;
         let served = items.len();
         *total = total.or(paging.total(&body, &headers));
+        if let Some((budget, held)) = budget.as_mut() {
+            // What the walk will hold once this page is in: past `limit` (or `stop_at`) it stops, so no more.
+            let cap = stop_at.map_or(limit.saturating_add(1), |s| s.min(limit.saturating_add(1)));
+            let expected = total.map_or(0, |t| usize::try_from(t).unwrap_or(usize::MAX));
+            let wanted = (out.len() + served).max(expected).min(cap);
+            budget.take(held, wanted.saturating_sub(held.objects()))?;
+        }
         out.extend(items.into_iter().skip(page.skip));
         if out.len() > limit || stop_at.is_some_and(|s| out.len() >= s) {
             return Ok(out);
@@ -200,6 +332,40 @@ fn ends_listing(max_size: u32, served: usize, asked: u32, end: u64, total: Optio
 mod tests {
     use super::*;
     use http::StatusCode;
+
+    #[test]
+    fn a_scan_budget_refuses_past_the_tenant_share_and_gives_back_on_drop() {
+        let budget = ScanBudget::new(10, process_budget(100));
+        let mut first = Held::default();
+        budget.take(&mut first, 6).unwrap();
+        budget.take(&mut first, 2).unwrap();
+        assert_eq!((first.objects(), budget.held(), budget.process_held()), (8, 8, 8));
+        let mut second = Held::default();
+        let err = budget.take(&mut second, 3).unwrap_err();
+        assert_eq!(err.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(err.detail.contains("limits.tenant_scan_budget"), "{}", err.detail);
+        assert_eq!(second.objects(), 0, "a refused take holds nothing");
+        budget.take(&mut second, 2).unwrap();
+        assert_eq!(budget.peak(), 10);
+        drop(first);
+        assert_eq!((budget.held(), budget.process_held()), (2, 2));
+        drop(second);
+        assert_eq!((budget.held(), budget.peak()), (0, 10));
+    }
+
+    #[test]
+    fn tenants_share_the_process_scan_budget() {
+        let process = process_budget(12);
+        let (a, b) = (ScanBudget::new(10, process.clone()), ScanBudget::new(10, process));
+        let (mut held_a, mut held_b) = (Held::default(), Held::default());
+        a.take(&mut held_a, 8).unwrap();
+        let err = b.take(&mut held_b, 5).unwrap_err();
+        assert_eq!(err.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(err.detail.contains("limits.scan_budget"), "{}", err.detail);
+        assert_eq!(b.held(), 0, "the tenant share taken first is given back");
+        b.take(&mut held_b, 4).unwrap();
+        assert_eq!(a.process_held(), 12);
+    }
 
     #[test]
     fn short_or_empty_pages_end_a_listing() {

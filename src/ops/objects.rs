@@ -146,18 +146,28 @@ pub async fn select(
     // Sorting needs every match: only an unsorted request can use the product's own window.
     if plan.complete
         && sort.is_none()
-        && let Some(w) = listing::window(api, Source::for_query(api, &plan.query), &plan.query, offset, count).await?
+        && let Some(w) = listing::window(
+            api,
+            Source::for_query(api, &plan.query),
+            &plan.query,
+            offset,
+            count,
+            &ctx.tenant.scan_budget,
+        )
+        .await?
     {
         let resources = w.objects.iter().map(render).collect::<Result<Vec<_>, _>>()?;
         return Ok((resources, w.total));
     }
     let what = kind.endpoint.to_ascii_lowercase();
-    let objects = listing::scan(
+    // The listing and what is rendered of it are held within the tenant's scan budget until the page is cut.
+    let (objects, _held) = listing::scan_within(
         api,
         Source::for_query(api, &plan.query),
         &plan.query,
         ctx.settings.scan_limit as usize,
         &what,
+        &ctx.tenant.scan_budget,
     )
     .await?;
     let mut matched = Vec::new();
