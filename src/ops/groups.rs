@@ -4,6 +4,10 @@
 //! A request that does not want `members` (`excludedAttributes=members`, or `attributes` without it) never reads
 //! member lists. A PATCH that only adds members and removes them by `members[value eq "…"]` (what Entra and
 //! Okta send) changes them without reading the current list first, and answers 204 (RFC 7644 §3.5.2 allows it).
+//!
+//! A write that does more than change members applies whole or not at all: a create whose members fail deletes
+//! the group again, and a PUT or PATCH that also changes the group's attributes checks its new members before any
+//! product call and writes the old attributes back when a member change still fails.
 
 use super::members::Membership;
 use super::objects::{self, not_found};
@@ -236,9 +240,12 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     check_member_count(ctx, members.len())?;
     let scim = without_members(&body);
     let product = objects::create_body(api.resource(), &scim)?;
+    let membership = Membership::new(ctx, &api, group);
+    let mut created = true;
     let team = match api.create(product).await {
         Ok(team) => team,
         Err(e) if e.status == StatusCode::CONFLICT && api.resource().on_conflict == OnConflict::Adopt => {
+            created = false;
             let existing = objects::existing(ctx, &api, GROUP, "displayName", &name)
                 .await?
                 .ok_or(e)?;
@@ -251,14 +258,19 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
         Err(e) => return Err(e),
     };
     let pid = ProductId::of(&api.id_of(&team)?);
-    let membership = Membership::new(ctx, &api, group);
     let current = if api.resource().on_conflict == OnConflict::Adopt {
         membership.read(&pid, &team).await?
     } else {
         Vec::new()
     };
     let removes: Vec<String> = current.iter().filter(|m| !members.contains(m)).cloned().collect();
-    membership.change(&pid, &team, &members, &removes).await?;
+    if let Err(failed) = membership.change(&pid, &team, &members, &removes).await {
+        return Err(if created {
+            undo_create(ctx, &api, &pid, failed).await
+        } else {
+            failed
+        });
+    }
     let mut rendered = render(ctx, &api, group, &team, false).await?;
     set_members(ctx, &mut rendered.json, &members);
     audit::record(
@@ -270,6 +282,62 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
         "ok",
     );
     Ok(reply(StatusCode::CREATED, rendered, true))
+}
+
+/// The members of a group just created could not all be added: the group is deleted again, so that the IdP's
+/// retry creates it anew. When the delete fails too, the answer names the group left behind.
+async fn undo_create(ctx: &Context<'_>, api: &Api<'_>, pid: &ProductId, failed: Error) -> Error {
+    let id = pid.as_str();
+    let mut error = failed;
+    match api.delete(pid).await {
+        Ok(_) => {
+            error.detail = format!(
+                "the group was not created: its members could not be added ({}), so it was deleted again",
+                error.detail
+            );
+        }
+        Err(undo) => {
+            let outcome = error.status.as_u16().to_string();
+            audit::record(ctx.tenant.id.as_str(), GROUP.name, Action::Create, id, None, &outcome);
+            error.detail = format!(
+                "group {id:?} was created, but its members could not all be added ({}), and deleting it again \
+                 failed ({})",
+                error.detail, undo.detail
+            );
+        }
+    }
+    error
+}
+
+/// Whether `after` changes a writable attribute of the group `before`. Such a write is all or nothing: its new
+/// members are checked before any product call, and a member change that still fails writes the old attributes
+/// back. (A create is undone by deleting the group; a change of members alone names what it did not apply.)
+fn changes_attributes(api: &Api<'_>, before: &Value, after: &Value) -> bool {
+    let rules = api.resource().attributes.rules();
+    rules
+        .iter()
+        .filter(|r| !r.read_only)
+        .any(|r| r.target.read(before) != r.target.read(after))
+}
+
+/// Member changes failed after the group's attributes were written: the old attributes are written back, so
+/// that the error leaves no rename applied. When that fails too, the answer says the new attributes were kept.
+async fn restore(ctx: &Context<'_>, api: &Api<'_>, updated: &Value, before: &Value, failed: Error) -> Error {
+    let mut error = failed;
+    let undone = match api.id_of(updated) {
+        Ok(id) => write(ctx, api, &ProductId::of(&id), updated, &without_members(before))
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    error.detail = match undone {
+        Ok(()) => format!("{}; the group's other attributes were left as they were", error.detail),
+        Err(undo) => format!(
+            "{}; the group's other attributes were changed, and changing them back failed ({})",
+            error.detail, undo.detail
+        ),
+    };
+    error
 }
 
 /// `PUT /Groups/{id}`: attributes replaced, and the members made exactly the ones sent.
@@ -284,10 +352,21 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
     let team = objects::fetch(&api, GROUP, &pid).await?;
     let membership = Membership::new(ctx, &api, group);
     let current = membership.read(&pid, &team).await?;
-    let updated = write(ctx, &api, &pid, &team, &without_members(&body)).await?;
     let adds: Vec<String> = desired.iter().filter(|m| !current.contains(m)).cloned().collect();
     let removes: Vec<String> = current.iter().filter(|m| !desired.contains(m)).cloned().collect();
-    membership.change(&pid, &updated, &adds, &removes).await?;
+    let before = objects::render(ctx, GROUP, &api, &team)?.json;
+    let renames = changes_attributes(&api, &before, &body);
+    if renames {
+        membership.check_users(&adds).await?;
+    }
+    let updated = write(ctx, &api, &pid, &team, &without_members(&body)).await?;
+    let new_pid = ProductId::of(&api.id_of(&updated)?);
+    if let Err(failed) = membership.change(&new_pid, &updated, &adds, &removes).await {
+        return Err(match renames {
+            true => restore(ctx, &api, &updated, &before, failed).await,
+            false => failed,
+        });
+    }
     let mut rendered = render(ctx, &api, group, &updated, false).await?;
     set_members(ctx, &mut rendered.json, &desired);
     Ok(reply(StatusCode::OK, rendered, false))
@@ -330,15 +409,25 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     let membership = Membership::new(ctx, &api, group);
     if let Some(direct) = direct_member_ops(&ops)? {
         check_member_count(ctx, direct.adds.len() + direct.removes.len())?;
+        let before = objects::render(ctx, GROUP, &api, &team)?.json;
+        let after = scim_patch::apply_with_schema(&before, &direct.others, ResourceSchema::group())?;
+        resource::check_read_only(api.resource(), &before, &after)?;
+        let renames = changes_attributes(&api, &before, &after);
+        if renames {
+            membership.check_users(&direct.adds).await?;
+        }
         let mut updated = team.clone();
-        if !direct.others.is_empty() {
-            let before = objects::render(ctx, GROUP, &api, &team)?;
-            let after = scim_patch::apply_with_schema(&before.json, &direct.others, ResourceSchema::group())?;
+        if renames {
             objects::required(&after, "displayName")?;
             updated = write(ctx, &api, &pid, &team, &after).await?;
         }
         let pid = ProductId::of(&api.id_of(&updated)?);
-        membership.change(&pid, &updated, &direct.adds, &direct.removes).await?;
+        if let Err(failed) = membership.change(&pid, &updated, &direct.adds, &direct.removes).await {
+            return Err(match renames {
+                true => restore(ctx, &api, &updated, &before, failed).await,
+                false => failed,
+            });
+        }
         return Ok(Reply::no_content());
     }
     let mut before = render(ctx, &api, group, &team, false).await?;
@@ -346,13 +435,23 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     set_members(ctx, &mut before.json, &current);
     let after = scim_patch::apply_with_schema(&before.json, &ops, ResourceSchema::group())?;
     objects::required(&after, "displayName")?;
+    resource::check_read_only(api.resource(), &before.json, &after)?;
     let desired = member_ids(json::get(&after, "members"))?;
     let adds: Vec<String> = desired.iter().filter(|m| !current.contains(m)).cloned().collect();
     let removes: Vec<String> = current.iter().filter(|m| !desired.contains(m)).cloned().collect();
     check_member_count(ctx, adds.len() + removes.len())?;
+    let renames = changes_attributes(&api, &before.json, &after);
+    if renames {
+        membership.check_users(&adds).await?;
+    }
     let updated = write(ctx, &api, &pid, &team, &without_members(&after)).await?;
     let new_pid = ProductId::of(&api.id_of(&updated)?);
-    membership.change(&new_pid, &updated, &adds, &removes).await?;
+    if let Err(failed) = membership.change(&new_pid, &updated, &adds, &removes).await {
+        return Err(match renames {
+            true => restore(ctx, &api, &updated, &before.json, failed).await,
+            false => failed,
+        });
+    }
     let mut rendered = render(ctx, &api, group, &updated, false).await?;
     set_members(ctx, &mut rendered.json, &desired);
     Ok(reply(StatusCode::OK, rendered, false))
@@ -412,9 +511,20 @@ fn direct_member_ops(ops: &[Operation]) -> Result<Option<Direct>, Error> {
 }
 
 /// `DELETE /Groups/{id}`.
+/// The group is read first, so that the cache entries that lead to it (its displayName, the id it was asked by)
+/// are dropped with it.
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let (api, _) = api(ctx)?;
     let pid = resolve(ctx, &api, id).await?;
+    let team = objects::fetch(&api, GROUP, &pid).await?;
     objects::delete(ctx, &api, GROUP, &pid).await?;
+    let cache = &ctx.tenant.cache;
+    if let Ok(before) = objects::render(ctx, GROUP, &api, &team)
+        && let Some(name) = json::get(&before.json, "displayName").and_then(Value::as_str)
+    {
+        cache.evict(&Key::GroupName(name.to_lowercase()));
+    }
+    cache.evict(&Key::GroupAlias(id.to_owned()));
+    cache.evict(&Key::GroupAlias(pid.as_str().to_owned()));
     Ok(Reply::no_content())
 }

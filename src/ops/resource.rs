@@ -183,6 +183,19 @@ pub fn check_required(res: &ResourceMapping, resource: &Value, creating: bool) -
     Ok(())
 }
 
+/// A PATCH may not change a read-only mapped attribute (a `read_only` rule or a template): RFC 7644 §3.5.2 makes
+/// that 400 `mutability`, where the change would otherwise be dropped without a word. POST and PUT ignore
+/// read-only values (RFC 7643 §2.2).
+pub fn check_read_only(res: &ResourceMapping, before: &Value, after: &Value) -> Result<(), Error> {
+    match res.attributes.read_only_changed(before, after) {
+        None => Ok(()),
+        Some(key) => Err(Error::bad_request(
+            ScimType::Mutability,
+            format!("{key} is read-only: this service reads it from the product and cannot change it"),
+        )),
+    }
+}
+
 /// A PATCH may not remove an attribute the product always holds: RFC 7644 §3.5.2, "An operation that is not
 /// compatible with an attribute's mutability or schema SHALL return the appropriate HTTP response status code".
 pub fn check_removals(res: &ResourceMapping, ops: &[Operation]) -> Result<(), Error> {
