@@ -371,3 +371,26 @@ async fn an_attribute_that_keeps_empty_strings_gets_one() {
     );
     assert_eq!(title_after_entra_clears_it(&mapping).await, json!(""));
 }
+
+#[tokio::test]
+async fn an_empty_string_is_no_value_for_a_required_attribute() {
+    let mapping = common::example_mapping("classic").replacen(
+        "title = \"/title\"",
+        "title = { pointer = \"/title\", required = true }",
+        1,
+    );
+    let gw = common::start_with_mapping(&[TenantSpec::new("classic")], "", &mapping).await;
+    let mut body = user("ada@example.com", "Ada", "L");
+    body["title"] = json!("");
+    let (status, _, refused) = send(gw.req(0, Method::POST, "/Users").json(&body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_scim_error(&refused, 400, Some("invalidValue"));
+    body["title"] = json!("Engineer");
+    let (_, _, created) = send(gw.req(0, Method::POST, "/Users").json(&body)).await;
+    let id = created["id"].as_str().expect("id");
+    let fixture = common::fixture("entra-patch-replace-empty-string.json");
+    let (status, _, refused) = send(gw.req(0, Method::PATCH, &format!("/Users/{id}")).json(&fixture)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_scim_error(&refused, 400, Some("mutability"));
+    assert_eq!(gw.product(0).users()[0]["title"], "Engineer");
+}

@@ -510,21 +510,12 @@ fn direct_member_ops(ops: &[Operation]) -> Result<Option<Direct>, Error> {
     Ok(Some(direct))
 }
 
-/// `DELETE /Groups/{id}`.
-/// The group is read first, so that the cache entries that lead to it (its displayName, the id it was asked by)
-/// are dropped with it.
+/// `DELETE /Groups/{id}`. Every cache entry that leads to the group (its displayName, renamed ids) goes with it.
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let (api, _) = api(ctx)?;
     let pid = resolve(ctx, &api, id).await?;
-    let team = objects::fetch(&api, GROUP, &pid).await?;
     objects::delete(ctx, &api, GROUP, &pid).await?;
-    let cache = &ctx.tenant.cache;
-    if let Ok(before) = objects::render(ctx, GROUP, &api, &team)
-        && let Some(name) = json::get(&before.json, "displayName").and_then(Value::as_str)
-    {
-        cache.evict(&Key::GroupName(name.to_lowercase()));
-    }
-    cache.evict(&Key::GroupAlias(id.to_owned()));
-    cache.evict(&Key::GroupAlias(pid.as_str().to_owned()));
+    ctx.tenant.cache.evict_group(pid.as_str());
+    ctx.tenant.cache.evict(&Key::GroupAlias(id.to_owned()));
     Ok(Reply::no_content())
 }

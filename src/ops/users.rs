@@ -431,22 +431,14 @@ fn forget(ctx: &Context<'_>, api: &Api<'_>, object: &Value) {
     }
 }
 
-/// `DELETE /Users/{id}`. The user is read first, so that every cache entry that leads to it (its userName,
-/// externalId, membership key, and the id it was asked by) is dropped with it: a later lookup asks the product,
-/// never the id of a user that is gone.
+/// `DELETE /Users/{id}`. Every cache entry that leads to the user (its userName, externalId, membership key,
+/// renamed ids) goes with it: a later lookup asks the product, never the id of a user that is gone.
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let api = api(ctx);
     let pid = resolve(ctx, &api, id).await?;
-    let current = objects::fetch(&api, USER, &pid).await?;
     objects::delete(ctx, &api, USER, &pid).await?;
-    forget(ctx, &api, &current);
-    let cache = &ctx.tenant.cache;
-    if let Some(key) = cache.get(&Key::MemberKey(pid.as_str().to_owned())) {
-        cache.evict(&Key::MemberUser(key));
-    }
-    cache.evict(&Key::MemberKey(pid.as_str().to_owned()));
-    cache.evict(&Key::UserAlias(id.to_owned()));
-    cache.evict(&Key::UserAlias(pid.as_str().to_owned()));
+    ctx.tenant.cache.evict_user(pid.as_str());
+    ctx.tenant.cache.evict(&Key::UserAlias(id.to_owned()));
     Ok(Reply::no_content())
 }
 
