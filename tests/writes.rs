@@ -236,8 +236,10 @@ async fn deactivation_by_endpoint_is_sent_with_a_length() {
 
 /// A product that answers 403 where the sample product answers 404 to a read of one object.
 fn forbidden_when_missing(method: &str, path: &str, status: u16) -> u16 {
-    let one = path.trim_start_matches("/api/v1/users/");
-    if method == "GET" && status == 404 && one != path && !one.contains(['/', '?']) {
+    let one = path
+        .strip_prefix("/api/v1/users/")
+        .or_else(|| path.strip_prefix("/api/v1/teams/"));
+    if method == "GET" && status == 404 && one.is_some_and(|id| !id.contains(['/', '?'])) {
         403
     } else {
         status
@@ -273,6 +275,32 @@ async fn a_deleted_user_is_looked_up_at_the_product_not_by_its_cached_id() {
         assert_eq!(calls.len(), 1, "{calls:?}");
         assert_ne!(calls[0], ("GET".to_owned(), format!("/api/v1/users/{id}")), "{calls:?}");
     }
+}
+
+/// Group lookups by displayName do not answer from the cache today; this keeps a delete's eviction honest for
+/// when they do.
+#[tokio::test]
+async fn a_deleted_group_is_looked_up_at_the_product_not_by_its_cached_id() {
+    let (gw, product) = behind(Shape::Classic, |_| None, forbidden_when_missing).await;
+    let group = json!({"schemas": [GROUP_SCHEMA], "displayName": "Staff"});
+    let (_, _, created) = send(gw.req(0, Method::POST, "/Groups").json(&group)).await;
+    let gid = created["id"].as_str().expect("id").to_owned();
+    let lookup = "/Groups?filter=displayName%20eq%20%22Staff%22&excludedAttributes=members";
+    let (_, _, found) = send(gw.req(0, Method::GET, lookup)).await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+    let (status, _, _) = send(gw.req(0, Method::DELETE, &format!("/Groups/{gid}"))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let mark = product.request_log().len();
+    let (status, _, found) = send(gw.req(0, Method::GET, lookup)).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["totalResults"], 0, "{found}");
+    let calls = product.request_log().split_off(mark);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_ne!(
+        calls[0],
+        ("GET".to_owned(), format!("/api/v1/teams/{gid}")),
+        "{calls:?}"
+    );
 }
 
 // --- Read-only attributes ---
