@@ -180,6 +180,32 @@ impl IdCache {
         self.entries.invalidate(&key.probe());
     }
 
+    /// Forget every entry that leads to the user `id`: its userName, externalId and membership key, and renamed
+    /// ids that now mean it. For a delete, which names only the id: the whole cache is walked once, which costs a
+    /// delete no product call.
+    pub fn evict_user(&self, id: &str) {
+        self.evict(&Key::MemberKey(id.to_owned()));
+        self.evict_leading_to(&[0, 1, 4, 5], id);
+    }
+
+    /// Forget every entry that leads to the group `id`: its displayName, and renamed ids that now mean it.
+    pub fn evict_group(&self, id: &str) {
+        self.evict_leading_to(&[2, 6], id);
+    }
+
+    /// Forget the entries of these kinds (as [`Key::probe`] numbers them) whose value is `id`.
+    fn evict_leading_to(&self, kinds: &[u8], id: &str) {
+        let stale: Vec<_> = self
+            .entries
+            .iter()
+            .filter(|(key, value)| **value == *id && key.0.first().is_some_and(|k| kinds.contains(k)))
+            .map(|(key, _)| key)
+            .collect();
+        for key in stale {
+            self.entries.invalidate(&*key);
+        }
+    }
+
     /// Hits and misses so far.
     pub fn stats(&self) -> Stats {
         Stats {
@@ -276,6 +302,26 @@ mod tests {
         cache.put(key.clone(), "17");
         assert_eq!(cache.get(&key).as_deref(), Some("17"));
         assert_eq!(cache.stats(), Stats { hits: 1, misses: 1 });
+    }
+
+    #[test]
+    fn a_deleted_object_leaves_no_entry_leading_to_it() {
+        let cache = IdCache::new(100, DEFAULT_TTL);
+        cache.put(Key::UserName("ada".into()), "17");
+        cache.put(Key::UserExternalId("e-17".into()), "17");
+        cache.put(Key::MemberKey("17".into()), "ada");
+        cache.put(Key::MemberUser("ada".into()), "17");
+        cache.put(Key::UserAlias("16".into()), "17");
+        cache.put(Key::GroupName("staff".into()), "17");
+        cache.put(Key::UserName("bob".into()), "18");
+        cache.evict_user("17");
+        assert_eq!(cache.len(), 2, "the group of the same id and the other user stay");
+        assert_eq!(cache.get(&Key::GroupName("staff".into())).as_deref(), Some("17"));
+        assert_eq!(cache.get(&Key::UserName("bob".into())).as_deref(), Some("18"));
+        cache.put(Key::GroupAlias("staff-old".into()), "17");
+        cache.evict_group("17");
+        assert!(cache.get(&Key::GroupName("staff".into())).is_none());
+        assert!(cache.get(&Key::GroupAlias("staff-old".into())).is_none());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::config::Secret;
 use crate::scim;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
-use http::header::{ACCEPT, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use http::uri::{Authority, Scheme};
 use http::{HeaderMap, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
@@ -455,7 +455,13 @@ impl Http {
                     serde_json::to_vec(json).map_err(|e| UpstreamError::Malformed(e.to_string()))?,
                 ))
             }
-            None => Full::new(Bytes::new()),
+            None => {
+                // hyper sends no length for an empty body; servers answer a POST, PUT or PATCH without one 411.
+                if matches!(req.method, Method::POST | Method::PUT | Method::PATCH) {
+                    builder = builder.header(CONTENT_LENGTH, HeaderValue::from_static("0"));
+                }
+                Full::new(Bytes::new())
+            }
         };
         let mut request = builder
             .body(body)

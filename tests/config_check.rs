@@ -283,3 +283,32 @@ fn a_scan_budget_no_larger_than_the_scan_limit_names_the_key() {
     assert!(!ok);
     assert!(out.contains("limits.scan_budget"), "{out}");
 }
+
+#[test]
+fn an_unknown_empty_string_rule_names_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_mapping = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml"))
+        .unwrap()
+        .replace(
+            "title = \"/title\"",
+            "title = { pointer = \"/title\", empty = \"null\" }",
+        );
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, bad_mapping).unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, TENANT).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .arg("--config")
+        .arg(&path)
+        .env("SCIMGATE_PRODUCT_KEY_FOR_TEST", "k")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("mappings.classic.users.attributes.\"title\".empty") && text.contains("\"keep\""),
+        "{text}"
+    );
+}

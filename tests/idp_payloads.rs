@@ -208,6 +208,15 @@ const PATCHES: &[Case] = &[
         },
     },
     Case {
+        fixture: "entra-patch-replace-empty-string.json",
+        base: Base::User,
+        expect: |before, after| {
+            // The PATCH itself keeps the empty string; the mapping clears the product field (tests/writes.rs).
+            assert_eq!(after["title"], "");
+            unchanged_except(before, after, &["title"]);
+        },
+    },
+    Case {
         fixture: "entra-patch-add-work-email.json",
         base: Base::User,
         expect: |before, after| {

@@ -78,6 +78,30 @@ pub struct Rule {
     pub default: Option<Value>,
     /// The product always holds a value (a top-level attribute).
     pub required: bool,
+    /// What an empty string written to this attribute means.
+    pub empty: Empty,
+}
+
+/// What `""` written to an attribute means (`empty` in the mapping). Entra clears an attribute by replacing it
+/// with `""`; most products refuse or store that, so by default it clears the field as `null` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Empty {
+    /// `""` clears the product field, as `null` or a removal does.
+    #[default]
+    Clear,
+    /// `""` is sent to the product as it is.
+    Keep,
+}
+
+impl Empty {
+    /// Parse the mapping's `empty` value.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "clear" => Some(Empty::Clear),
+            "keep" => Some(Empty::Keep),
+            _ => None,
+        }
+    }
 }
 
 /// The compiled `attributes` table.
@@ -311,6 +335,19 @@ fn loosely_equal(expected: &Value, sent: &Value) -> bool {
     }
 }
 
+// === impl Rule ===
+
+impl Rule {
+    /// The product value of a SCIM value written to this attribute: `null` for `""` unless the attribute keeps
+    /// empty strings; `None` when a value map does not know it.
+    pub fn to_product(&self, scim: &Value) -> Option<Value> {
+        if self.empty == Empty::Clear && scim.as_str() == Some("") {
+            return Some(Value::Null);
+        }
+        self.transform.to_product(scim)
+    }
+}
+
 // === impl AttributeMap ===
 
 impl AttributeMap {
@@ -361,6 +398,25 @@ impl AttributeMap {
                 rule.target.write(map, default.clone());
             }
         }
+    }
+
+    /// The config key of a read-only attribute (a `read_only` rule or a template, `meta` aside) whose value
+    /// differs between two SCIM resources, and that no other rule writes: what a PATCH may not change
+    /// (RFC 7644 §3.5.2, 400 `mutability`).
+    pub fn read_only_changed(&self, before: &Value, after: &Value) -> Option<&str> {
+        let rules = self
+            .rules
+            .iter()
+            .filter(|r| r.read_only)
+            .map(|r| (r.key.as_str(), &r.target));
+        let templates = self.templates.iter().map(|(k, t, _)| (k.as_str(), t));
+        // A target that another rule writes (one rule to read, another to write) is writable.
+        let written = |target: &Target| self.rules.iter().any(|r| !r.read_only && r.target == *target);
+        rules
+            .chain(templates)
+            .filter(|(key, target)| !key.to_ascii_lowercase().starts_with("meta.") && !written(target))
+            .find(|(_, target)| target.read(before) != target.read(after))
+            .map(|(key, _)| key)
     }
 
     /// The rules, in config order.
@@ -417,7 +473,7 @@ impl AttributeMap {
             rule.target.check_one(resource)?;
             let value = match rule.target.read(resource) {
                 None => Value::Null,
-                Some(v) => rule.transform.to_product(v).ok_or_else(|| MappingError::InvalidValue {
+                Some(v) => rule.to_product(v).ok_or_else(|| MappingError::InvalidValue {
                     attribute: rule.key.clone(),
                     detail: format!("{v} is not one of the values the product accepts"),
                 })?,

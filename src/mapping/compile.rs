@@ -1,6 +1,6 @@
 //! Config tables → runtime mapping, naming the exact key (`mappings.NAME.users.paging.style`) on every mistake.
 
-use super::attribute::{AttributeMap, Rule, Target, Template, Transform};
+use super::attribute::{AttributeMap, Empty, Rule, Target, Template, Transform};
 use super::endpoint::Endpoint;
 use super::paging::{Paging, Style, Total};
 use super::pointer::Pointer;
@@ -248,6 +248,7 @@ fn attributes(file: &ResourceMappingFile, key: &str, required: &str) -> Result<A
                     write_only: false,
                     default: None,
                     required: false,
+                    empty: Empty::Clear,
                 });
                 continue;
             }
@@ -276,13 +277,22 @@ fn attributes(file: &ResourceMappingFile, key: &str, required: &str) -> Result<A
                     write_only: t.write_only,
                     default: t.default.clone(),
                     required: t.required,
+                    empty: match t.empty.as_deref() {
+                        None => Empty::Clear,
+                        Some(text) => Empty::parse(text).ok_or_else(|| {
+                            ConfigError::invalid(
+                                format!("{key_at}.empty"),
+                                format!("expected \"clear\" or \"keep\", not {text:?}"),
+                            )
+                        })?,
+                    },
                 });
             }
             (None, Some(text)) => {
-                if t.map.is_some() || t.write_only || t.default.is_some() || t.required {
+                if t.map.is_some() || t.write_only || t.default.is_some() || t.required || t.empty.is_some() {
                     return Err(ConfigError::invalid(
                         &key_at,
-                        "a template is read-only: map, write_only, default and required do not apply",
+                        "a template is read-only: map, write_only, default, required and empty do not apply",
                     ));
                 }
                 let template = Template::parse(text).map_err(|m| ConfigError::invalid(&key_at, m))?;

@@ -4,6 +4,10 @@
 //! A request that does not want `members` (`excludedAttributes=members`, or `attributes` without it) never reads
 //! member lists. A PATCH that only adds members and removes them by `members[value eq "…"]` (what Entra and
 //! Okta send) changes them without reading the current list first, and answers 204 (RFC 7644 §3.5.2 allows it).
+//!
+//! A write that does more than change members applies whole or not at all: a create whose members fail deletes
+//! the group again, and a PUT or PATCH that also changes the group's attributes checks its new members before any
+//! product call and writes the old attributes back when a member change still fails.
 
 use super::members::Membership;
 use super::objects::{self, not_found};
@@ -20,6 +24,9 @@ use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, ScimType, json};
 use http::StatusCode;
 use serde_json::{Value, json};
+use undo::{changes_attributes, restore, undo_create};
+
+mod undo;
 
 fn api<'c>(ctx: &'c Context<'_>) -> Result<(Api<'c>, &'c GroupMapping), Error> {
     let mapping = &ctx.tenant.mapping;
@@ -236,9 +243,12 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     check_member_count(ctx, members.len())?;
     let scim = without_members(&body);
     let product = objects::create_body(api.resource(), &scim)?;
+    let membership = Membership::new(ctx, &api, group);
+    let mut created = true;
     let team = match api.create(product).await {
         Ok(team) => team,
         Err(e) if e.status == StatusCode::CONFLICT && api.resource().on_conflict == OnConflict::Adopt => {
+            created = false;
             let existing = objects::existing(ctx, &api, GROUP, "displayName", &name)
                 .await?
                 .ok_or(e)?;
@@ -251,14 +261,19 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
         Err(e) => return Err(e),
     };
     let pid = ProductId::of(&api.id_of(&team)?);
-    let membership = Membership::new(ctx, &api, group);
     let current = if api.resource().on_conflict == OnConflict::Adopt {
         membership.read(&pid, &team).await?
     } else {
         Vec::new()
     };
     let removes: Vec<String> = current.iter().filter(|m| !members.contains(m)).cloned().collect();
-    membership.change(&pid, &team, &members, &removes).await?;
+    if let Err(failed) = membership.change(&pid, &team, &members, &removes).await {
+        return Err(if created {
+            undo_create(ctx, &api, &pid, failed).await
+        } else {
+            failed
+        });
+    }
     let mut rendered = render(ctx, &api, group, &team, false).await?;
     set_members(ctx, &mut rendered.json, &members);
     audit::record(
@@ -284,10 +299,21 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
     let team = objects::fetch(&api, GROUP, &pid).await?;
     let membership = Membership::new(ctx, &api, group);
     let current = membership.read(&pid, &team).await?;
-    let updated = write(ctx, &api, &pid, &team, &without_members(&body)).await?;
     let adds: Vec<String> = desired.iter().filter(|m| !current.contains(m)).cloned().collect();
     let removes: Vec<String> = current.iter().filter(|m| !desired.contains(m)).cloned().collect();
-    membership.change(&pid, &updated, &adds, &removes).await?;
+    let before = objects::render(ctx, GROUP, &api, &team)?.json;
+    let renames = changes_attributes(&api, &before, &body);
+    if renames {
+        membership.check_users(&adds).await?;
+    }
+    let updated = write(ctx, &api, &pid, &team, &without_members(&body)).await?;
+    let new_pid = ProductId::of(&api.id_of(&updated)?);
+    if let Err(failed) = membership.change(&new_pid, &updated, &adds, &removes).await {
+        return Err(match renames {
+            true => restore(ctx, &api, &updated, &before, failed).await,
+            false => failed,
+        });
+    }
     let mut rendered = render(ctx, &api, group, &updated, false).await?;
     set_members(ctx, &mut rendered.json, &desired);
     Ok(reply(StatusCode::OK, rendered, false))
@@ -330,15 +356,25 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     let membership = Membership::new(ctx, &api, group);
     if let Some(direct) = direct_member_ops(&ops)? {
         check_member_count(ctx, direct.adds.len() + direct.removes.len())?;
+        let before = objects::render(ctx, GROUP, &api, &team)?.json;
+        let after = scim_patch::apply_with_schema(&before, &direct.others, ResourceSchema::group())?;
+        resource::check_read_only(api.resource(), &before, &after)?;
+        let renames = changes_attributes(&api, &before, &after);
+        if renames {
+            membership.check_users(&direct.adds).await?;
+        }
         let mut updated = team.clone();
-        if !direct.others.is_empty() {
-            let before = objects::render(ctx, GROUP, &api, &team)?;
-            let after = scim_patch::apply_with_schema(&before.json, &direct.others, ResourceSchema::group())?;
+        if renames {
             objects::required(&after, "displayName")?;
             updated = write(ctx, &api, &pid, &team, &after).await?;
         }
         let pid = ProductId::of(&api.id_of(&updated)?);
-        membership.change(&pid, &updated, &direct.adds, &direct.removes).await?;
+        if let Err(failed) = membership.change(&pid, &updated, &direct.adds, &direct.removes).await {
+            return Err(match renames {
+                true => restore(ctx, &api, &updated, &before, failed).await,
+                false => failed,
+            });
+        }
         return Ok(Reply::no_content());
     }
     let mut before = render(ctx, &api, group, &team, false).await?;
@@ -346,13 +382,23 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     set_members(ctx, &mut before.json, &current);
     let after = scim_patch::apply_with_schema(&before.json, &ops, ResourceSchema::group())?;
     objects::required(&after, "displayName")?;
+    resource::check_read_only(api.resource(), &before.json, &after)?;
     let desired = member_ids(json::get(&after, "members"))?;
     let adds: Vec<String> = desired.iter().filter(|m| !current.contains(m)).cloned().collect();
     let removes: Vec<String> = current.iter().filter(|m| !desired.contains(m)).cloned().collect();
     check_member_count(ctx, adds.len() + removes.len())?;
+    let renames = changes_attributes(&api, &before.json, &after);
+    if renames {
+        membership.check_users(&adds).await?;
+    }
     let updated = write(ctx, &api, &pid, &team, &without_members(&after)).await?;
     let new_pid = ProductId::of(&api.id_of(&updated)?);
-    membership.change(&new_pid, &updated, &adds, &removes).await?;
+    if let Err(failed) = membership.change(&new_pid, &updated, &adds, &removes).await {
+        return Err(match renames {
+            true => restore(ctx, &api, &updated, &before.json, failed).await,
+            false => failed,
+        });
+    }
     let mut rendered = render(ctx, &api, group, &updated, false).await?;
     set_members(ctx, &mut rendered.json, &desired);
     Ok(reply(StatusCode::OK, rendered, false))
@@ -411,10 +457,12 @@ fn direct_member_ops(ops: &[Operation]) -> Result<Option<Direct>, Error> {
     Ok(Some(direct))
 }
 
-/// `DELETE /Groups/{id}`.
+/// `DELETE /Groups/{id}`. Every cache entry that leads to the group (its displayName, renamed ids) goes with it.
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let (api, _) = api(ctx)?;
     let pid = resolve(ctx, &api, id).await?;
     objects::delete(ctx, &api, GROUP, &pid).await?;
+    ctx.tenant.cache.evict_group(pid.as_str());
+    ctx.tenant.cache.evict(&Key::GroupAlias(id.to_owned()));
     Ok(Reply::no_content())
 }

@@ -2,6 +2,7 @@
 //! resources IdPs send, shared by every resource type.
 
 use crate::mapping::ResourceMapping;
+use crate::mapping::attribute::{Empty, Rule};
 use crate::scim::patch::{Op, Operation};
 use crate::scim::schema::ResourceSchema;
 use crate::scim::{Error, ScimType};
@@ -172,7 +173,9 @@ pub fn required_string<'v>(body: &'v Value, name: &str) -> Result<&'v str, Error
 /// fills them, and in a PUT.
 pub fn check_required(res: &ResourceMapping, resource: &Value, creating: bool) -> Result<(), Error> {
     for rule in res.attributes.required() {
-        let absent = crate::scim::json::get(resource, &rule.key).is_none_or(Value::is_null);
+        // `""` clears an attribute (unless its rule keeps empty strings): it is no value.
+        let absent = crate::scim::json::get(resource, &rule.key)
+            .is_none_or(|v| v.is_null() || rule.to_product(v).is_some_and(|p| p.is_null()));
         if absent && !(creating && rule.default.is_some()) {
             return Err(Error::bad_request(
                 ScimType::InvalidValue,
@@ -183,20 +186,35 @@ pub fn check_required(res: &ResourceMapping, resource: &Value, creating: bool) -
     Ok(())
 }
 
+/// A PATCH may not change a read-only mapped attribute (a `read_only` rule or a template): RFC 7644 §3.5.2 makes
+/// that 400 `mutability`, where the change would otherwise be dropped without a word. POST and PUT ignore
+/// read-only values (RFC 7643 §2.2).
+pub fn check_read_only(res: &ResourceMapping, before: &Value, after: &Value) -> Result<(), Error> {
+    match res.attributes.read_only_changed(before, after) {
+        None => Ok(()),
+        Some(key) => Err(Error::bad_request(
+            ScimType::Mutability,
+            format!("{key} is read-only: this service reads it from the product and cannot change it"),
+        )),
+    }
+}
+
 /// A PATCH may not remove an attribute the product always holds: RFC 7644 §3.5.2, "An operation that is not
 /// compatible with an attribute's mutability or schema SHALL return the appropriate HTTP response status code".
 pub fn check_removals(res: &ResourceMapping, ops: &[Operation]) -> Result<(), Error> {
-    for path in ops
-        .iter()
-        .filter(|o| matches!(o.op, Op::Remove))
-        .filter_map(|o| o.path.as_ref())
-    {
+    for op in ops {
+        let Some(path) = &op.path else { continue };
         let whole = path.attr.sub.is_none() && path.sub.is_none() && path.filter.is_none();
+        // A remove, or `""` where the empty string clears.
+        let clears = |r: &Rule| {
+            matches!(op.op, Op::Remove)
+                || (r.empty == Empty::Clear && op.value.as_ref().and_then(Value::as_str) == Some(""))
+        };
         if whole
             && res
                 .attributes
                 .required()
-                .any(|r| r.key.eq_ignore_ascii_case(&path.attr.name))
+                .any(|r| r.key.eq_ignore_ascii_case(&path.attr.name) && clears(r))
         {
             return Err(Error::bad_request(
                 ScimType::Mutability,

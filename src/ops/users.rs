@@ -316,6 +316,12 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     // The full schema: an attribute the mapping does not hold is the mapping's to refuse (or ignore), by name.
     let after = scim_patch::apply_with_schema(&before.json, &ops, ResourceSchema::user())?;
     objects::required(&after, "userName")?;
+    // `active` is written through the deactivation style, whatever its rule says.
+    let (was, now) = match api.resource().deactivate {
+        Deactivate::Field => (before.json.clone(), after.clone()),
+        _ => (without_active(&before.json), without_active(&after)),
+    };
+    resource::check_read_only(api.resource(), &was, &now)?;
     let updated = update(ctx, &api, &pid, &current, &after).await?;
     let rendered = updated.render(ctx, &api).await?;
     let after = &rendered.json;
@@ -425,12 +431,14 @@ fn forget(ctx: &Context<'_>, api: &Api<'_>, object: &Value) {
     }
 }
 
-/// `DELETE /Users/{id}`.
+/// `DELETE /Users/{id}`. Every cache entry that leads to the user (its userName, externalId, membership key,
+/// renamed ids) goes with it: a later lookup asks the product, never the id of a user that is gone.
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let api = api(ctx);
     let pid = resolve(ctx, &api, id).await?;
     objects::delete(ctx, &api, USER, &pid).await?;
-    ctx.tenant.cache.evict(&Key::MemberKey(pid.as_str().to_owned()));
+    ctx.tenant.cache.evict_user(pid.as_str());
+    ctx.tenant.cache.evict(&Key::UserAlias(id.to_owned()));
     Ok(Reply::no_content())
 }
 

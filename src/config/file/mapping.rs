@@ -235,6 +235,10 @@ pub struct AttributeTableFile {
     /// (unless `default` fills it) and when a PATCH removes it (RFC 7644 §3.5.2: 400 `mutability`).
     #[serde(default)]
     pub required: bool,
+    /// What `""` written to the attribute means: `"clear"` (the default: the field is cleared, as `null` clears
+    /// it) or `"keep"` (sent as it is, for a product that wants empty strings).
+    #[serde(default)]
+    pub empty: Option<String>,
 }
 
 impl Default for PagingFile {

@@ -11,6 +11,7 @@ fn rule(key: &str, pointer: &str) -> Rule {
         write_only: false,
         default: None,
         required: false,
+        empty: Default::default(),
     }
 }
 

@@ -6,7 +6,8 @@ use crate::cache::Key;
 use crate::mapping::IdType;
 use crate::mapping::listing::{self, Source};
 use crate::ops::{objects, resource, users};
-use crate::scim::Error;
+use crate::scim::{Error, ScimType};
+use futures_util::StreamExt;
 use serde_json::Value;
 
 impl Membership<'_> {
@@ -38,6 +39,44 @@ impl Membership<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// Refuse, before any product write, members to add that are no user: 400 invalidValue naming each of them.
+    /// A request that changes more than one thing checks its members first, so that an unknown member leaves
+    /// nothing applied.
+    pub async fn check_users(&self, ids: &[String]) -> Result<(), Error> {
+        let mut checks = Vec::new();
+        for id in ids {
+            checks.push(self.exists(id.clone()));
+        }
+        let results: Vec<(String, Result<bool, Error>)> = futures_util::stream::iter(checks)
+            .buffer_unordered(self.members.concurrency)
+            .collect()
+            .await;
+        let mut missing = Vec::new();
+        for (id, exists) in results {
+            if !exists? {
+                missing.push(format!("{id:?}"));
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        missing.sort();
+        Err(Error::bad_request(
+            ScimType::InvalidValue,
+            format!("no user has id {}; nothing was changed", missing.join(", ")),
+        ))
+    }
+
+    /// Whether the product has the user `id` (a cached membership key counts as yes).
+    async fn exists(&self, id: String) -> (String, Result<bool, Error>) {
+        let found = match self.users.product_id(&id) {
+            None => Ok(false),
+            Some(_) if self.members.user_key.is_some() => self.key_of(&id).await.map(|k| k.is_some()),
+            Some(upid) => self.users.get(&upid).await.map(|u| u.is_some()),
+        };
+        (id, found)
     }
 
     /// The membership key of a user id, through the cache; `None` when there is no such user.

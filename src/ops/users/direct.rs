@@ -107,7 +107,7 @@ fn field(res: &ResourceMapping, attr: &AttrPath, value: &Value) -> Option<(Point
                 _ => false,
             }
     })?;
-    Some((rule.pointer.clone(), rule.transform.to_product(&value)?))
+    Some((rule.pointer.clone(), rule.to_product(&value)?))
 }
 
 #[cfg(test)]
