@@ -3,7 +3,7 @@
 
 use crate::auth::Authenticator;
 use crate::metrics::Metrics;
-use crate::proxy::{Passthrough, PeerFields};
+use crate::proxy::{Passthrough, PeerFields, PerConnection};
 use crate::ratelimit::AuthThrottle;
 pub use crate::request::Settings;
 use crate::tenant::Tenant;
@@ -53,6 +53,7 @@ impl Gateway {
 pub struct Peer {
     addr: SocketAddr,
     forwarding: PeerFields,
+    passthrough: Arc<PerConnection>,
 }
 
 impl Peer {
@@ -61,6 +62,7 @@ impl Peer {
         Peer {
             addr,
             forwarding: PeerFields::new(addr.ip()),
+            passthrough: Arc::default(),
         }
     }
 
@@ -72,5 +74,10 @@ impl Peer {
     /// Its forwarding field values.
     pub fn forwarding(&self) -> &PeerFields {
         &self.forwarding
+    }
+
+    /// What the pass-through keeps for its connection (exchanges in flight, a stalled answer).
+    pub fn passthrough(&self) -> &Arc<PerConnection> {
+        &self.passthrough
     }
 }
