@@ -378,9 +378,6 @@ async fn read_json(gw: &Gateway, req: Request<Incoming>) -> Result<serde_json::V
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
     let expects_continue = req.headers().contains_key(EXPECT);
     let reading = req.extensions().get::<BodyRead>().cloned().unwrap_or_default();
     let mut body = req.into_body();

@@ -4,10 +4,11 @@
 //! HTTP/1.1 connection between requests, an HTTP/2 connection with no open stream. HTTP/2 keep-alive PINGs are
 //! not exchanges, so they keep no connection open.
 
-use bytes::Bytes;
-use http_body_util::BodyExt;
+use hyper::body::{Body, Frame, SizeHint};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -23,6 +24,30 @@ pub struct Idle {
 /// One open exchange; the connection is idle again once every one is dropped.
 #[derive(Debug)]
 pub struct Busy(Arc<Idle>);
+
+/// An answer's body that keeps its exchange open; otherwise the body itself (its size, its end).
+#[derive(Debug)]
+pub struct Held<B> {
+    body: B,
+    _busy: Busy,
+}
+
+impl<B: Body + Unpin> Body for Held<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
 
 impl Idle {
     /// A connection accepted now, with no exchange yet.
@@ -41,15 +66,8 @@ impl Idle {
     }
 
     /// `body`, keeping its exchange open until hyper drops it (sent whole, or the stream reset).
-    pub fn hold<E: 'static>(
-        busy: Busy,
-        body: http_body_util::combinators::UnsyncBoxBody<Bytes, E>,
-    ) -> http_body_util::combinators::UnsyncBoxBody<Bytes, E> {
-        body.map_frame(move |frame| {
-            let _held = &busy;
-            frame
-        })
-        .boxed_unsync()
+    pub fn hold<B>(busy: Busy, body: B) -> Held<B> {
+        Held { body, _busy: busy }
     }
 
     fn last(&self) -> Instant {
