@@ -17,6 +17,9 @@
 mod body;
 mod headers;
 pub(crate) use headers::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
+mod error;
+pub use error::ProxyError;
+use error::render;
 mod limit;
 pub use limit::PerConnection;
 mod silence;
@@ -25,11 +28,10 @@ mod upgrade;
 use crate::auth::Authenticator;
 use crate::metrics::{Metrics, RequestLabels};
 use crate::request::Body;
-use bytes::Bytes;
-use http::header::{CONNECTION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, UPGRADE};
+use http::header::{CONNECTION, HeaderValue, UPGRADE};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Method, Request, Response, StatusCode, Uri, Version};
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -98,67 +100,6 @@ struct Sent {
     upload: Arc<body::Upload>,
     /// The client's side of a protocol switch it asked for.
     client_upgrade: Option<hyper::upgrade::OnUpgrade>,
-}
-
-/// A pass-through request that got no usable answer from the product.
-#[derive(Debug, thiserror::Error)]
-pub enum ProxyError {
-    /// Connecting to the product, or reading its answer's head, failed.
-    #[error("the product could not be reached")]
-    Unreachable(#[source] hyper_util::client::legacy::Error),
-    /// The product stayed silent too long: neither taking request body nor answering.
-    #[error("the product did not answer within {0:?}")]
-    Timeout(Duration),
-    /// The product answered 101 to a request that asked for no protocol switch.
-    #[error("the product switched protocols unasked")]
-    UnexpectedUpgrade,
-    /// `CONNECT` would make the gateway a forward proxy.
-    #[error("CONNECT is not served")]
-    Connect,
-    /// A request target that has no origin-form (`OPTIONS *`).
-    #[error("the request target cannot be passed through")]
-    BadTarget,
-    /// Every place for a pass-through request (the gateway's, or the client connection's) stayed taken.
-    #[error("too many pass-through requests in flight; none ended within {0:?}")]
-    Busy(Duration),
-    /// The client stopped sending its request body while the product waited for it.
-    #[error("the request body did not arrive within {0:?}")]
-    ClientTimeout(Duration),
-    /// The client's request body could not be read: broken framing, or a stream the client reset.
-    #[error("the request body could not be read")]
-    ClientBody(#[source] hyper_util::client::legacy::Error),
-}
-
-impl ProxyError {
-    fn status(&self) -> StatusCode {
-        match self {
-            ProxyError::Unreachable(_) | ProxyError::UnexpectedUpgrade => StatusCode::BAD_GATEWAY,
-            ProxyError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            ProxyError::Connect => StatusCode::NOT_IMPLEMENTED,
-            ProxyError::BadTarget | ProxyError::ClientBody(_) => StatusCode::BAD_REQUEST,
-            ProxyError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ProxyError::ClientTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-        }
-    }
-}
-
-/// The one place a pass-through failure becomes a response: a plain-text HTTP error.
-fn render(e: &ProxyError) -> Response<Body> {
-    let status = e.status();
-    let text = format!("{} {}: {e}\n", status.as_str(), status.canonical_reason().unwrap_or(""));
-    let mut response = Response::new(
-        Full::new(Bytes::from(text))
-            .map_err(|never| match never {})
-            .boxed_unsync(),
-    );
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    if let ProxyError::Busy(_) = e {
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(1));
-    }
-    response
 }
 
 impl Passthrough {

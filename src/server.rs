@@ -105,7 +105,10 @@ pub async fn serve_live(listener: TcpListener, live: Arc<Live>, shutdown: impl F
                 let busy = exchanges.enter();
                 let gateway = live.gateway();
                 let answer = match edge::refuse(&req, &gateway.settings) {
-                    Some(status) => Either::Left(std::future::ready(edge::plain(status))),
+                    Some(status) => {
+                        tracing::info!(peer = %client.addr(), status = status.as_u16(), "request refused before routing");
+                        Either::Left(std::future::ready(edge::plain(status)))
+                    }
                     None => Either::Right(crate::router::answer(gateway, req, client.clone())),
                 };
                 async move {

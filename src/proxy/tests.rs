@@ -1,6 +1,6 @@
 use super::headers::{self, Context, PeerFields};
 use super::*;
-use http::header::{AUTHORIZATION, COOKIE, FORWARDED, HOST, HeaderMap, VIA};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, FORWARDED, HOST, HeaderMap, VIA};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 fn v4() -> PeerFields {
