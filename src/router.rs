@@ -381,6 +381,8 @@ async fn read_json(gw: &Gateway, req: Request<Incoming>) -> Result<serde_json::V
     let expects_continue = req.headers().contains_key(EXPECT);
     let reading = req.extensions().get::<BodyRead>().cloned().unwrap_or_default();
     let mut body = req.into_body();
+    // Until the body is read (or a refused one drained), a request timeout is the client's fault.
+    reading.0.store(true, Ordering::Release);
     if let Some(declared) = declared.filter(|n| *n > limit) {
         // A client waiting for `100 Continue` sends nothing unless asked; one sending anyway is drained.
         if !expects_continue && declared <= DRAIN_BYTES {
@@ -388,11 +390,12 @@ async fn read_json(gw: &Gateway, req: Request<Incoming>) -> Result<serde_json::V
         }
         return Err(too_large());
     }
-    reading.0.store(true, Ordering::Release);
     let read = Limited::new(&mut body, limit as usize).collect().await;
-    reading.0.store(false, Ordering::Release);
     let bytes = match read {
-        Ok(bytes) => bytes,
+        Ok(bytes) => {
+            reading.0.store(false, Ordering::Release);
+            bytes
+        }
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
             drain(&mut body).await;
             return Err(too_large());
