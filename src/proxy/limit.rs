@@ -196,4 +196,33 @@ mod tests {
         drop(a1);
         assert!(slots.acquire(&b).await.is_some(), "a place freed is given again");
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_waiting_for_its_client_stalls_and_one_waiting_for_the_product_does_not() {
+        use http_body_util::BodyExt;
+        let limit = Duration::from_secs(10);
+        // The product sends one part, then nothing for a minute: the client has taken everything there is.
+        let (product, parts) = tokio::sync::mpsc::channel::<Bytes>(1);
+        let parts = futures_util::stream::unfold(parts, |mut parts| async move {
+            let part = parts.recv().await?;
+            Some((Ok::<_, std::convert::Infallible>(Frame::data(part)), parts))
+        });
+        let body = http_body_util::StreamBody::new(Box::pin(parts));
+        let connection = Arc::new(PerConnection::default());
+        let mut paced = Paced::new(body, None, connection.clone(), limit);
+        product.send(Bytes::from_static(b"part")).await.expect("sent");
+        paced.frame().await.expect("a part").expect("no error");
+        let waiting = tokio::select! {
+            () = connection.stalled() => false,
+            _ = paced.frame() => panic!("the product sent nothing more"),
+            () = tokio::time::sleep(Duration::from_secs(60)) => true,
+        };
+        assert!(waiting, "waiting for the product is not a stall");
+        // A part the client does not take: the connection is asked to close a limit later.
+        product.send(Bytes::from_static(b"more")).await.expect("sent");
+        paced.frame().await.expect("a part").expect("no error");
+        let handed = Instant::now();
+        connection.stalled().await;
+        assert_eq!(handed.elapsed(), limit);
+    }
 }
