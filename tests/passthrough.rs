@@ -517,3 +517,34 @@ async fn a_broken_or_slow_client_body_is_the_clients_fault_not_the_products() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn an_http2_client_that_stops_answering_pings_is_closed_though_a_stream_is_open() {
+    let origin = Origin::start().await;
+    let extra = format!(
+        "passthrough = {{ origin = {:?} }}\n[limits]\nhttp2_keep_alive_interval_ms = 200\n\
+         http2_keep_alive_timeout_ms = 200\n",
+        origin.url()
+    );
+    let gw = common::start_with(&[TenantSpec::new("t")], &extra).await;
+    let (mut send, mut connection) = raw::h2_handshake(&gw).await;
+    // A request the origin answers after 5 s keeps a stream open.
+    let req = http::Request::get(url(&gw, "/slow")).body(()).unwrap();
+    let (_answer, _) = send.send_request(req, true).unwrap();
+    let arrived = async {
+        while !origin.log().iter().any(|seen| seen.target == "/slow") {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! {
+        _ = &mut connection => panic!("the connection ended before the request arrived"),
+        () = arrived => {}
+    }
+    // The client stops reading, so answers no PING; once it reads again, it finds its connection closed, well
+    // before the answer would have come.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::timeout(Duration::from_secs(2), &mut connection)
+        .await
+        .expect("the gateway closed the connection whose client answered no PING")
+        .ok();
+}

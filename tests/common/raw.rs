@@ -29,13 +29,23 @@ pub async fn connect_from(gw: &common::Gateway, local: std::net::IpAddr) -> std:
 
 /// An HTTP/2 connection to the gateway (ALPN `h2`), driven by a task that ends when the connection does.
 pub async fn connect_h2(gw: &common::Gateway) -> (h2::client::SendRequest<bytes::Bytes>, tokio::task::JoinHandle<()>) {
-    let tcp = TcpStream::connect(gw.addr).await.expect("connect");
-    let tls = handshake(gw, tcp, b"h2").await.expect("TLS handshake");
-    let (send, connection) = h2::client::handshake(tls).await.expect("HTTP/2 handshake");
+    let (send, connection) = h2_handshake(gw).await;
     let driven = tokio::spawn(async move {
         let _ = connection.await;
     });
     (send, driven)
+}
+
+/// An HTTP/2 connection to the gateway whose driver the caller polls (or stops polling, to stop answering PINGs).
+pub async fn h2_handshake(
+    gw: &common::Gateway,
+) -> (
+    h2::client::SendRequest<bytes::Bytes>,
+    h2::client::Connection<TlsStream<TcpStream>, bytes::Bytes>,
+) {
+    let tcp = TcpStream::connect(gw.addr).await.expect("connect");
+    let tls = handshake(gw, tcp, b"h2").await.expect("TLS handshake");
+    h2::client::handshake(tls).await.expect("HTTP/2 handshake")
 }
 
 /// The TLS handshake over `tcp`, offering `alpn`.
