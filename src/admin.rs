@@ -1,14 +1,17 @@
 //! The admin listener, apart from the SCIM one (default loopback, plain HTTP): `/healthz` (the process is
 //! alive), `/readyz` (the config is loaded and every tenant's product answers; probes are cached briefly so
-//! that frequent checks do not load the product), and `/metrics` (Prometheus text).
+//! that frequent checks do not load the product), and `/metrics` (Prometheus text). It serves at most
+//! [`MAX_CONNECTIONS`] connections at once (further ones wait in the backlog), with the SCIM listener's
+//! header-read and idle timeouts (`limits.header_read_timeout_ms`, `limits.idle_timeout_ms`).
 
 use crate::gateway::Gateway;
 use crate::server::Live;
+use crate::server::idle::Idle;
 use bytes::Bytes;
 use http::{Method, Response, StatusCode};
 use http_body_util::Full;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use serde_json::json;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -17,6 +20,9 @@ use tokio::net::TcpListener;
 
 /// How long a readiness probe result is reused, by default.
 const PROBE_TTL: Duration = Duration::from_secs(5);
+
+/// Connections the admin listener serves at once: probes and a scraper need a handful.
+pub const MAX_CONNECTIONS: usize = 64;
 
 /// What the admin endpoints read.
 pub struct Admin {
@@ -117,8 +123,23 @@ fn text(status: StatusCode, content_type: &'static str, body: String) -> Respons
 
 /// Serve the admin endpoints on `listener` until `shutdown` resolves.
 pub async fn serve(listener: TcpListener, admin: Arc<Admin>, shutdown: impl Future<Output = ()>) {
+    let settings = admin.live.gateway().settings.clone();
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(settings.header_read_timeout);
+    let builder = Arc::new(builder);
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     tokio::pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return,
+            },
+            () = &mut shutdown => return,
+        };
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
@@ -130,14 +151,26 @@ pub async fn serve(listener: TcpListener, admin: Arc<Admin>, shutdown: impl Futu
             () = &mut shutdown => return,
         };
         let admin = admin.clone();
+        let builder = builder.clone();
+        let idle_timeout = settings.idle_timeout;
         tokio::spawn(async move {
+            let _slot = slot;
+            let idle = Idle::new();
+            let exchanges = idle.clone();
             let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                let busy = exchanges.enter();
                 let admin = admin.clone();
-                async move { Ok::<_, std::convert::Infallible>(admin.answer(req.method(), req.uri().path()).await) }
+                async move {
+                    let response = admin.answer(req.method(), req.uri().path()).await;
+                    drop(busy);
+                    Ok::<_, std::convert::Infallible>(response)
+                }
             });
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            // The answers are small and whole: an exchange is open while it is worked out.
+            tokio::select! {
+                _ = builder.serve_connection(TokioIo::new(stream), service) => {}
+                () = idle.expired(idle_timeout) => {}
+            }
         });
     }
 }

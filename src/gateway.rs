@@ -3,7 +3,7 @@
 
 use crate::auth::Authenticator;
 use crate::metrics::Metrics;
-use crate::proxy::{Passthrough, PeerFields};
+use crate::proxy::{Passthrough, PeerFields, PerConnection};
 use crate::ratelimit::AuthThrottle;
 pub use crate::request::Settings;
 use crate::tenant::Tenant;
@@ -56,6 +56,7 @@ impl Gateway {
 pub struct Peer {
     addr: SocketAddr,
     forwarding: PeerFields,
+    passthrough: Arc<PerConnection>,
 }
 
 impl Peer {
@@ -64,6 +65,7 @@ impl Peer {
         Peer {
             addr,
             forwarding: PeerFields::new(addr.ip()),
+            passthrough: Arc::default(),
         }
     }
 
@@ -75,5 +77,10 @@ impl Peer {
     /// Its forwarding field values.
     pub fn forwarding(&self) -> &PeerFields {
         &self.forwarding
+    }
+
+    /// What the pass-through keeps for its connection (exchanges in flight, a stalled answer).
+    pub fn passthrough(&self) -> &Arc<PerConnection> {
+        &self.passthrough
     }
 }

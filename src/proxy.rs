@@ -17,17 +17,21 @@
 mod body;
 mod headers;
 pub(crate) use headers::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
+mod error;
+pub use error::ProxyError;
+use error::render;
+mod limit;
+pub use limit::PerConnection;
 mod silence;
 mod upgrade;
 
 use crate::auth::Authenticator;
 use crate::metrics::{Metrics, RequestLabels};
 use crate::request::Body;
-use bytes::Bytes;
-use http::header::{CONNECTION, CONTENT_TYPE, HeaderValue, UPGRADE};
+use http::header::{CONNECTION, HeaderValue, UPGRADE};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Method, Request, Response, StatusCode, Uri, Version};
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -56,6 +60,14 @@ pub struct Options {
     pub timeout: Duration,
     /// Time an upgraded connection may carry no byte either way before both sides are closed; `None`: no limit.
     pub tunnel_idle: Option<Duration>,
+    /// Exchanges in flight at once, across the gateway.
+    pub max_in_flight: usize,
+    /// Exchanges in flight at once on one client connection.
+    pub max_in_flight_per_connection: usize,
+    /// Time a request waits for a place within those bounds before it is answered 503.
+    pub queue_timeout: Duration,
+    /// Time a client may leave a part of an answer untaken before its connection is closed.
+    pub response_stall: Duration,
 }
 
 /// The product's origin and the client that talks to it. It carries no product credentials: the product
@@ -65,6 +77,8 @@ pub struct Passthrough {
     scheme: Scheme,
     authority: Authority,
     options: Options,
+    /// The bounds on exchanges in flight.
+    slots: limit::Slots,
     /// `https` or `http`: the listener's scheme, for `X-Forwarded-Proto` and `Forwarded: proto=`.
     listener_scheme: &'static str,
 }
@@ -82,57 +96,10 @@ impl std::fmt::Debug for Passthrough {
 struct Sent {
     /// The client's pending response.
     response: hyper_util::client::legacy::ResponseFuture,
-    /// When the product last showed progress: taking request body.
-    activity: Arc<Activity>,
+    /// When the product last showed progress (taking request body), and the client's side of the upload.
+    upload: Arc<body::Upload>,
     /// The client's side of a protocol switch it asked for.
     client_upgrade: Option<hyper::upgrade::OnUpgrade>,
-}
-
-/// A pass-through request that got no usable answer from the product.
-#[derive(Debug, thiserror::Error)]
-pub enum ProxyError {
-    /// Connecting to the product, or reading its answer's head, failed.
-    #[error("the product could not be reached")]
-    Unreachable(#[source] hyper_util::client::legacy::Error),
-    /// The product stayed silent too long: neither taking request body nor answering.
-    #[error("the product did not answer within {0:?}")]
-    Timeout(Duration),
-    /// The product answered 101 to a request that asked for no protocol switch.
-    #[error("the product switched protocols unasked")]
-    UnexpectedUpgrade,
-    /// `CONNECT` would make the gateway a forward proxy.
-    #[error("CONNECT is not served")]
-    Connect,
-    /// A request target that has no origin-form (`OPTIONS *`).
-    #[error("the request target cannot be passed through")]
-    BadTarget,
-}
-
-impl ProxyError {
-    fn status(&self) -> StatusCode {
-        match self {
-            ProxyError::Unreachable(_) | ProxyError::UnexpectedUpgrade => StatusCode::BAD_GATEWAY,
-            ProxyError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            ProxyError::Connect => StatusCode::NOT_IMPLEMENTED,
-            ProxyError::BadTarget => StatusCode::BAD_REQUEST,
-        }
-    }
-}
-
-/// The one place a pass-through failure becomes a response: a plain-text HTTP error.
-fn render(e: &ProxyError) -> Response<Body> {
-    let status = e.status();
-    let text = format!("{} {}: {e}\n", status.as_str(), status.canonical_reason().unwrap_or(""));
-    let mut response = Response::new(
-        Full::new(Bytes::from(text))
-            .map_err(|never| match never {})
-            .boxed_unsync(),
-    );
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    response
 }
 
 impl Passthrough {
@@ -168,10 +135,16 @@ impl Passthrough {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .build(connector);
+        let slots = limit::Slots::new(
+            options.max_in_flight,
+            options.max_in_flight_per_connection,
+            options.queue_timeout,
+        );
         Ok(Passthrough {
             client,
             scheme,
             authority,
+            slots,
             options,
             listener_scheme,
         })
@@ -188,36 +161,58 @@ impl Passthrough {
     }
 
     /// Pass one request from the client at `peer` through and answer with the product's response (or a plain
-    /// HTTP error); `forwarding` are that client's forwarding fields. The request is counted in `metrics` (those
-    /// of the gateway this pass-through belongs to) and logged, both when the response head is ready; the body
-    /// streams on after.
-    ///
-    /// The request is rewritten and handed to the product client before the future is built: the future holds
-    /// only what the answer needs (the client's pending response, its silence clock, and the fields of the log line),
-    /// a few hundred bytes that hyper moves into its connection's slot on every request.
+    /// HTTP error); `forwarding` are that client's forwarding fields, `connection` what the pass-through keeps
+    /// for its connection. The request waits for a place among those in flight (`limit`), is counted in
+    /// `metrics` (those of the gateway this pass-through belongs to) and logged, both when the response head is
+    /// ready; the body streams on after, holding its place.
     pub fn forward<'a>(
         &'a self,
         req: Request<Incoming>,
         peer: SocketAddr,
-        forwarding: &PeerFields,
-        auth: &Authenticator,
+        forwarding: &'a PeerFields,
+        connection: &'a Arc<PerConnection>,
+        auth: &'a Authenticator,
         metrics: &'a Metrics,
     ) -> impl Future<Output = Response<Body>> + Send + 'a {
         let started = Instant::now();
         let method = req.method().clone();
         // A cheap clone (the bytes are shared), kept for the target and for the log line.
         let path_and_query = req.uri().path_and_query().cloned();
-        let sent = self.send(req, path_and_query.clone(), forwarding, auth, started);
+        // Most requests find a place at once: they are rewritten and handed to the product client before the
+        // future is built, which then holds only what the answer needs (the pending response, its silence clock,
+        // the fields of the log line), a few hundred bytes that hyper moves into its connection's slot on every
+        // request. One that must wait for a place waits in a box, with its request.
+        let ready = match self.slots.try_acquire(connection) {
+            Some(slot) => Ok((slot, self.send(req, path_and_query.clone(), forwarding, auth, started))),
+            None => Err(Box::new(req)),
+        };
         async move {
-            let answer = match sent {
-                Ok(sent) => self.receive(sent).await,
-                Err(e) => Err(e),
+            let answer = match ready {
+                Ok((slot, Ok(sent))) => self.receive(sent, slot, connection).await,
+                Ok((_, Err(e))) => Err(e),
+                Err(req) => {
+                    let queued = async {
+                        let slot = self
+                            .slots
+                            .acquire(connection)
+                            .await
+                            .ok_or(ProxyError::Busy(self.slots.queue()))?;
+                        let sent = self.send(*req, path_and_query.clone(), forwarding, auth, started)?;
+                        self.receive(sent, slot, connection).await
+                    };
+                    Box::pin(queued).await
+                }
             };
             let response = match answer {
                 Ok(response) => response,
                 Err(e) => {
                     let cause = std::error::Error::source(&e).map(ToString::to_string);
-                    tracing::warn!(%peer, error = %e, cause = cause.as_deref().unwrap_or("-"), "pass-through failed");
+                    let cause = cause.as_deref().unwrap_or("-");
+                    if e.status().is_client_error() {
+                        tracing::info!(%peer, error = %e, cause, "pass-through refused: the client's fault");
+                    } else {
+                        tracing::warn!(%peer, error = %e, cause, "pass-through failed");
+                    }
                     render(&e)
                 }
             };
@@ -281,26 +276,40 @@ impl Passthrough {
         parts.version = Version::HTTP_11;
         // What the listener attached to the request is the gateway's own, not the product's.
         parts.extensions.clear();
-        let activity = Arc::new(Activity::since(started.into()));
-        let out = Request::from_parts(parts, body::Watched::new(body, activity.clone()));
+        let upload = Arc::new(body::Upload::new(Activity::since(started.into())));
+        let out = Request::from_parts(parts, body::Watched::new(body, upload.clone()));
         Ok(Sent {
             response: self.client.request(out),
-            activity,
+            upload,
             client_upgrade,
         })
     }
 
-    /// The product's answer to a request [`Passthrough::send`] sent, unless the product stays silent for the
-    /// timeout first.
-    async fn receive(&self, sent: Sent) -> Result<Response<Body>, ProxyError> {
+    /// The product's answer to a request [`Passthrough::send`] sent, unless the exchange stays silent for the
+    /// timeout first: the product's fault (504) unless it was waiting for the client's body (408).
+    async fn receive(
+        &self,
+        sent: Sent,
+        slot: limit::Slot,
+        connection: &Arc<PerConnection>,
+    ) -> Result<Response<Body>, ProxyError> {
+        let upload = sent.upload;
         let response = tokio::select! {
             biased;
-            response = sent.response => response.map_err(ProxyError::Unreachable)?,
-            () = sent.activity.silent_for(self.options.timeout) => {
-                return Err(ProxyError::Timeout(self.options.timeout));
+            response = sent.response => response.map_err(|e| if upload.client_failed() {
+                ProxyError::ClientBody(e)
+            } else {
+                ProxyError::Unreachable(e)
+            })?,
+            () = upload.activity.silent_for(self.options.timeout) => {
+                return Err(if upload.awaiting_client() {
+                    ProxyError::ClientTimeout(self.options.timeout)
+                } else {
+                    ProxyError::Timeout(self.options.timeout)
+                });
             }
         };
-        self.respond(response, sent.client_upgrade)
+        self.respond(response, sent.client_upgrade, slot, connection)
     }
 
     /// The origin joined with the request's path and query, exactly as received.
@@ -319,6 +328,8 @@ impl Passthrough {
         &self,
         mut response: Response<Incoming>,
         client_upgrade: Option<hyper::upgrade::OnUpgrade>,
+        slot: limit::Slot,
+        connection: &Arc<PerConnection>,
     ) -> Result<Response<Body>, ProxyError> {
         let product_upgrade =
             (response.status() == StatusCode::SWITCHING_PROTOCOLS).then(|| hyper::upgrade::on(&mut response));
@@ -334,8 +345,16 @@ impl Passthrough {
             if let Some(protocol) = switched_to {
                 parts.headers.insert(UPGRADE, protocol);
             }
-            tokio::spawn(upgrade::tunnel(client, product, self.options.tunnel_idle));
+            // The tunnel holds the exchange's place while it is open.
+            let idle = self.options.tunnel_idle;
+            tokio::spawn(async move {
+                let _slot = slot;
+                upgrade::tunnel(client, product, idle).await;
+            });
+            let body = limit::Paced::new(body, None, connection.clone(), self.options.response_stall);
+            return Ok(Response::from_parts(parts, body.map_err(Into::into).boxed_unsync()));
         }
+        let body = limit::Paced::new(body, Some(slot), connection.clone(), self.options.response_stall);
         Ok(Response::from_parts(parts, body.map_err(Into::into).boxed_unsync()))
     }
 }

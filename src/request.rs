@@ -46,6 +46,12 @@ pub struct Settings {
     pub max_connections: usize,
     /// Connections one client address may hold at once.
     pub max_connections_per_client: usize,
+    /// Time a connection may have no request in progress before it is closed.
+    pub idle_timeout: Duration,
+    /// Interval of HTTP/2 keep-alive PINGs, if any.
+    pub http2_keep_alive_interval: Option<Duration>,
+    /// Time a client has to answer an HTTP/2 PING.
+    pub http2_keep_alive_timeout: Duration,
     /// Time in-flight requests get after shutdown begins.
     pub drain_timeout: Duration,
     /// Failed authentications a client address may make before it is refused.

@@ -20,7 +20,8 @@ use crate::tenant::Tenant;
 use crate::upstream::PRODUCT_CALLS;
 use bytes::Bytes;
 use http::header::{
-    ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, IF_MATCH, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
+    ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, ETAG, EXPECT, HOST, IF_MATCH, LOCATION, RETRY_AFTER,
+    WWW_AUTHENTICATE,
 };
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
@@ -29,7 +30,7 @@ use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tracing::Instrument as _;
 
 /// Media type of every SCIM answer (RFC 7644 §3.1).
@@ -53,7 +54,14 @@ pub fn answer(
             match &gw.passthrough {
                 Some(proxy) => {
                     proxy
-                        .forward(req, peer.addr(), peer.forwarding(), &gw.auth, &gw.metrics)
+                        .forward(
+                            req,
+                            peer.addr(),
+                            peer.forwarding(),
+                            peer.passthrough(),
+                            &gw.auth,
+                            &gw.metrics,
+                        )
                         .await
                 }
                 // Not reached (`passes_through` said there is one): answered as without a pass-through, boxed so
@@ -68,8 +76,11 @@ pub fn answer(
 
 /// Answer a SCIM request (one that [`passes_through`] does not send to the product); never fails: every error
 /// becomes a SCIM error response.
-pub async fn handle(gw: &Arc<Gateway>, req: Request<Incoming>, peer: &Peer) -> Response<Body> {
+pub async fn handle(gw: &Arc<Gateway>, mut req: Request<Incoming>, peer: &Peer) -> Response<Body> {
     let started = Instant::now();
+    // Whether the request timeout found the client still sending its body (`read_json`): its fault, not the product's.
+    let reading = BodyRead::default();
+    req.extensions_mut().insert(reading.clone());
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     let route = scim_rest(gw, &path).and_then(Route::parse);
@@ -113,6 +124,13 @@ pub async fn handle(gw: &Arc<Gateway>, req: Request<Incoming>, peer: &Peer) -> R
             product_calls = calls;
             match outcome {
                 Some(outcome) => outcome,
+                None if reading.0.load(Ordering::Acquire) => Err(scim::Error::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "the request body did not arrive within limits.request_timeout ({:?})",
+                        gw.settings.request_timeout
+                    ),
+                )),
                 // A write handed to its task goes on to its end and its audit line.
                 None => Err(
                     scim::Error::new(StatusCode::GATEWAY_TIMEOUT, "the request took too long").with_cause(format!(
@@ -306,20 +324,61 @@ async fn read_json(gw: &Gateway, req: Request<Incoming>) -> Result<serde_json::V
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
+    let expects_continue = req.headers().contains_key(EXPECT);
+    let reading = req.extensions().get::<BodyRead>().cloned().unwrap_or_default();
+    let mut body = req.into_body();
+    // Until the body is read (or a refused one drained), a request timeout is the client's fault.
+    reading.0.store(true, Ordering::Release);
+    if let Some(declared) = declared.filter(|n| *n > limit) {
+        // A client waiting for `100 Continue` sends nothing unless asked; one sending anyway is drained.
+        if !expects_continue && declared <= DRAIN_BYTES {
+            drain(&mut body).await;
+        }
         return Err(too_large());
     }
-    let bytes = Limited::new(req.into_body(), limit as usize)
-        .collect()
-        .await
-        .map_err(|e| {
-            if e.is::<http_body_util::LengthLimitError>() {
-                too_large()
-            } else {
-                scim::Error::bad_request(ScimType::InvalidSyntax, "the request body could not be read")
-            }
-        })?;
+    let read = Limited::new(&mut body, limit as usize).collect().await;
+    let bytes = match read {
+        Ok(bytes) => {
+            reading.0.store(false, Ordering::Release);
+            bytes
+        }
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            drain(&mut body).await;
+            return Err(too_large());
+        }
+        Err(_) => {
+            return Err(scim::Error::bad_request(
+                ScimType::InvalidSyntax,
+                "the request body could not be read",
+            ));
+        }
+    };
     scim::body::parse(&bytes.to_bytes(), gw.settings.max_json_depth)
+}
+
+/// Set while a request's body is being read, so that a request timeout can tell a slow client (408) from a
+/// slow product (504).
+#[derive(Debug, Clone, Default)]
+struct BodyRead(Arc<AtomicBool>);
+
+/// The most of a refused body read and discarded, and for how long, before the 413 is sent.
+const DRAIN_BYTES: u64 = 8 << 20;
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// Read and discard what is left of a body refused as too large, up to a bound, so that the client reads the
+/// 413: an HTTP/1.1 client that writes its whole body before reading would otherwise meet a closed connection,
+/// and an HTTP/2 one a reset stream.
+async fn drain(body: &mut Incoming) {
+    let mut left = DRAIN_BYTES;
+    let discard = async {
+        while left > 0
+            && let Some(Ok(frame)) = body.frame().await
+        {
+            let len = frame.data_ref().map_or(0, |d| d.len() as u64);
+            left = left.saturating_sub(len);
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
 }
 
 /// The SCIM base URL for `meta.location`: configured; else, when the operator trusts them, from the first

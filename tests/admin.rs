@@ -108,3 +108,32 @@ async fn healthcheck_command_reflects_the_admin_listener() {
     drop(closed);
     assert!(!run(format!("http://127.0.0.1:{port}/healthz")).await);
 }
+
+#[tokio::test]
+async fn an_idle_connection_to_the_admin_listener_is_closed() {
+    use tokio::io::AsyncReadExt;
+    let gw = common::start_with(&[TenantSpec::new("adm-idle")], "[limits]\nidle_timeout_ms = 300\n").await;
+    let admin = admin_for(&gw).await;
+    let mut idle = tokio::net::TcpStream::connect(admin.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut seen = Vec::new();
+    tokio::time::timeout(Duration::from_secs(3), idle.read_to_end(&mut seen))
+        .await
+        .expect("the admin listener closes a connection that sends nothing")
+        .ok();
+    assert!(seen.is_empty());
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
+    // The listener still serves.
+    let health = reqwest::Client::new()
+        .get(format!("{admin}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}

@@ -228,3 +228,186 @@ async fn failed_authentication_is_throttled_per_client_address() {
     let (status, _, _) = send(gw.req(0, Method::GET, "/Users")).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Connect a silent TLS client from `ip`: handshaken, then nothing sent.
+async fn silent_from(gw: &common::Gateway, ip: &str) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    raw::connect_from(gw, ip.parse().unwrap()).await.expect("TLS handshake")
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_and_a_new_address_is_served_meanwhile() {
+    let extra = "[limits]\nidle_timeout_ms = 300\nmax_connections = 4\nmax_connections_per_client = 2\n";
+    let gw = common::start_with(&[TenantSpec::new("idle")], extra).await;
+    // Two addresses take every slot, each up to its share, with handshaken connections that send nothing.
+    let mut held = Vec::new();
+    for ip in ["127.0.0.1", "127.0.0.1", "127.0.0.3", "127.0.0.3"] {
+        held.push(silent_from(&gw, ip).await);
+    }
+    // A client from a new address waits in the backlog until the idle ones are closed, then is served.
+    let ca = std::fs::read(gw.dir.path().join("ca.pem")).unwrap();
+    let fresh = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    let resp = fresh
+        .get(format!("{}/ServiceProviderConfig", gw.base))
+        .bearer_auth(&gw.tenants[0].token)
+        .send()
+        .await
+        .expect("served once the idle connections are closed");
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Each silent client has been closed: it reads the end of its connection, with nothing before it.
+    for mut tls in held {
+        let (waited, seen) = closed_within(&mut tls).await;
+        assert!(seen.is_empty(), "{seen}");
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed_and_a_busy_one_is_not() {
+    let gw = common::start_with(&[TenantSpec::new("h2idle")], "[limits]\nidle_timeout_ms = 400\n").await;
+    let (mut send, driven) = raw::connect_h2(&gw).await;
+    // Requests every 150 ms for well over the idle timeout: the connection stays open.
+    for _ in 0..6 {
+        let req = http::Request::get(format!("{}/ServiceProviderConfig", gw.base))
+            .header("authorization", format!("Bearer {}", gw.tenants[0].token))
+            .body(())
+            .unwrap();
+        send = send.ready().await.expect("the connection is open while in use");
+        let (answer, _) = send.send_request(req, true).unwrap();
+        assert_eq!(answer.await.unwrap().status(), 200);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    // Then nothing: the gateway closes the connection.
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(3), driven)
+        .await
+        .expect("the idle HTTP/2 connection is closed")
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// The first line of what the gateway answers to `head` and `body`, both written whole before reading (the body
+/// after a pause, as a slow network delivers it); empty when the connection failed first.
+async fn status_line(gw: &common::Gateway, head: &str, body: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tls = raw::connect(gw).await;
+    tls.write_all(head.as_bytes()).await.unwrap();
+    tls.flush().await.unwrap();
+    if !body.is_empty() {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        for part in body.chunks(64 << 10) {
+            if tls.write_all(part).await.is_err() || tls.flush().await.is_err() {
+                return String::new();
+            }
+        }
+    }
+    let mut answer = vec![0; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), tls.read(&mut answer))
+        .await
+        .expect("an answer")
+        .unwrap_or(0);
+    String::from_utf8_lossy(&answer[..n])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_read_before_the_413_over_http1_and_http2() {
+    let gw = common::start(&[TenantSpec::new("big")]).await;
+    let body = vec![b' '; 2 << 20];
+    let head = format!(
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/scim+json\r\nContent-Length: {}\r\n\r\n",
+        gw.tenants[0].token,
+        body.len()
+    );
+    assert_eq!(status_line(&gw, &head, &body).await, "HTTP/1.1 413 Payload Too Large");
+    // Chunked, so that the limit is met while reading.
+    let chunked = format!(
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/scim+json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        gw.tenants[0].token
+    );
+    let mut framed = format!("{:x}\r\n", body.len()).into_bytes();
+    framed.extend_from_slice(&body);
+    framed.extend_from_slice(b"\r\n0\r\n\r\n");
+    assert_eq!(
+        status_line(&gw, &chunked, &framed).await,
+        "HTTP/1.1 413 Payload Too Large"
+    );
+    // HTTP/2: the whole body is taken and the 413 answered on a stream that ends cleanly, not one reset (which
+    // curl reports as a stream error, whatever came before).
+    let (send, _driven) = raw::connect_h2(&gw).await;
+    let req = http::Request::post(format!("{}/Users", gw.base))
+        .header("authorization", format!("Bearer {}", gw.tenants[0].token))
+        .header("content-type", "application/scim+json")
+        .body(())
+        .unwrap();
+    let (answer, mut upload) = send.ready().await.unwrap().send_request(req, false).unwrap();
+    for _ in 0..32 {
+        upload
+            .send_data(bytes::Bytes::from(vec![b' '; 64 << 10]), false)
+            .unwrap();
+    }
+    upload.send_data(bytes::Bytes::new(), true).unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(5), answer)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let reset = tokio::time::timeout(
+        Duration::from_millis(300),
+        std::future::poll_fn(|cx| upload.poll_reset(cx)),
+    )
+    .await;
+    assert!(reset.is_err(), "the stream was reset: {reset:?}");
+}
+
+#[tokio::test]
+async fn a_slow_upload_is_408_and_counted_as_the_clients() {
+    let gw = common::start_with(&[TenantSpec::new("slowup")], "[limits]\nrequest_timeout_ms = 300\n").await;
+    let head = format!(
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n",
+        gw.tenants[0].token
+    );
+    assert_eq!(
+        status_line(&gw, &head, b"{\"schemas\"").await,
+        "HTTP/1.1 408 Request Timeout"
+    );
+    let metrics = gw.runtime.metrics.encode();
+    assert!(
+        metrics.contains(r#"resource="Users",operation="create",status="408"} 1"#),
+        "{metrics}"
+    );
+    assert!(gw.product(0).request_log().is_empty());
+}
+
+#[tokio::test]
+async fn host_with_user_information_is_400_and_a_70_kib_request_line_414() {
+    let gw = common::start(&[TenantSpec::new("edges")]).await;
+    let request = format!(
+        "GET /scim/v2/ServiceProviderConfig HTTP/1.1\r\nHost: user@127.0.0.1\r\nAuthorization: Bearer {}\r\n\r\n",
+        gw.tenants[0].token
+    );
+    assert_eq!(status_line(&gw, &request, b"").await, "HTTP/1.1 400 Bad Request");
+    let long = format!(
+        "GET /scim/v2/Users?filter={} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "a".repeat(70 << 10)
+    );
+    assert_eq!(status_line(&gw, &long, b"").await, "HTTP/1.1 414 URI Too Long");
+    // A well-formed request on the same listener is served, its answer's length known.
+    let (status, headers, _) = send(gw.req(0, Method::GET, "/ServiceProviderConfig")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.contains_key("content-length"), "{headers:?}");
+}

@@ -433,3 +433,118 @@ async fn tenants_bound_to_hosts_are_refused_elsewhere() {
     let (_, _, seen) = echo(resp).await;
     assert_eq!(header(&seen, "host"), Some("acme.test"));
 }
+
+/// A pass-through GET on a raw HTTP/2 connection; the answer's head, if any.
+fn h2_get(
+    send: &mut h2::client::SendRequest<bytes::Bytes>,
+    gw: &common::Gateway,
+    path: &str,
+) -> h2::client::ResponseFuture {
+    let req = http::Request::get(url(gw, path)).body(()).unwrap();
+    send.send_request(req, true).expect("a stream").0
+}
+
+#[tokio::test]
+async fn http2_streams_never_read_hold_at_most_their_places_and_scim_is_served_meanwhile() {
+    let origin = Origin::start().await;
+    let keys = ", max_in_flight = 4, max_in_flight_per_connection = 3, queue_timeout_ms = 300, \
+                response_stall_timeout_ms = 1000";
+    let gw = gateway_to(&origin.url(), keys).await;
+    // One connection opens five endless downloads and reads none of them.
+    let (mut first, first_driven) = raw::connect_h2(&gw).await;
+    let answers: Vec<_> = (0..5).map(|_| h2_get(&mut first, &gw, "/endless")).collect();
+    // The answers are kept, unread: dropping one would reset its stream.
+    let mut kept = Vec::new();
+    for answer in answers {
+        let head = tokio::time::timeout(Duration::from_secs(3), answer)
+            .await
+            .expect("a head");
+        kept.push(head.expect("an answer"));
+    }
+    let mut statuses: Vec<u16> = kept.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 200, 200, 503, 503], "three places on one connection");
+    // A second connection gets what is left of the gateway's four.
+    let (mut second, _second_driven) = raw::connect_h2(&gw).await;
+    let answers: Vec<_> = (0..2).map(|_| h2_get(&mut second, &gw, "/endless")).collect();
+    let mut statuses = Vec::new();
+    for answer in answers {
+        let answer = answer.await.expect("an answer");
+        statuses.push(answer.status().as_u16());
+        kept.push(answer);
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 503], "four places across the gateway");
+    assert_eq!(origin.endless_open(), 4, "the product holds no more than the bound");
+    // SCIM is served while the pass-through is saturated.
+    let (status, _, _) = common::send(gw.req(0, Method::GET, "/Users")).await;
+    assert_eq!(status, 200);
+    // Answers nobody takes: the stalled connections are closed, and the product requests with them.
+    tokio::time::timeout(Duration::from_secs(4), first_driven)
+        .await
+        .expect("the stalled connection is closed")
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(4);
+    while origin.endless_open() > 0 {
+        assert!(std::time::Instant::now() < deadline, "the product still sends");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_broken_or_slow_client_body_is_the_clients_fault_not_the_products() {
+    let origin = Origin::start().await;
+    let gw = gateway_to(&origin.url(), ", timeout_ms = 300").await;
+    // Malformed chunked framing: 400, not "the product could not be reached".
+    let broken = "POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n";
+    let answer = raw::exchange(&gw, broken.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    // A body that stops arriving while the product waits for it: 408, not 504.
+    let slow = "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nhello";
+    let answer = raw::exchange(&gw, slow.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let metrics = gw.runtime.metrics.encode();
+    for status in ["400", "408"] {
+        assert!(
+            metrics.contains(&format!(
+                r#"resource="passthrough",operation="forward",status="{status}"}} 1"#
+            )),
+            "{metrics}"
+        );
+    }
+    assert!(
+        !metrics.contains(r#"resource="passthrough",operation="forward",status="50"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn an_http2_client_that_stops_answering_pings_is_closed_though_a_stream_is_open() {
+    let origin = Origin::start().await;
+    let extra = format!(
+        "passthrough = {{ origin = {:?} }}\n[limits]\nhttp2_keep_alive_interval_ms = 200\n\
+         http2_keep_alive_timeout_ms = 200\n",
+        origin.url()
+    );
+    let gw = common::start_with(&[TenantSpec::new("t")], &extra).await;
+    let (mut send, mut connection) = raw::h2_handshake(&gw).await;
+    // A request the origin answers after 5 s keeps a stream open.
+    let req = http::Request::get(url(&gw, "/slow")).body(()).unwrap();
+    let (_answer, _) = send.send_request(req, true).unwrap();
+    let arrived = async {
+        while !origin.log().iter().any(|seen| seen.target == "/slow") {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! {
+        _ = &mut connection => panic!("the connection ended before the request arrived"),
+        () = arrived => {}
+    }
+    // The client stops reading, so answers no PING; once it reads again, it finds its connection closed, well
+    // before the answer would have come.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::timeout(Duration::from_secs(2), &mut connection)
+        .await
+        .expect("the gateway closed the connection whose client answered no PING")
+        .ok();
+}

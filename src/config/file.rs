@@ -175,6 +175,16 @@ pub struct LimitsFile {
     /// Connections one client address may hold at once; a further one is closed as soon as it is accepted.
     #[serde(default = "default_max_connections_per_client")]
     pub max_connections_per_client: usize,
+    /// Time a connection may have no request in progress (before its first, between two, an HTTP/2 connection
+    /// with no open stream) before it is closed, in milliseconds.
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_ms: u64,
+    /// Interval of the HTTP/2 PINGs that check a client is still there, in milliseconds; 0 sends none.
+    #[serde(default = "default_http2_keep_alive_interval")]
+    pub http2_keep_alive_interval_ms: u64,
+    /// Time a client has to answer an HTTP/2 PING before its connection is closed, in milliseconds.
+    #[serde(default = "default_http2_keep_alive_timeout")]
+    pub http2_keep_alive_timeout_ms: u64,
     /// Deepest nesting of arrays and objects in a request body.
     #[serde(default = "default_max_json_depth")]
     pub max_json_depth: usize,
@@ -329,6 +339,9 @@ impl Default for LimitsFile {
             max_headers: default_max_headers(),
             max_connections: default_max_connections(),
             max_connections_per_client: default_max_connections_per_client(),
+            idle_timeout_ms: default_idle_timeout(),
+            http2_keep_alive_interval_ms: default_http2_keep_alive_interval(),
+            http2_keep_alive_timeout_ms: default_http2_keep_alive_timeout(),
             max_json_depth: default_max_json_depth(),
             max_filter_length: default_max_filter_length(),
             max_filter_depth: default_max_filter_depth(),
@@ -393,6 +406,15 @@ fn default_max_connections() -> usize {
 /// A quarter of the connection slots: room for the clients behind one NAT, and three quarters left to the rest.
 fn default_max_connections_per_client() -> usize {
     1024
+}
+fn default_idle_timeout() -> u64 {
+    60_000
+}
+fn default_http2_keep_alive_interval() -> u64 {
+    30_000
+}
+fn default_http2_keep_alive_timeout() -> u64 {
+    10_000
 }
 fn default_max_json_depth() -> usize {
     32

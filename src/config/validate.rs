@@ -105,6 +105,8 @@ fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -
         ("limits.max_headers", l.max_headers as u64),
         ("limits.max_connections", l.max_connections as u64),
         ("limits.max_connections_per_client", l.max_connections_per_client as u64),
+        ("limits.idle_timeout_ms", l.idle_timeout_ms),
+        ("limits.http2_keep_alive_timeout_ms", l.http2_keep_alive_timeout_ms),
         ("limits.max_json_depth", l.max_json_depth as u64),
         ("limits.max_filter_depth", l.max_filter_depth as u64),
         ("limits.max_filter_length", l.max_filter_length as u64),
@@ -166,6 +168,10 @@ fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -
         max_headers: l.max_headers,
         max_connections: l.max_connections,
         max_connections_per_client: l.max_connections_per_client,
+        idle_timeout: Duration::from_millis(l.idle_timeout_ms),
+        http2_keep_alive_interval: (l.http2_keep_alive_interval_ms > 0)
+            .then(|| Duration::from_millis(l.http2_keep_alive_interval_ms)),
+        http2_keep_alive_timeout: Duration::from_millis(l.http2_keep_alive_timeout_ms),
         drain_timeout: Duration::from_secs(s.drain_timeout_s),
         auth_failure_limit: l.auth_failure_limit,
         auth_failure_window: Duration::from_secs(l.auth_failure_window_s),
@@ -260,8 +266,15 @@ fn passthrough(
     trust_forwarded_headers: bool,
 ) -> Result<Passthrough, ConfigError> {
     let at = |k: &str| format!("server.passthrough.{k}");
-    if p.timeout_ms == 0 {
-        return Err(ConfigError::invalid(at("timeout_ms"), "must be greater than 0"));
+    for (key, value) in [
+        ("timeout_ms", p.timeout_ms),
+        ("max_in_flight", p.max_in_flight as u64),
+        ("max_in_flight_per_connection", p.max_in_flight_per_connection as u64),
+        ("response_stall_timeout_ms", p.response_stall_timeout_ms),
+    ] {
+        if value == 0 {
+            return Err(ConfigError::invalid(at(key), "must be greater than 0"));
+        }
     }
     let options = proxy::Options {
         host: HostMode::parse(&p.host).map_err(|m| ConfigError::invalid(at("host"), m))?,
@@ -270,6 +283,10 @@ fn passthrough(
         via: p.via,
         timeout: Duration::from_millis(p.timeout_ms),
         tunnel_idle: (p.tunnel_idle_timeout_ms > 0).then(|| Duration::from_millis(p.tunnel_idle_timeout_ms)),
+        max_in_flight: p.max_in_flight,
+        max_in_flight_per_connection: p.max_in_flight_per_connection,
+        queue_timeout: Duration::from_millis(p.queue_timeout_ms),
+        response_stall: Duration::from_millis(p.response_stall_timeout_ms),
     };
     let ca = match &p.ca {
         None => None,

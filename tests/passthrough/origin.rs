@@ -20,7 +20,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -41,6 +41,7 @@ pub struct Seen {
 struct State {
     log: Mutex<Vec<Seen>>,
     endless_dropped: AtomicBool,
+    endless_open: AtomicUsize,
     upload_aborted: AtomicBool,
 }
 
@@ -86,6 +87,11 @@ impl Origin {
 
     pub fn endless_dropped(&self) -> bool {
         self.state.endless_dropped.load(Ordering::SeqCst)
+    }
+
+    /// `/endless` bodies being sent now.
+    pub fn endless_open(&self) -> usize {
+        self.state.endless_open.load(Ordering::SeqCst)
     }
 
     pub fn upload_aborted(&self) -> bool {
@@ -155,6 +161,7 @@ async fn answer(state: &Arc<State>, mut req: Request<Incoming>) -> Response<Body
             status(StatusCode::OK)
         }
         "/endless" => {
+            state.endless_open.fetch_add(1, Ordering::SeqCst);
             let guard = DropFlag(state.clone());
             let frame = Bytes::from(vec![b'x'; FRAME]);
             let frames = futures_util::stream::unfold(guard, move |guard| {
@@ -231,6 +238,7 @@ struct DropFlag(Arc<State>);
 impl Drop for DropFlag {
     fn drop(&mut self) {
         self.0.endless_dropped.store(true, Ordering::SeqCst);
+        self.0.endless_open.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -51,6 +51,20 @@ pub struct PassthroughFile {
     /// that ping more often than this are never cut.
     #[serde(default = "default_tunnel_idle")]
     pub tunnel_idle_timeout_ms: u64,
+    /// Pass-through requests in flight at once, across the gateway (each holds a product connection until its
+    /// answer is sent); SCIM requests are not counted.
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
+    /// Pass-through requests in flight at once on one client connection (HTTP/2 streams).
+    #[serde(default = "default_max_in_flight_per_connection")]
+    pub max_in_flight_per_connection: usize,
+    /// Time a request over either bound waits for a place before it is answered 503, in milliseconds.
+    #[serde(default = "default_queue_timeout")]
+    pub queue_timeout_ms: u64,
+    /// Time a client may leave a part of the answer untaken before its connection is closed (and the product
+    /// request with it), in milliseconds.
+    #[serde(default = "default_response_stall_timeout")]
+    pub response_stall_timeout_ms: u64,
     /// Extra PEM CA bundle trusted for the origin's TLS certificate (besides the system roots).
     #[serde(default)]
     pub ca: Option<String>,
@@ -67,4 +81,16 @@ fn default_tunnel_idle() -> u64 {
 }
 fn default_passthrough_timeout() -> u64 {
     30_000
+}
+fn default_max_in_flight() -> usize {
+    1024
+}
+fn default_max_in_flight_per_connection() -> usize {
+    16
+}
+fn default_queue_timeout() -> u64 {
+    5_000
+}
+fn default_response_stall_timeout() -> u64 {
+    60_000
 }
