@@ -5,6 +5,7 @@
 //! Environment variables use `__` between keys: `SCIMGATE_SERVER__LISTEN=127.0.0.1:9443`.
 
 pub mod file;
+mod message;
 pub mod secret;
 mod validate;
 
@@ -20,7 +21,7 @@ pub use validate::{Runtime, revalidate, validate, validate_with};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read or parsed, or a value has the wrong type; figment names the key.
-    #[error("{0}")]
+    #[error("{}", message::describe(.0))]
     Load(Box<figment::Error>),
     /// A value is well-formed but not acceptable.
     #[error("{key}: {message}")]

@@ -80,7 +80,26 @@ fn cache_and_connection_limits_are_accepted_and_a_zero_names_the_key() {
 fn an_unknown_key_is_refused() {
     let (ok, out) = check(&TENANT.replace("plaintext = true", "plaintext = true\nlisten_port = 3"));
     assert!(!ok);
-    assert!(out.contains("listen_port"), "{out}");
+    assert!(out.contains("server.listen_port ("), "{out}");
+    assert!(!out.contains("did you mean"), "a far miss has no suggestion: {out}");
+}
+
+#[test]
+fn an_unknown_key_is_named_as_written_with_a_suggestion_for_a_near_miss() {
+    let (ok, out) = check(&TENANT.replace("plaintext = true", "plaintext = true\nlisen = \"127.0.0.1:0\""));
+    assert!(!ok);
+    assert!(out.contains("error: server.lisen (in "), "{out}");
+    assert!(out.contains("unknown key; did you mean `listen`?"), "{out}");
+    assert!(out.contains("The keys of server are: listen, "), "{out}");
+    assert!(!out.contains("default."), "no internal profile name: {out}");
+    assert!(!out.contains("``"), "no doubled backticks: {out}");
+
+    let (ok, out) = check(&TENANT.replace("mapping = \"classic\"", "mapping = \"classic\"\nmaping = \"x\""));
+    assert!(!ok);
+    assert!(
+        out.contains("tenants[0].maping") && out.contains("did you mean `mapping`?"),
+        "{out}"
+    );
 }
 
 #[test]
