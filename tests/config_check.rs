@@ -331,3 +331,39 @@ fn an_unknown_empty_string_rule_names_its_key() {
         "{text}"
     );
 }
+
+#[test]
+fn relative_paths_are_relative_to_the_config_file_not_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = scimgate::demo::generate_certs(dir.path()).unwrap();
+    std::fs::rename(&certs.cert, dir.path().join("tls.crt")).unwrap();
+    std::fs::rename(&certs.key, dir.path().join("tls.key")).unwrap();
+    std::fs::create_dir(dir.path().join("secrets")).unwrap();
+    std::fs::write(dir.path().join("secrets/product.key"), "k\n").unwrap();
+    let config = dir.path().join("scimgate.toml");
+    std::fs::write(
+        &config,
+        TENANT
+            .replace("plaintext = true", r#"tls = { cert = "tls.crt", key = "tls.key" }"#)
+            .replace("env:SCIMGATE_PRODUCT_KEY_FOR_TEST", "file:secrets/product.key"),
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
+        .current_dir(elsewhere.path())
+        .args(["check", "--config"])
+        .arg(&config)
+        .args([
+            "--config",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml"),
+        ])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("(TLS)"), "{text}");
+}
