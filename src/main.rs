@@ -41,7 +41,7 @@ enum Command {
         url: String,
     },
     /// Show, offline, what a mapping makes of product objects, SCIM writes, listings, filters and errors.
-    Preview(PreviewArgs),
+    Preview(Box<PreviewArgs>),
     /// Tokens for the IdPs.
     Token {
         #[command(subcommand)]
@@ -99,6 +99,10 @@ struct PreviewArgs {
     /// A SCIM resource for PUT (JSON file, `-` for stdin) against --product-json: print the product calls it makes.
     #[arg(long, requires = "product_json")]
     put: Option<PathBuf>,
+    /// With --resource group and --patch / --put: a product user a member change reads or writes, as its single
+    /// read returns it (repeatable; reads of other objects answer 404).
+    #[arg(long, requires = "product_json")]
+    user_json: Vec<PathBuf>,
     /// A SCIM resource (JSON file, `-` for stdin): print the product body a create sends.
     #[arg(long)]
     scim_json: Option<PathBuf>,
@@ -159,7 +163,7 @@ fn run(cli: Cli, audit: Option<scimgate::audit::Output>) -> anyhow::Result<()> {
         Command::Healthcheck { url } => tokio_runtime()?
             .block_on(scimgate::admin::healthcheck(&url))
             .map_err(anyhow::Error::msg),
-        Command::Preview(args) => preview(&cli.config, args),
+        Command::Preview(args) => preview(&cli.config, *args),
         Command::Token {
             command: TokenCommand::New { tenant },
         } => {
@@ -326,8 +330,15 @@ fn preview(paths: &[PathBuf], args: PreviewArgs) -> anyhow::Result<()> {
             None => preview::to_scim(&mapping, resource, &product, base_url).map(|v| pretty(&v)),
             Some((verb, body)) => {
                 let settings = update::settings_of(&file)?;
+                let users = args
+                    .user_json
+                    .iter()
+                    .map(read_json)
+                    .collect::<anyhow::Result<Vec<_>>>()?;
                 tokio_runtime()?
-                    .block_on(update::calls(mapping, &settings, resource, verb, &product, body))
+                    .block_on(update::calls(
+                        mapping, &settings, resource, verb, &product, &users, body,
+                    ))
                     .map(|calls| {
                         let mut out = Vec::new();
                         for c in calls {
@@ -367,16 +378,22 @@ fn preview(paths: &[PathBuf], args: PreviewArgs) -> anyhow::Result<()> {
     } else {
         anyhow::bail!("give --product-json, --scim-json, --listing-json, --filter or --error-json")
     };
+    let users_hint = resource == Resource::Group && (args.patch.is_some() || args.put.is_some());
     match out {
         Ok(text) => {
             println!("{text}");
             Ok(())
         }
         Err(e) => anyhow::bail!(
-            "{} ({}): {}",
+            "{} ({}): {}{}",
             e.status.as_u16(),
             e.scim_type.map_or("-", |t| t.as_str()),
-            e.detail
+            e.detail,
+            if users_hint && e.detail.contains("no user has id") {
+                " (give the member users as the product returns them with --user-json)"
+            } else {
+                ""
+            }
         ),
     }
 }

@@ -256,3 +256,51 @@ fn a_product_error_becomes_the_scim_error_the_idp_gets() {
     assert!(ok, "{out}");
     assert!(out.starts_with("HTTP 502"), "{out}");
 }
+
+#[test]
+fn a_member_added_by_the_users_team_field_is_a_write_of_that_user_keeping_its_other_teams() {
+    let patch = fixture("entra-patch-add-member.json");
+    let (ok, out) = preview(
+        "uuid",
+        &[
+            "--resource",
+            "group",
+            "--product-json",
+            &fixture("preview/uuid-team.json"),
+            "--user-json",
+            &fixture("preview/uuid-user.json"),
+            "--patch",
+            &patch,
+        ],
+        "",
+    );
+    assert!(ok, "{out}");
+    let calls = calls(&out);
+    let user = "/users/7f4bc1a3-285e-48ae-8202-5accb43efb0e";
+    assert_eq!(
+        calls.last(),
+        Some(&(
+            format!("PATCH {user}"),
+            Some(json!({"user": {"team_ids": ["11111111-1111-4111-8111-111111111111",
+                "5b3c1c2e-8f55-4c3a-9d1e-0f4b8a7e6d21"]}}))
+        )),
+        "{out}"
+    );
+    assert!(calls.contains(&(format!("GET {user}"), None)), "{out}");
+
+    // Without the user, the preview says which user it could not find.
+    let (ok, out) = preview(
+        "uuid",
+        &[
+            "--resource",
+            "group",
+            "--product-json",
+            &fixture("preview/uuid-team.json"),
+            "--patch",
+            &patch,
+        ],
+        "",
+    );
+    assert!(!ok);
+    assert!(out.contains("no user has id") && out.contains("--user-json"), "{out}");
+}

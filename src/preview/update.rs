@@ -43,10 +43,12 @@ pub enum Verb {
     Put,
 }
 
-/// A product holding one object: every read answers it, every write answers it too (as a product that returns
-/// the object it wrote), a delete answers 204. Every call is recorded.
+/// A product holding the previewed object and, for a group, the member users given: a read or write of an
+/// object's path answers that object (as a product that returns the object it wrote), any other write answers the
+/// previewed object, a delete 204, any other read 404. Every call is recorded.
 struct Recorder {
-    object: bytes::Bytes,
+    target: (String, bytes::Bytes),
+    others: Vec<(String, bytes::Bytes)>,
     calls: Mutex<Vec<Call>>,
 }
 
@@ -59,9 +61,16 @@ impl Transport for Recorder {
                 body: req.body.clone(),
             });
         }
-        let (status, body) = match req.method {
-            Method::DELETE => (StatusCode::NO_CONTENT, bytes::Bytes::new()),
-            _ => (StatusCode::OK, self.object.clone()),
+        let path = req.path_and_query.split('?').next().unwrap_or_default();
+        let known = std::iter::once(&self.target)
+            .chain(&self.others)
+            .find(|(p, _)| p == path)
+            .map(|(_, body)| body.clone());
+        let (status, body) = match (&req.method, known) {
+            (&Method::DELETE, _) => (StatusCode::NO_CONTENT, bytes::Bytes::new()),
+            (_, Some(body)) => (StatusCode::OK, body),
+            (&Method::GET, None) => (StatusCode::NOT_FOUND, bytes::Bytes::from_static(b"{}")),
+            (_, None) => (StatusCode::OK, self.target.1.clone()),
         };
         let mut headers = http::HeaderMap::new();
         headers.insert(
@@ -75,7 +84,8 @@ impl Transport for Recorder {
 /// A product client for calls that are never sent (rendering paths, reading error answers).
 pub fn offline() -> Result<Upstream, scim::Error> {
     let recorder = Arc::new(Recorder {
-        object: bytes::Bytes::new(),
+        target: (String::new(), bytes::Bytes::new()),
+        others: Vec::new(),
         calls: Mutex::new(Vec::new()),
     });
     Upstream::over(PRODUCT, CallPolicy::default(), recorder).map_err(scim::Error::internal)
@@ -93,29 +103,36 @@ pub fn settings_of(file: &ConfigFile) -> Result<Settings, ConfigError> {
 }
 
 /// The product calls a SCIM `verb` with `body` makes on `product` (the object as the product's single read
-/// returns it, inside its response envelope if the mapping has one), in the order they are sent.
+/// returns it, inside its response envelope if the mapping has one), in the order they are sent. `users` are
+/// product users a group's member changes may read or write (as their single read returns them).
 pub async fn calls(
     mapping: Mapping,
     settings: &Settings,
     resource: Resource,
     verb: Verb,
     product: &Value,
+    users: &[Value],
     body: Value,
 ) -> Result<Vec<Call>, scim::Error> {
+    let id = id_of(&mapping, resource, product)?;
+    let (_, res) = super::pick(&mapping, resource)?;
+    let target = (
+        res.endpoints.get.render(Some(&id), &[]),
+        bytes::Bytes::from(product.to_string()),
+    );
+    let mut others = Vec::new();
+    for user in users {
+        let user_id = id_of(&mapping, Resource::User, user)?;
+        others.push((
+            mapping.users.endpoints.get.render(Some(&user_id), &[]),
+            bytes::Bytes::from(user.to_string()),
+        ));
+    }
     let recorder = Arc::new(Recorder {
-        object: bytes::Bytes::from(product.to_string()),
+        target,
+        others,
         calls: Mutex::new(Vec::new()),
     });
-    let id = super::to_scim(&mapping, resource, product, "")?
-        .get("id")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            scim::Error::new(
-                StatusCode::BAD_REQUEST,
-                "the product object has no id where the mapping says",
-            )
-        })?;
     let upstream = Upstream::over(PRODUCT, CallPolicy::default(), recorder.clone()).map_err(scim::Error::internal)?;
     let one = NonZeroU32::MIN;
     let tenant = Tenant {
@@ -146,4 +163,18 @@ pub async fn calls(
     };
     let calls = recorder.calls.lock().map(|c| c.clone()).unwrap_or_default();
     Ok(calls)
+}
+
+/// The SCIM id of a product object.
+fn id_of(mapping: &Mapping, resource: Resource, product: &Value) -> Result<String, scim::Error> {
+    super::to_scim(mapping, resource, product, "")?
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            scim::Error::new(
+                StatusCode::BAD_REQUEST,
+                "the product object has no id where the mapping says",
+            )
+        })
 }
