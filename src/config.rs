@@ -5,6 +5,8 @@
 //! Environment variables use `__` between keys: `SCIMGATE_SERVER__LISTEN=127.0.0.1:9443`.
 
 pub mod file;
+mod message;
+mod paths;
 pub mod secret;
 mod validate;
 
@@ -20,7 +22,7 @@ pub use validate::{Runtime, revalidate, validate, validate_with};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read or parsed, or a value has the wrong type; figment names the key.
-    #[error("{0}")]
+    #[error("{}", message::describe(.0))]
     Load(Box<figment::Error>),
     /// A value is well-formed but not acceptable.
     #[error("{key}: {message}")]
@@ -49,7 +51,8 @@ impl From<figment::Error> for ConfigError {
 }
 
 /// Read the layers into the file structs: defaults, then each TOML file in order (later ones override earlier
-/// ones, so a mapping can live in its own file), then `SCIMGATE_*` variables.
+/// ones, so a mapping can live in its own file), then `SCIMGATE_*` variables. Relative paths are resolved against
+/// the folder of the file that names them.
 pub fn load(paths: &[PathBuf]) -> Result<ConfigFile, ConfigError> {
     let mut figment = Figment::from(Serialized::defaults(ConfigFile::default()));
     for path in paths {
@@ -61,7 +64,8 @@ pub fn load(paths: &[PathBuf]) -> Result<ConfigFile, ConfigError> {
         }
         figment = figment.merge(Toml::file_exact(path));
     }
-    Ok(figment.merge(env_layer()).extract()?)
+    let figment = figment.merge(env_layer());
+    Ok(paths::resolve(figment.extract()?, &figment))
 }
 
 /// `SCIMGATE_<SECTION>__<KEY>` variables. Only the config's own sections are read, so the command's other

@@ -40,24 +40,8 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:9090/healthz")]
         url: String,
     },
-    /// Show, offline, what a mapping makes of a product object or of a SCIM resource.
-    Preview {
-        /// The mapping (default: the only one, or the tenant's).
-        #[arg(long)]
-        mapping: Option<String>,
-        /// Use the mapping of this tenant.
-        #[arg(long)]
-        tenant: Option<String>,
-        /// `user` or `group`.
-        #[arg(long, default_value = "user")]
-        resource: String,
-        /// A product object (JSON file, `-` for stdin): print the SCIM resource it becomes.
-        #[arg(long, conflicts_with = "scim_json", required_unless_present = "scim_json")]
-        product_json: Option<PathBuf>,
-        /// A SCIM resource (JSON file, `-` for stdin): print the product body a create sends.
-        #[arg(long)]
-        scim_json: Option<PathBuf>,
-    },
+    /// Show, offline, what a mapping makes of product objects, SCIM writes, listings, filters and errors.
+    Preview(Box<PreviewArgs>),
     /// Tokens for the IdPs.
     Token {
         #[command(subcommand)]
@@ -88,6 +72,52 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         delay_ms: u64,
     },
+}
+
+/// `scimgate preview`: one input, one direction.
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(
+    ["product_json", "scim_json", "listing_json", "filter", "error_json"]
+)))]
+struct PreviewArgs {
+    /// The mapping (default: the only one, or the tenant's).
+    #[arg(long)]
+    mapping: Option<String>,
+    /// Use the mapping of this tenant.
+    #[arg(long)]
+    tenant: Option<String>,
+    /// `user` or `group`.
+    #[arg(long, default_value = "user")]
+    resource: String,
+    /// A product object as the product's single read returns it (JSON file, `-` for stdin): print the SCIM
+    /// resource it becomes, or with --patch / --put the product calls that update it.
+    #[arg(long)]
+    product_json: Option<PathBuf>,
+    /// A SCIM PATCH body (JSON file, `-` for stdin) against --product-json: print the product calls it makes.
+    #[arg(long, requires = "product_json", conflicts_with = "put")]
+    patch: Option<PathBuf>,
+    /// A SCIM resource for PUT (JSON file, `-` for stdin) against --product-json: print the product calls it makes.
+    #[arg(long, requires = "product_json")]
+    put: Option<PathBuf>,
+    /// With --resource group and --patch / --put: a product user a member change reads or writes, as its single
+    /// read returns it (repeatable; reads of other objects answer 404).
+    #[arg(long, requires = "product_json")]
+    user_json: Vec<PathBuf>,
+    /// A SCIM resource (JSON file, `-` for stdin): print the product body a create sends.
+    #[arg(long)]
+    scim_json: Option<PathBuf>,
+    /// A product listing page (JSON file, `-` for stdin): print the SCIM ListResponse it becomes.
+    #[arg(long)]
+    listing_json: Option<PathBuf>,
+    /// A SCIM filter (`userName eq "ada@example.com"`): print the product query and what the gateway evaluates.
+    #[arg(long)]
+    filter: Option<String>,
+    /// A product error body (file, `-` for stdin) answered with --status: print the SCIM error the IdP gets.
+    #[arg(long, requires = "status")]
+    error_json: Option<PathBuf>,
+    /// The product's status code for --error-json.
+    #[arg(long)]
+    status: Option<u16>,
 }
 
 #[derive(Subcommand)]
@@ -133,13 +163,7 @@ fn run(cli: Cli, audit: Option<scimgate::audit::Output>) -> anyhow::Result<()> {
         Command::Healthcheck { url } => tokio_runtime()?
             .block_on(scimgate::admin::healthcheck(&url))
             .map_err(anyhow::Error::msg),
-        Command::Preview {
-            mapping,
-            tenant,
-            resource,
-            product_json,
-            scim_json,
-        } => preview(&cli.config, mapping, tenant, &resource, product_json, scim_json),
+        Command::Preview(args) => preview(&cli.config, *args),
         Command::Token {
             command: TokenCommand::New { tenant },
         } => {
@@ -284,47 +308,109 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn preview(
-    paths: &[PathBuf],
-    mapping: Option<String>,
-    tenant: Option<String>,
-    resource: &str,
-    product_json: Option<PathBuf>,
-    scim_json: Option<PathBuf>,
-) -> anyhow::Result<()> {
-    use scimgate::preview::{self, Resource};
+fn preview(paths: &[PathBuf], args: PreviewArgs) -> anyhow::Result<()> {
+    use scimgate::preview::{self, Resource, update};
     let file = config::load(config_paths(paths)?)?;
-    let mapping = preview::mapping_of(&file, mapping.as_deref(), tenant.as_deref())?;
-    let resource = match resource.to_ascii_lowercase().as_str() {
+    let mapping = preview::mapping_of(&file, args.mapping.as_deref(), args.tenant.as_deref())?;
+    let resource = match args.resource.to_ascii_lowercase().as_str() {
         "user" | "users" => Resource::User,
         "group" | "groups" => Resource::Group,
         other => anyhow::bail!("--resource {other:?}: expected user or group"),
     };
-    let read = |path: &PathBuf| -> anyhow::Result<serde_json::Value> {
-        let text = if path.as_os_str() == "-" {
-            std::io::read_to_string(std::io::stdin())?
-        } else {
-            std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+    let base_url = "https://scim.example.invalid/scim/v2";
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    let out: Result<String, scimgate::scim::Error> = if let Some(p) = &args.product_json {
+        let product = read_json(p)?;
+        let write = match (&args.patch, &args.put) {
+            (Some(b), _) => Some((update::Verb::Patch, read_json(b)?)),
+            (None, Some(b)) => Some((update::Verb::Put, read_json(b)?)),
+            (None, None) => None,
         };
-        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", path.display()))
+        match write {
+            None => preview::to_scim(&mapping, resource, &product, base_url).map(|v| pretty(&v)),
+            Some((verb, body)) => {
+                let settings = update::settings_of(&file)?;
+                let users = args
+                    .user_json
+                    .iter()
+                    .map(read_json)
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                tokio_runtime()?
+                    .block_on(update::calls(
+                        mapping, &settings, resource, verb, &product, &users, body,
+                    ))
+                    .map(|calls| {
+                        let mut out = Vec::new();
+                        for c in calls {
+                            out.push(format!("{} {}", c.method, c.path));
+                            out.extend(c.body.as_ref().map(pretty));
+                        }
+                        out.join("\n")
+                    })
+            }
+        }
+    } else if let Some(s) = &args.scim_json {
+        preview::to_product(&mapping, resource, &read_json(s)?).map(|v| pretty(&v))
+    } else if let Some(l) = &args.listing_json {
+        preview::listing(&mapping, resource, &read_json(l)?, base_url).map(|l| match l.next {
+            Some(Some(next)) => format!("{}\nnext page: {next}", pretty(&l.response)),
+            Some(None) => format!("{}\nnext page: none (last page)", pretty(&l.response)),
+            None => pretty(&l.response),
+        })
+    } else if let Some(f) = &args.filter {
+        let limits = update::settings_of(&file)?.filter_limits;
+        preview::query(&mapping, resource, f, &limits).map(|q| {
+            let mut out = vec![format!("product call: {}", q.call)];
+            if q.pushed.is_empty() {
+                out.push("pushed down: nothing".into());
+            }
+            out.extend(q.pushed.iter().map(|(k, v)| format!("pushed down: {k}={v}")));
+            out.push(match q.gateway {
+                Some(g) => format!("evaluated by the gateway over the listing: {g}"),
+                None => "evaluated by the gateway: nothing (the product's answer is the result)".into(),
+            });
+            out.join("\n")
+        })
+    } else if let (Some(e), Some(status)) = (&args.error_json, args.status) {
+        let body = read_bytes(e)?;
+        preview::error(&mapping, resource, status, &body)
+            .map(|e| format!("HTTP {}\n{}", e.status.as_u16(), pretty(&e.to_body())))
+    } else {
+        anyhow::bail!("give --product-json, --scim-json, --listing-json, --filter or --error-json")
     };
-    let out = match (product_json, scim_json) {
-        (Some(p), _) => preview::to_scim(&mapping, resource, &read(&p)?, "https://scim.example.invalid/scim/v2"),
-        (None, Some(s)) => preview::to_product(&mapping, resource, &read(&s)?),
-        (None, None) => anyhow::bail!("give --product-json or --scim-json"),
-    };
+    let users_hint = resource == Resource::Group && (args.patch.is_some() || args.put.is_some());
     match out {
-        Ok(v) => {
-            println!("{}", serde_json::to_string_pretty(&v)?);
+        Ok(text) => {
+            println!("{text}");
             Ok(())
         }
         Err(e) => anyhow::bail!(
-            "{} ({}): {}",
+            "{} ({}): {}{}",
             e.status.as_u16(),
             e.scim_type.map_or("-", |t| t.as_str()),
-            e.detail
+            e.detail,
+            if users_hint && e.detail.contains("no user has id") {
+                " (give the member users as the product returns them with --user-json)"
+            } else {
+                ""
+            }
         ),
     }
+}
+
+/// A file's bytes, or stdin's for `-`.
+fn read_bytes(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut out)?;
+        return Ok(out);
+    }
+    std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// A JSON file, or stdin's JSON for `-`.
+fn read_json(path: &PathBuf) -> anyhow::Result<serde_json::Value> {
+    serde_json::from_slice(&read_bytes(path)?).map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", path.display()))
 }
 
 /// JSON (or text) logs on stderr filtered by `SCIMGATE_LOG`; the audit trail, as JSON lines, to `audit` (`stdout`

@@ -2,12 +2,18 @@
 //! SCIM resource (the product body a create would send), offline, without a product or any secret. For the
 //! people who write mappings.
 
+pub mod update;
+
 use crate::config::ConfigError;
 use crate::config::file::ConfigFile;
-use crate::mapping::{self, Mapping, ResourceMapping};
+use crate::mapping::api::Api;
+use crate::mapping::listing::Source;
+use crate::mapping::paging::Next;
+use crate::mapping::{self, Deactivate, Mapping, ResourceMapping};
 use crate::ops::objects;
 use crate::ops::resource::{self, GROUP, Kind, USER};
-use crate::scim;
+use crate::scim::{self, filter::Filter, filter::Limits};
+use crate::upstream::ProductResponse;
 use serde_json::{Map, Value};
 
 /// Which resource type to preview.
@@ -44,7 +50,7 @@ pub fn mapping_of(file: &ConfigFile, name: Option<&str>, tenant: Option<&str>) -
     mapping::compile(table, &format!("mappings.{name}"))
 }
 
-fn pick(mapping: &Mapping, resource: Resource) -> Result<(Kind, &ResourceMapping), scim::Error> {
+pub(crate) fn pick(mapping: &Mapping, resource: Resource) -> Result<(Kind, &ResourceMapping), scim::Error> {
     match resource {
         Resource::User => Ok((USER, &mapping.users)),
         Resource::Group => mapping
@@ -84,6 +90,102 @@ pub fn to_product(mapping: &Mapping, resource: Resource, scim: &Value) -> Result
         }
         None => Ok(body),
     }
+}
+
+/// What a product listing page becomes.
+#[derive(Debug)]
+pub struct Listing {
+    /// The SCIM ListResponse of the page, as the first page of an unfiltered `GET /Users` or `GET /Groups`.
+    pub response: Value,
+    /// For a cursor or next-link listing, where the next page would be read from (`None`: this is the last page).
+    /// Offset and page listings ask for the following page by number.
+    pub next: Option<Option<String>>,
+}
+
+/// The SCIM ListResponse a product listing page becomes (its items at the mapping's `paging.items`, its total
+/// where the mapping says, else the items counted).
+pub fn listing(mapping: &Mapping, resource: Resource, page: &Value, base_url: &str) -> Result<Listing, scim::Error> {
+    let (kind, res) = pick(mapping, resource)?;
+    let items = res.paging.items(page)?;
+    let total = res
+        .paging
+        .total(page, &http::HeaderMap::new())
+        .unwrap_or(items.len() as u64);
+    let mut resources = Vec::with_capacity(items.len());
+    for item in &items {
+        let mut json = resource::render(kind, res, item, base_url)?.json;
+        if res.deactivate == Deactivate::Delete
+            && let Some(members) = json.as_object_mut()
+        {
+            members.entry("active").or_insert(Value::Bool(true));
+        }
+        resources.push(json);
+    }
+    let next = res.paging.sequential().then(|| match res.paging.next(page) {
+        Next::Query(query) => Some(res.endpoints.list.render(None, &query)),
+        Next::Link(link) => Some(link),
+        Next::End => None,
+    });
+    Ok(Listing {
+        response: scim::list::response(resources, total, 1),
+        next,
+    })
+}
+
+/// What a SCIM filter becomes at the product.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Query {
+    /// The list call with the pushed-down parameters (paging parameters are added per page).
+    pub call: String,
+    /// The parameters the product evaluates.
+    pub pushed: Vec<(String, String)>,
+    /// The filter the gateway evaluates itself over the listing, when the parameters do not express it all.
+    pub gateway: Option<String>,
+}
+
+/// The product query of a SCIM filter: the conjuncts pushed down as parameters, and what is left to the gateway.
+pub fn query(mapping: &Mapping, resource: Resource, filter: &str, limits: &Limits) -> Result<Query, scim::Error> {
+    let (_, res) = pick(mapping, resource)?;
+    let filter = Filter::parse_with(filter, limits)?;
+    let plan = res.push_down.plan(&filter);
+    let upstream = update::offline()?;
+    let api = Api::new(&upstream, mapping, res);
+    let source = Source::for_query(&api, &plan.query);
+    Ok(Query {
+        call: format!(
+            "{} {}",
+            source.endpoint.method,
+            source.endpoint.render(None, &plan.query)
+        ),
+        gateway: (!plan.complete).then(|| filter.to_string()),
+        pushed: plan.query,
+    })
+}
+
+/// The SCIM error the IdP gets for a product answer `status` with `body` (from the mapping's `error_message`).
+pub fn error(mapping: &Mapping, resource: Resource, status: u16, body: &[u8]) -> Result<scim::Error, scim::Error> {
+    let (_, res) = pick(mapping, resource)?;
+    let status = http::StatusCode::from_u16(status)
+        .ok()
+        .filter(|s| !s.is_success())
+        .ok_or_else(|| {
+            scim::Error::new(
+                http::StatusCode::BAD_REQUEST,
+                "--status must be an error status (300-599)",
+            )
+        })?;
+    let upstream = update::offline()?;
+    let api = Api::new(&upstream, mapping, res);
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    Ok(api.error(&ProductResponse {
+        status,
+        headers,
+        body: bytes::Bytes::copy_from_slice(body),
+    }))
 }
 
 #[cfg(test)]

@@ -80,7 +80,26 @@ fn cache_and_connection_limits_are_accepted_and_a_zero_names_the_key() {
 fn an_unknown_key_is_refused() {
     let (ok, out) = check(&TENANT.replace("plaintext = true", "plaintext = true\nlisten_port = 3"));
     assert!(!ok);
-    assert!(out.contains("listen_port"), "{out}");
+    assert!(out.contains("server.listen_port ("), "{out}");
+    assert!(!out.contains("did you mean"), "a far miss has no suggestion: {out}");
+}
+
+#[test]
+fn an_unknown_key_is_named_as_written_with_a_suggestion_for_a_near_miss() {
+    let (ok, out) = check(&TENANT.replace("plaintext = true", "plaintext = true\nlisen = \"127.0.0.1:0\""));
+    assert!(!ok);
+    assert!(out.contains("error: server.lisen (in "), "{out}");
+    assert!(out.contains("unknown key; did you mean `listen`?"), "{out}");
+    assert!(out.contains("The keys of server are: listen, "), "{out}");
+    assert!(!out.contains("default."), "no internal profile name: {out}");
+    assert!(!out.contains("``"), "no doubled backticks: {out}");
+
+    let (ok, out) = check(&TENANT.replace("mapping = \"classic\"", "mapping = \"classic\"\nmaping = \"x\""));
+    assert!(!ok);
+    assert!(
+        out.contains("tenants[0].maping") && out.contains("did you mean `mapping`?"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -311,4 +330,40 @@ fn an_unknown_empty_string_rule_names_its_key() {
         text.contains("mappings.classic.users.attributes.\"title\".empty") && text.contains("\"keep\""),
         "{text}"
     );
+}
+
+#[test]
+fn relative_paths_are_relative_to_the_config_file_not_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = scimgate::demo::generate_certs(dir.path()).unwrap();
+    std::fs::rename(&certs.cert, dir.path().join("tls.crt")).unwrap();
+    std::fs::rename(&certs.key, dir.path().join("tls.key")).unwrap();
+    std::fs::create_dir(dir.path().join("secrets")).unwrap();
+    std::fs::write(dir.path().join("secrets/product.key"), "k\n").unwrap();
+    let config = dir.path().join("scimgate.toml");
+    std::fs::write(
+        &config,
+        TENANT
+            .replace("plaintext = true", r#"tls = { cert = "tls.crt", key = "tls.key" }"#)
+            .replace("env:SCIMGATE_PRODUCT_KEY_FOR_TEST", "file:secrets/product.key"),
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
+        .current_dir(elsewhere.path())
+        .args(["check", "--config"])
+        .arg(&config)
+        .args([
+            "--config",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml"),
+        ])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("(TLS)"), "{text}");
 }
