@@ -273,47 +273,11 @@ async fn multi_valued_input_the_product_cannot_store_is_refused_by_name() {
 /// The sample product behind a pass-through that answers 500 to the calls `fails` picks (method, path), as a
 /// product whose deactivation (or delete) breaks. Returns the API base URL to give the gateway.
 async fn failing_in_front_of(product: &SampleProduct, fails: fn(&str, &str) -> bool) -> String {
-    use http_body_util::{BodyExt, Full};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let target = format!("http://{}", product.addr());
-    let client = reqwest::Client::new();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let (target, client) = (target.clone(), client.clone());
-            let service = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                let (target, client) = (target.clone(), client.clone());
-                async move {
-                    let (parts, body) = req.into_parts();
-                    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
-                    if fails(parts.method.as_str(), &path) {
-                        let mut resp = http::Response::new(Full::new(bytes::Bytes::from_static(b"{}")));
-                        *resp.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-                        return Ok::<_, reqwest::Error>(resp);
-                    }
-                    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                    let answer = client
-                        .request(parts.method, format!("{target}{path}"))
-                        .headers(parts.headers)
-                        .body(body)
-                        .send()
-                        .await?;
-                    let mut resp = http::Response::builder().status(answer.status());
-                    for (name, value) in answer.headers() {
-                        resp = resp.header(name, value);
-                    }
-                    Ok(resp.body(Full::new(answer.bytes().await?)).expect("response"))
-                }
-            });
-            tokio::spawn(async move {
-                let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-                let _ = builder
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    format!("http://{addr}/api/v1")
+    let before = move |parts: &http::request::Parts| {
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        fails(parts.method.as_str(), path).then_some(500)
+    };
+    common::interpose::in_front_of(product, before, common::interpose::unchanged).await
 }
 
 /// A gateway (named mapping: deactivation by endpoint) in front of `product` through a pass-through that fails

@@ -6,9 +6,8 @@
 
 mod common;
 
-use bytes::Bytes;
+use common::interpose::{After, in_front_of, unchanged};
 use common::{TenantSpec, assert_scim_error, send, user};
-use http_body_util::{BodyExt, Full};
 use reqwest::{Method, StatusCode};
 use scimgate::sample::{SampleOptions, SampleProduct, Shape};
 use serde_json::{Value, json};
@@ -18,58 +17,6 @@ const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /// What the pass-through does with a request before the product sees it: `Some(status)` answers it at once.
 type Before = fn(&http::request::Parts) -> Option<u16>;
-/// The status the IdP's gateway gets for the product's answer (method, path, product status).
-type After = fn(&str, &str, u16) -> u16;
-
-/// The sample product behind a pass-through that answers some requests itself (`before`) and rewrites the
-/// product's statuses (`after`). Returns the API base URL to give the gateway.
-async fn in_front_of(product: &SampleProduct, before: Before, after: After) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let target = format!("http://{}", product.addr());
-    let client = reqwest::Client::new();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let (target, client) = (target.clone(), client.clone());
-            let service = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                let (target, client) = (target.clone(), client.clone());
-                async move {
-                    let (parts, body) = req.into_parts();
-                    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
-                    if let Some(status) = before(&parts) {
-                        let mut resp = http::Response::new(Full::new(Bytes::from_static(b"{}")));
-                        *resp.status_mut() = http::StatusCode::from_u16(status).expect("status");
-                        return Ok::<_, reqwest::Error>(resp);
-                    }
-                    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                    let answer = client
-                        .request(parts.method.clone(), format!("{target}{path}"))
-                        .headers(parts.headers)
-                        .body(body)
-                        .send()
-                        .await?;
-                    let status = after(parts.method.as_str(), &path, answer.status().as_u16());
-                    let mut resp = http::Response::builder().status(status);
-                    for (name, value) in answer.headers() {
-                        resp = resp.header(name, value);
-                    }
-                    Ok(resp.body(Full::new(answer.bytes().await?)).expect("response"))
-                }
-            });
-            tokio::spawn(async move {
-                let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-                let _ = builder
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    format!("http://{addr}/api/v1")
-}
-
-fn unchanged(_: &str, _: &str, status: u16) -> u16 {
-    status
-}
 
 /// A gateway over a sample product of `shape` (its example mapping) behind a pass-through.
 async fn behind(shape: Shape, before: Before, after: After) -> (common::Gateway, SampleProduct) {

@@ -6,6 +6,8 @@ pub mod process;
 
 pub mod cycle;
 
+pub mod interpose;
+
 pub mod raw;
 
 use scimgate::config;
