@@ -4,7 +4,10 @@
 
 use crate::scim::filter::Limits;
 use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::{Response, StatusCode};
 use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
 use std::time::Duration;
 
 /// Settings that apply to every request.
@@ -62,3 +65,17 @@ pub struct Settings {
 
 /// The body of every answer: a whole SCIM document, or a pass-through body streamed from the product.
 pub type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A plain-text answer of `status` carrying `text`: what the listener and the pass-through answer outside SCIM.
+pub fn plain_text(status: StatusCode, text: String) -> Response<Body> {
+    let mut response = Response::new(
+        Full::new(Bytes::from(text))
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}

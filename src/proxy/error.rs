@@ -2,10 +2,8 @@
 //! endpoints): the product's faults are 502/504, the gateway's bounds 503, the client's own faults 400/408.
 
 use crate::request::Body;
-use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use http::header::{HeaderValue, RETRY_AFTER};
 use http::{Response, StatusCode};
-use http_body_util::{BodyExt, Full};
 use std::time::Duration;
 
 /// A pass-through request that got no usable answer from the product.
@@ -55,15 +53,7 @@ impl ProxyError {
 pub(super) fn render(e: &ProxyError) -> Response<Body> {
     let status = e.status();
     let text = format!("{} {}: {e}\n", status.as_str(), status.canonical_reason().unwrap_or(""));
-    let mut response = Response::new(
-        Full::new(Bytes::from(text))
-            .map_err(|never| match never {})
-            .boxed_unsync(),
-    );
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    let mut response = crate::request::plain_text(status, text);
     if let ProxyError::Busy(_) = e {
         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(1));
     }

@@ -8,10 +8,8 @@
 //!   hyper cannot tell then which part is too long.
 
 use crate::request::{Body, Settings};
-use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HOST};
-use http::{HeaderValue, Request, Response, StatusCode, Version};
-use http_body_util::{BodyExt, Full};
+use http::header::HOST;
+use http::{Request, Response, StatusCode, Version};
 
 /// hyper's read buffer for a head whose limit is `max_header_bytes`.
 pub fn read_buffer(max_header_bytes: usize) -> usize {
@@ -48,22 +46,16 @@ pub fn refuse<B>(req: &Request<B>, settings: &Settings) -> Option<StatusCode> {
 
 /// A plain-text HTTP error, as hyper answers a head it cannot parse.
 pub fn plain(status: StatusCode) -> Response<Body> {
-    let text = format!("{} {}\n", status.as_str(), status.canonical_reason().unwrap_or(""));
-    let mut response = Response::new(
-        Full::new(Bytes::from(text))
-            .map_err(|never| match never {})
-            .boxed_unsync(),
-    );
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    response
+    crate::request::plain_text(
+        status,
+        format!("{} {}\n", status.as_str(), status.canonical_reason().unwrap_or("")),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderValue;
 
     fn settings() -> Settings {
         let mut file = crate::config::ConfigFile::default();
