@@ -191,7 +191,8 @@ async fn a_scim_5xx_line_says_why_without_a_credential() {
     let silent = fake_product(None).await;
     let body = r#"{"error":{"message":"database unavailable"}}"#;
     let failing = fake_product(Some(format!(
-        "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        // `connection: close`: the fake answers one request a connection, so a retry must not reuse a pooled one.
+        "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     )))
     .await;
