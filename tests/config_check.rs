@@ -124,27 +124,10 @@ fn tls_is_required_unless_plaintext_is_explicit() {
 
 #[test]
 fn a_mapping_mistake_names_the_attribute_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let bad_mapping = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml"))
-        .unwrap()
-        .replace(
-            "\"name.givenName\" = \"/first_name\"",
-            "\"name.givenName\" = \"first_name\"",
-        );
-    let path = dir.path().join("m.toml");
-    std::fs::write(&path, bad_mapping).unwrap();
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(&cfg, TENANT).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .arg("--config")
-        .arg(&path)
-        .env("SCIMGATE_PRODUCT_KEY_FOR_TEST", "k")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let text = check_classic_with(
+        "\"name.givenName\" = \"/first_name\"",
+        "\"name.givenName\" = \"first_name\"",
+    );
     assert!(
         text.contains("mappings.classic.users.attributes.\"name.givenName\""),
         "{text}"
@@ -305,27 +288,10 @@ fn a_scan_budget_no_larger_than_the_scan_limit_names_the_key() {
 
 #[test]
 fn an_unknown_empty_string_rule_names_its_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let bad_mapping = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml"))
-        .unwrap()
-        .replace(
-            "title = \"/title\"",
-            "title = { pointer = \"/title\", empty = \"null\" }",
-        );
-    let path = dir.path().join("m.toml");
-    std::fs::write(&path, bad_mapping).unwrap();
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(&cfg, TENANT).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .arg("--config")
-        .arg(&path)
-        .env("SCIMGATE_PRODUCT_KEY_FOR_TEST", "k")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let text = check_classic_with(
+        "title = \"/title\"",
+        "title = { pointer = \"/title\", empty = \"null\" }",
+    );
     assert!(
         text.contains("mappings.classic.users.attributes.\"title\".empty") && text.contains("\"keep\""),
         "{text}"
@@ -366,4 +332,27 @@ fn relative_paths_are_relative_to_the_config_file_not_the_working_directory() {
     );
     assert!(out.status.success(), "{text}");
     assert!(text.contains("(TLS)"), "{text}");
+}
+
+/// `scimgate check` of the test tenant with the shipped classic mapping, `from` replaced by `to` in it: the
+/// command must fail; its error output.
+fn check_classic_with(from: &str, to: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/classic.toml"))
+        .unwrap()
+        .replace(from, to);
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, mapping).unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, TENANT).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scimgate"))
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .arg("--config")
+        .arg(&path)
+        .env("SCIMGATE_PRODUCT_KEY_FOR_TEST", "k")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
