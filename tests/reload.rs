@@ -20,6 +20,20 @@ fn config(product: &str, key_file: &Path, tokens: &str) -> String {
     )
 }
 
+/// A sample product taking the API key `rk`, a temporary folder, and the key's file in it.
+async fn keyed_product() -> (SampleProduct, tempfile::TempDir, std::path::PathBuf) {
+    let product = SampleProduct::start(SampleOptions {
+        api_key: "rk".into(),
+        ..SampleOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, "rk").unwrap();
+    (product, dir, key)
+}
+
 fn digest(token: &str) -> String {
     format!("{:?}", scimgate::token::TokenHash::of(token).to_config())
 }
@@ -58,15 +72,7 @@ const MAPPING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/clas
 
 #[tokio::test]
 async fn reload_admits_new_tokens_and_rejects_broken_configs_while_serving() {
-    let product = SampleProduct::start(SampleOptions {
-        api_key: "rk".into(),
-        ..SampleOptions::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("key");
-    std::fs::write(&key, "rk").unwrap();
+    let (product, dir, key) = keyed_product().await;
     let path = dir.path().join("scimgate.toml");
     let (a, b, c) = (
         scimgate::token::new_token(),
@@ -169,15 +175,7 @@ async fn lookup_calls(base: &str, token: &str, product: &SampleProduct) -> Vec<(
 
 #[tokio::test]
 async fn reload_keeps_the_bucket_and_id_cache_of_an_unchanged_tenant_and_resets_a_changed_rate_limit() {
-    let product = SampleProduct::start(SampleOptions {
-        api_key: "rk".into(),
-        ..SampleOptions::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("key");
-    std::fs::write(&key, "rk").unwrap();
+    let (product, dir, key) = keyed_product().await;
     let path = dir.path().join("scimgate.toml");
     let (keep, change) = (scimgate::token::new_token(), scimgate::token::new_token());
     std::fs::write(&path, two_tenants(&product.base_url(), &key, &keep, &change, 20)).unwrap();
@@ -276,15 +274,7 @@ async fn eventually<F: std::future::Future<Output = bool>>(mut check: impl FnMut
 
 #[tokio::test]
 async fn a_config_written_in_steps_is_applied_only_once_it_is_whole() {
-    let product = SampleProduct::start(SampleOptions {
-        api_key: "rk".into(),
-        ..SampleOptions::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("key");
-    std::fs::write(&key, "rk").unwrap();
+    let (product, dir, key) = keyed_product().await;
     let path = dir.path().join("scimgate.toml");
     let (a, b) = (scimgate::token::new_token(), scimgate::token::new_token());
     std::fs::write(&path, config(&product.base_url(), &key, &digest(&a))).unwrap();
@@ -444,15 +434,7 @@ async fn a_rotated_file_secret_is_used_by_the_next_product_call_without_sighup()
 
 #[tokio::test]
 async fn sighup_reopens_a_rotated_audit_file() {
-    let product = SampleProduct::start(SampleOptions {
-        api_key: "rk".into(),
-        ..SampleOptions::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("key");
-    std::fs::write(&key, "rk").unwrap();
+    let (product, dir, key) = keyed_product().await;
     let (trail, rotated) = (dir.path().join("audit.jsonl"), dir.path().join("audit.jsonl.1"));
     let path = dir.path().join("scimgate.toml");
     let token = scimgate::token::new_token();
