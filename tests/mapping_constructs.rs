@@ -71,6 +71,17 @@ async fn a_status_outside_the_value_map_reads_as_read_fallback() {
     let (status, _, list) = send(g.req(0, Method::GET, "/Users?filter=active%20eq%20false")).await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(list["totalResults"], 1, "{list}");
+    // A PUT that leaves `active` as it was read keeps the product's own status.
+    let mut put = user.clone();
+    put["title"] = json!("CTO");
+    let (status, _, user) = send(g.req(0, Method::PUT, &format!("/Users/{id}")).json(&put)).await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    let (_, held) = product(&g, Method::GET, &format!("/users/{id}"), None).await;
+    assert_eq!(
+        (&held["status"], &user["title"]),
+        (&json!("suspended"), &json!("CTO")),
+        "{held}"
+    );
 }
 
 #[tokio::test]
@@ -280,4 +291,51 @@ async fn a_user_in_another_team_is_refused_with_409_and_nothing_changes() {
     assert!(status.is_success(), "{body}");
     let (_, _, listed) = send(g.req(0, Method::GET, &format!("/Groups/{dev}"))).await;
     assert_eq!(common::member_values(&listed).len(), 2, "{listed}");
+}
+
+/// `scimgate preview --config <the constructs mapping> <flag> <file holding json>` (and more flags): its stdout.
+fn preview(args: &[(&str, Value)]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mapping-constructs-classic.toml");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scimgate"));
+    command.arg("preview").arg("--config").arg(config);
+    for (i, (flag, json)) in args.iter().enumerate() {
+        let file = dir.path().join(format!("{i}.json"));
+        std::fs::write(&file, json.to_string()).expect("json file");
+        command.arg(flag).arg(file);
+    }
+    let out = command.output().expect("scimgate preview");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn preview_shows_each_construct() {
+    let held = json!({"id": 17, "username": "ada@example.com", "email": "ada@example.com", "status": "suspended",
+        "profile": {"given": "Ada", "family": "Lovelace"}, "full_name": "Ada King",
+        "custom_fields": [{"id": 5, "value": "CTO"}]});
+    let read: Value = serde_json::from_str(&preview(&[("--product-json", held.clone())])).expect("a resource");
+    assert_eq!(read["active"], false, "read_fallback: {read}");
+    assert_eq!(read["title"], "CTO", "a selector: {read}");
+    assert_eq!(read["displayName"], "Ada King", "a fallback pointer: {read}");
+
+    let scim = json!({"schemas": [USER_SCHEMA], "userName": "bob@example.com", "title": "Contract", "nickName": "B"});
+    let body: Value = serde_json::from_str(&preview(&[("--scim-json", scim)])).expect("a create body");
+    assert_eq!(body["email"], "bob@example.com", "default from userName: {body}");
+    assert_eq!(body["department"], "Contractors", "conditional default: {body}");
+    assert_eq!(
+        body["custom_field_values"],
+        json!({"5": "Contract"}),
+        "the write pointer: {body}"
+    );
+    assert!(!body.to_string().contains("\"B\""), "ignored: {body}");
+
+    let ops = patch(json!([{"op": "replace", "path": "name.givenName", "value": "Augusta"}]));
+    let calls = preview(&[("--product-json", held), ("--patch", ops)]);
+    assert!(calls.contains("PATCH /users/17"), "{calls}");
+    assert!(
+        calls.contains("\"family\": \"Lovelace\""),
+        "the profile sent whole: {calls}"
+    );
 }

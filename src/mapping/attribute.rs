@@ -599,14 +599,23 @@ impl AttributeMap {
         let mut fields: BTreeMap<Pointer, (Value, &str)> = BTreeMap::new();
         for rule in self.rules.iter().filter(|r| !r.read_only) {
             rule.target.check_one(resource)?;
+            let was = current.and_then(|c| rule.read(c));
             let value = match rule.target.read(resource) {
                 None => Value::Null,
-                Some(v) => rule.to_product(v).ok_or_else(|| MappingError::InvalidValue {
-                    attribute: rule.key.clone(),
-                    detail: format!("{v} is not one of the values the product accepts"),
-                })?,
+                Some(v) => match rule.to_product(v) {
+                    Some(p) => p,
+                    // A value read through `read_fallback` and left as it was keeps the product's own value.
+                    None if was.is_some_and(|held| rule.to_scim(held).is_ok_and(|s| loosely_equal(&s, v))) => {
+                        was.cloned().unwrap_or(Value::Null)
+                    }
+                    None => {
+                        return Err(MappingError::InvalidValue {
+                            attribute: rule.key.clone(),
+                            detail: format!("{v} is not one of the values the product accepts"),
+                        });
+                    }
+                },
             };
-            let was = current.and_then(|c| rule.read(c));
             match fields.get(&rule.pointer) {
                 Some((existing, _)) if value.is_null() || *existing == value => {}
                 // This attribute still holds the field's old value: the other one changed it.

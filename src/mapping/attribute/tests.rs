@@ -229,6 +229,19 @@ fn a_product_value_outside_the_map_reads_as_the_fallback() {
         .to_scim(&json!({"email": "a@x", "status": "active"}))
         .unwrap();
     assert_eq!(scim["active"], true, "a known value still maps");
+    // Written back unchanged, the product keeps its own value; a change to a value the map lacks is refused.
+    let mut map = active_map(Some(json!(false)));
+    map.rules[1].transform = Transform::from_table(&BTreeMap::from([("true".to_owned(), json!("active"))]));
+    let current = json!({"email": "a@x", "status": "invited"});
+    let fields = map
+        .to_product_over(&json!({"userName": "a@x", "active": false}), Some(&current))
+        .unwrap();
+    assert_eq!(fields[&Pointer::parse("/status").unwrap()], "invited");
+    let current = json!({"email": "a@x", "status": "active"});
+    assert!(
+        map.to_product_over(&json!({"userName": "a@x", "active": false}), Some(&current))
+            .is_err()
+    );
 }
 
 #[test]
