@@ -7,6 +7,7 @@ use crate::config::ConfigError;
 use crate::config::file::{AttributeFile, AttributeTableFile, PointersFile, ResourceMappingFile};
 use crate::mapping::attribute::{AttributeMap, DefaultValue, Empty, ReadPointer, Rule, Target, Template, Transform};
 use crate::mapping::pointer::Pointer;
+use serde_json::Value;
 
 pub(super) fn attributes(
     file: &ResourceMappingFile,
@@ -154,6 +155,18 @@ fn attribute_rule(
             "applies to a rule with a map that is read back: a product value the map does not know reads as it",
         ));
     }
+    if let (Some(fallback), Some(map)) = (&t.read_fallback, &t.map)
+        && let Some(expected) = one_kind(
+            map.keys()
+                .map(|k| serde_json::from_str(k).unwrap_or(Value::String(k.clone()))),
+        )
+        && kind(fallback) != expected
+    {
+        return Err(ConfigError::invalid(
+            sub("read_fallback"),
+            format!("is a SCIM value like the map's keys: a {expected}, not {fallback}"),
+        ));
+    }
     if t.whole && t.read_only {
         return Err(ConfigError::invalid(
             sub("whole"),
@@ -218,6 +231,24 @@ fn attribute_rule(
         },
         ..Rule::plain(k, target, Pointer::parse("").expect("the empty pointer"))
     })
+}
+
+/// The JSON type of a value, for messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// The one JSON type of these values, if they share one.
+fn one_kind(mut values: impl Iterator<Item = Value>) -> Option<&'static str> {
+    let first = kind(&values.next()?);
+    values.all(|v| kind(&v) == first).then_some(first)
 }
 
 /// The object holding the field a `whole = true` rule writes.

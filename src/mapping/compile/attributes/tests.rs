@@ -58,6 +58,11 @@ fn each_contradiction_names_its_key() {
             "map",
         ),
         (
+            r#"active = { pointer = "/s", map = { true = "on", false = "off" }, read_fallback = "off" }"#,
+            at("\"active\".read_fallback"),
+            "boolean",
+        ),
+        (
             r#"title = { pointer = "/t", write = "/u", read_only = true }"#,
             at("\"title\".write"),
             "read_only",
