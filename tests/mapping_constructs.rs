@@ -293,7 +293,9 @@ async fn a_user_in_another_team_is_refused_with_409_and_nothing_changes() {
     assert_eq!(common::member_values(&listed).len(), 2, "{listed}");
 }
 
-/// `scimgate preview --config <the constructs mapping> <flag> <file holding json>` (and more flags): its stdout.
+/// `scimgate preview --config <the constructs mapping> <flag> <file holding json>` (a string is passed as it is),
+/// with more flags: its stdout.
+/// On failure, its stderr.
 fn preview(args: &[(&str, Value)]) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let config =
@@ -301,13 +303,17 @@ fn preview(args: &[(&str, Value)]) -> String {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scimgate"));
     command.arg("preview").arg("--config").arg(config);
     for (i, (flag, json)) in args.iter().enumerate() {
+        if let Value::String(word) = json {
+            command.arg(flag).arg(word);
+            continue;
+        }
         let file = dir.path().join(format!("{i}.json"));
         std::fs::write(&file, json.to_string()).expect("json file");
         command.arg(flag).arg(file);
     }
     let out = command.output().expect("scimgate preview");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let text = if out.status.success() { out.stdout } else { out.stderr };
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 #[test]
@@ -337,5 +343,23 @@ fn preview_shows_each_construct() {
     assert!(
         calls.contains("\"family\": \"Lovelace\""),
         "the profile sent whole: {calls}"
+    );
+}
+
+#[test]
+fn preview_shows_a_member_add_refused_by_a_single_valued_team_field() {
+    let team = json!({"id": 3, "name": "Dev"});
+    let user = json!({"id": 7, "username": "ada@example.com", "email": "ada@example.com", "status": "active",
+        "team_id": 2});
+    let add = patch(json!([{"op": "add", "path": "members", "value": [{"value": "7"}]}]));
+    let out = preview(&[
+        ("--resource", json!("group")),
+        ("--product-json", team),
+        ("--patch", add),
+        ("--user-json", user),
+    ]);
+    assert!(
+        out.contains("409") && out.contains("user \"7\" is in group \"2\""),
+        "{out}"
     );
 }
