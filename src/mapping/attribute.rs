@@ -427,9 +427,10 @@ impl AttributeMap {
         self
     }
 
-    /// The product sub-objects that updates send whole.
-    pub fn whole(&self) -> &[Pointer] {
-        &self.whole
+    /// The same map with read-only template attributes (config key, target, template).
+    pub fn with_templates(mut self, templates: Vec<(String, Target, Template)>) -> Self {
+        self.templates = templates;
+        self
     }
 
     /// Whether the product object `current` already holds `value` in the field `pointer` (as the rule writing
@@ -441,49 +442,6 @@ impl AttributeMap {
             _ => pointer.get(current),
         };
         held.unwrap_or(&Value::Null) == value
-    }
-
-    /// The sub-object sent whole that holds the product field `pointer`, if any.
-    pub fn whole_of(&self, pointer: &Pointer) -> Option<&Pointer> {
-        self.whole.iter().find(|w| within(pointer, w))
-    }
-
-    /// The fields of a partial update, with every field inside a sub-object sent whole replaced by that entire
-    /// sub-object: its value in `current` (a fresh read) with the changes applied, so that a product replacing
-    /// the sub-object whole keeps its other members.
-    pub fn widen(&self, changed: BTreeMap<Pointer, Value>, current: &Value) -> BTreeMap<Pointer, Value> {
-        let mut out = BTreeMap::new();
-        let mut merged: Vec<(&Pointer, Value)> = Vec::new();
-        for (pointer, value) in changed {
-            let Some(w) = self.whole_of(&pointer) else {
-                out.insert(pointer, value);
-                continue;
-            };
-            let slot = match merged.iter().position(|(p, _)| *p == w) {
-                Some(i) => i,
-                None => {
-                    let mut doc = Value::Object(Map::new());
-                    let base = w.get(current).filter(|v| v.is_object()).cloned();
-                    // A sub-object the product does not have yet starts empty.
-                    let _ = w.set(&mut doc, base.unwrap_or_else(|| Value::Object(Map::new())));
-                    merged.push((w, doc));
-                    merged.len() - 1
-                }
-            };
-            let _ = pointer.set(&mut merged[slot].1, value);
-        }
-        for (w, doc) in merged {
-            if let Some(whole) = w.get(&doc) {
-                out.insert(w.clone(), whole.clone());
-            }
-        }
-        out
-    }
-
-    /// The same map with read-only template attributes (config key, target, template).
-    pub fn with_templates(mut self, templates: Vec<(String, Target, Template)>) -> Self {
-        self.templates = templates;
-        self
     }
 
     /// The SCIM paths (as written in the config) of every attribute, with whether it is read-only and whether it
@@ -644,12 +602,6 @@ fn is_type(element: &Value, type_value: &str) -> bool {
         .is_some_and(|t| t.eq_ignore_ascii_case(type_value))
 }
 
-/// Whether the product field `pointer` is `whole` or inside it.
-fn within(pointer: &Pointer, whole: &Pointer) -> bool {
-    let (p, w) = (pointer.as_str(), whole.as_str());
-    p == w || p.strip_prefix(w).is_some_and(|rest| rest.starts_with('/'))
-}
-
 /// The object member `key`, made an empty object when absent or not an object.
 fn object_entry<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut Map<String, Value>> {
     let slot = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
@@ -663,6 +615,7 @@ mod default;
 mod read;
 mod template;
 mod unmapped;
+mod whole;
 
 pub use default::{DefaultError, DefaultValue};
 pub use read::ReadPointer;
