@@ -118,6 +118,10 @@ struct PreviewArgs {
     /// The product's status code for --error-json.
     #[arg(long)]
     status: Option<u16>,
+    /// The operation the product answered for --error-json, as the mapping's error rules name it (list, get,
+    /// create, update, delete, member_add, member_remove).
+    #[arg(long, requires = "error_json")]
+    operation: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -373,7 +377,7 @@ fn preview(paths: &[PathBuf], args: PreviewArgs) -> anyhow::Result<()> {
         })
     } else if let (Some(e), Some(status)) = (&args.error_json, args.status) {
         let body = read_bytes(e)?;
-        preview::error(&mapping, resource, status, &body)
+        preview::error(&mapping, resource, status, &body, args.operation.as_deref())
             .map(|e| format!("HTTP {}\n{}", e.status.as_u16(), pretty(&e.to_body())))
     } else {
         anyhow::bail!("give --product-json, --scim-json, --listing-json, --filter or --error-json")

@@ -8,11 +8,13 @@ pub mod api;
 pub mod attribute;
 mod compile;
 pub mod endpoint;
+pub mod errors;
 pub mod listing;
 pub mod members;
 pub mod paging;
 pub mod pointer;
 pub mod push_down;
+pub mod steps;
 
 use crate::scim;
 use attribute::AttributeMap;
@@ -35,6 +37,8 @@ pub struct Mapping {
     pub error_message: Option<Pointer>,
     /// Extra headers on every product request.
     pub headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    /// Product answers turned into SCIM errors before the built-in table, first match first.
+    pub errors: Vec<errors::ErrorRule>,
 }
 
 /// SCIM Groups ⇄ the product's teams and their members.
@@ -145,6 +149,12 @@ pub struct ResourceMapping {
     pub create_defaults: Vec<(Pointer, Value)>,
     /// Marker written on create and adopt.
     pub managed: Option<(Pointer, Value)>,
+    /// How a create keeps the name unique.
+    pub unique: steps::Unique,
+    /// Steps run before a delete, in order.
+    pub before_delete: Vec<steps::DeleteStep>,
+    /// Keys of the attributes written on create and never changed.
+    pub immutable: Vec<String>,
 }
 
 /// A translation that cannot be made.

@@ -162,9 +162,25 @@ pub fn query(mapping: &Mapping, resource: Resource, filter: &str, limits: &Limit
     })
 }
 
-/// The SCIM error the IdP gets for a product answer `status` with `body` (from the mapping's `error_message`).
-pub fn error(mapping: &Mapping, resource: Resource, status: u16, body: &[u8]) -> Result<scim::Error, scim::Error> {
+/// The SCIM error the IdP gets for a product answer `status` with `body` to `operation` (the mapping's error
+/// rules, then the built-in table; the message from the mapping's `error_message`).
+pub fn error(
+    mapping: &Mapping,
+    resource: Resource,
+    status: u16,
+    body: &[u8],
+    operation: Option<&str>,
+) -> Result<scim::Error, scim::Error> {
     let (_, res) = pick(mapping, resource)?;
+    let op = match operation {
+        None => None,
+        Some(name) => Some(crate::mapping::errors::Operation::parse(name).ok_or_else(|| {
+            scim::Error::new(
+                http::StatusCode::BAD_REQUEST,
+                "--operation must be one of list, get, create, update, delete, member_add, member_remove",
+            )
+        })?),
+    };
     let status = http::StatusCode::from_u16(status)
         .ok()
         .filter(|s| !s.is_success())
@@ -181,11 +197,14 @@ pub fn error(mapping: &Mapping, resource: Resource, status: u16, body: &[u8]) ->
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
-    Ok(api.error(&ProductResponse {
-        status,
-        headers,
-        body: bytes::Bytes::copy_from_slice(body),
-    }))
+    Ok(api.error_of(
+        &ProductResponse {
+            status,
+            headers,
+            body: bytes::Bytes::copy_from_slice(body),
+        },
+        op,
+    ))
 }
 
 #[cfg(test)]

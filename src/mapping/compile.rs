@@ -9,6 +9,7 @@ use super::{Deactivate, Endpoints, Envelope, GroupMapping, IdType, Mapping, OnCo
 use crate::config::ConfigError;
 
 mod membership;
+mod rules;
 
 use crate::config::file::{AttributeFile, MappingFile, ResourceMappingFile};
 use crate::scim::schema::{Access, Mapped, ResourceSchema, SchemaError};
@@ -63,11 +64,13 @@ pub fn compile(file: &MappingFile, key: &str) -> Result<Mapping, ConfigError> {
             Some(GroupMapping { resource, members })
         }
     };
+    let errors = rules::compile_errors(&file.errors, key)?;
     Ok(Mapping {
         users,
         groups,
         error_message,
         headers,
+        errors,
     })
 }
 
@@ -150,6 +153,16 @@ fn resource(
             a.required = true;
         }
     }
+    let immutable = rules::compile_immutable(file, key)?;
+    for name in &immutable {
+        let named = |a: &&mut crate::scim::schema::Attribute| a.name.eq_ignore_ascii_case(name);
+        let attrs = schema.common.iter_mut().chain(schema.core.attributes.iter_mut());
+        if let Some(a) = attrs.into_iter().find(named) {
+            a.mutability = crate::scim::schema::Mutability::Immutable;
+        }
+    }
+    let unique = rules::compile_unique(file, key)?;
+    let before_delete = rules::compile_before_delete(file, key, file.members.is_some())?;
     if on_conflict == OnConflict::Adopt && !push_rules.iter().any(|r| r.is_eq_on(required)) {
         return Err(ConfigError::invalid(
             at("on_conflict"),
@@ -192,6 +205,9 @@ fn resource(
         on_conflict,
         create_defaults,
         managed,
+        unique,
+        before_delete,
+        immutable,
     })
 }
 

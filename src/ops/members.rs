@@ -247,7 +247,7 @@ impl<'c> Membership<'c> {
             Ok(r) if adding && r.status == StatusCode::CONFLICT => return None,
             Ok(r) if !adding && r.status == StatusCode::NOT_FOUND => return None,
             Ok(r) if r.status == StatusCode::NOT_FOUND => no_such_user(&id),
-            Ok(r) => self.teams.error(&r),
+            Ok(r) => self.teams.error_of(&r, Some(member_operation(adding))),
             Err(e) => e.into(),
         };
         Some(Failure {
@@ -404,4 +404,14 @@ fn report(failures: Vec<Failure>, total: usize) -> Result<(), Error> {
         error = error.with_retry_after(after);
     }
     Err(error)
+}
+
+/// The error rules' operation of a member change.
+fn member_operation(adding: bool) -> crate::mapping::errors::Operation {
+    use crate::mapping::errors::Operation;
+    if adding {
+        Operation::MemberAdd
+    } else {
+        Operation::MemberRemove
+    }
 }

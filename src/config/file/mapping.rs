@@ -18,6 +18,10 @@ pub struct MappingFile {
     /// credentials belong in the tenant's `upstream.auth`.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// `[[mappings.NAME.errors]]`: product answers turned into SCIM errors, first match first, before the
+    /// built-in table.
+    #[serde(default)]
+    pub errors: Vec<ErrorRuleFile>,
 }
 
 /// `[mappings.NAME.users]`.
@@ -69,6 +73,13 @@ pub struct ResourceMappingFile {
     /// Group membership (groups only).
     #[serde(default)]
     pub members: Option<MembersFile>,
+    /// How a create keeps `userName` / `displayName` unique: `product` (the product refuses a duplicate) or
+    /// `lookup` (the gateway looks the name up first).
+    #[serde(default)]
+    pub unique: Option<String>,
+    /// Steps run before the object is deleted: `"members"` (groups: remove every member) or `"METHOD /path/{id}"`.
+    #[serde(default)]
+    pub before_delete: Vec<String>,
 }
 
 /// `envelope = { request = "/user", response = "/data" }`.
@@ -239,6 +250,9 @@ pub struct AttributeTableFile {
     /// it) or `"keep"` (sent as it is, for a product that wants empty strings).
     #[serde(default)]
     pub empty: Option<String>,
+    /// Written on create, never changed afterwards: a PATCH or PUT changing it is 400 `mutability`.
+    #[serde(default)]
+    pub immutable: bool,
 }
 
 impl Default for PagingFile {

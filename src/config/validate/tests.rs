@@ -209,3 +209,87 @@ fn tenant_hosts_are_host_names_bound_once() {
     let err = error_of(&config(&two));
     assert!(err.starts_with("tenants[1].hosts[1]"), "{err}");
 }
+
+#[test]
+fn error_rules_unique_immutable_and_delete_steps_name_their_keys() {
+    let base = config(&tenant("a", &digest("t")));
+    let rule = "error_message = \"/error/message\"\n\
+                [[mappings.classic.errors]]\nstatus = 400\nscim_status = 409\nscim_type = \"uniqueness\"\n\
+                [[mappings.classic.errors]]\nstatus = [403, 404]\noperation = [\"get\", \"delete\"]\nscim_status = 404\n\
+                [[mappings.classic.errors]]\nstatus = 422\npointer = \"/error/code\"\nequals = \"taken\"\nscim_status = 409\n";
+    let good = base.replacen("error_message = \"/error/message\"\n", rule, 1);
+    let rt = validate(&from_toml(&good).unwrap()).unwrap();
+    assert_eq!(rt.gateway.tenants.len(), 1);
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "scim_type = \"uniqueness\"",
+            "scim_type = \"unique\"",
+            "mappings.classic.errors[0].scim_type",
+        ),
+        (
+            "status = [403, 404]",
+            "status = [403, 200]",
+            "mappings.classic.errors[1].status",
+        ),
+        (
+            "operation = [\"get\", \"delete\"]",
+            "operation = \"fetch\"",
+            "mappings.classic.errors[1].operation",
+        ),
+        (
+            "equals = \"taken\"",
+            "equals = \"taken\"\ncontains = \"t\"",
+            "mappings.classic.errors[2].contains",
+        ),
+        ("equals = \"taken\"", "", "mappings.classic.errors[2].pointer"),
+        (
+            "scim_status = 404\n",
+            "scim_status = 404\nscim_type = \"noTarget\"\n",
+            "mappings.classic.errors[1].scim_type",
+        ),
+    ];
+    for (from, to, key) in cases {
+        assert!(good.contains(from), "{from}");
+        let err = error_of(&good.replacen(from, to, 1));
+        assert!(err.starts_with(key), "{from} → {to}: {err}");
+    }
+    let resource_cases: &[(&str, &str, &str)] = &[
+        (
+            "unmapped = \"reject\"",
+            "unmapped = \"reject\"\nunique = \"scan\"",
+            "mappings.classic.users.unique",
+        ),
+        (
+            "unmapped = \"reject\"",
+            "unmapped = \"reject\"\nbefore_delete = [\"members\"]",
+            "mappings.classic.users.before_delete[0]",
+        ),
+        (
+            "unmapped = \"reject\"",
+            "unmapped = \"reject\"\nbefore_delete = [\"DELETE /users/all\"]",
+            "mappings.classic.users.before_delete[0]",
+        ),
+        (
+            "title = \"/title\"",
+            "title = { pointer = \"/title\", immutable = true, read_only = true }",
+            "mappings.classic.users.attributes.\"title\".immutable",
+        ),
+    ];
+    for (from, to, key) in resource_cases {
+        let err = error_of(&base.replacen(from, to, 1));
+        assert!(err.starts_with(key), "{from} → {to}: {err}");
+    }
+    let fine = base
+        .replacen("unmapped = \"reject\"", "unmapped = \"reject\"\nunique = \"lookup\"", 1)
+        .replacen(
+            "title = \"/title\"",
+            "title = { pointer = \"/title\", immutable = true }",
+            1,
+        );
+    let rt = validate(&from_toml(&fine).unwrap()).unwrap();
+    let users = &rt.gateway.tenants[0].mapping.users;
+    assert_eq!(users.unique, crate::mapping::steps::Unique::Lookup);
+    assert_eq!(users.immutable, vec!["title".to_owned()]);
+    let title = users.schema.core.attributes.iter().find(|a| a.name == "title").unwrap();
+    assert_eq!(title.mutability, crate::scim::schema::Mutability::Immutable);
+}
