@@ -155,6 +155,8 @@ pub struct ResourceMapping {
     pub before_delete: Vec<steps::DeleteStep>,
     /// Keys of the attributes written on create and never changed.
     pub immutable: Vec<String>,
+    /// Product calls run on a new object right after its create.
+    pub after_create: Vec<Endpoint>,
 }
 
 /// A translation that cannot be made.

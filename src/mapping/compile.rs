@@ -163,6 +163,7 @@ fn resource(
     }
     let unique = rules::compile_unique(file, key)?;
     let before_delete = rules::compile_before_delete(file, key, file.members.is_some())?;
+    let after_create = rules::compile_after_create(file, key)?;
     if on_conflict == OnConflict::Adopt && !push_rules.iter().any(|r| r.is_eq_on(required)) {
         return Err(ConfigError::invalid(
             at("on_conflict"),
@@ -221,6 +222,7 @@ fn resource(
         unique,
         before_delete,
         immutable,
+        after_create,
     })
 }
 

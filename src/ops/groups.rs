@@ -264,6 +264,9 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
         },
     };
     let pid = ProductId::of(&api.id_of(&team)?);
+    if created {
+        objects::after_create(ctx, &api, GROUP, &pid).await?;
+    }
     let current = if api.resource().on_conflict == OnConflict::Adopt {
         membership.read(&pid, &team).await?
     } else {

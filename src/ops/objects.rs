@@ -95,6 +95,47 @@ pub async fn delete_step(
     })
 }
 
+/// The `after_create` calls on a new object, in order. When one fails, the object is deleted again, so the IdP's
+/// view (nothing was created) is the product's; should that delete fail too, the error says the object exists.
+pub async fn after_create(ctx: &Context<'_>, api: &Api<'_>, kind: Kind, pid: &ProductId) -> Result<(), Error> {
+    for endpoint in &api.resource().after_create {
+        let Err(mut error) = api.delete_step(endpoint, pid).await else {
+            continue;
+        };
+        let step = format!(
+            "{} {}",
+            endpoint.method,
+            endpoint.render_member(Some(pid.as_str()), None, &[])
+        );
+        let what = kind.name.to_ascii_lowercase();
+        error.detail = match api.delete(pid).await {
+            Ok(_) => format!(
+                "the {what} was not created: the step after its create ({step}) failed ({}), so it was deleted again",
+                error.detail
+            ),
+            Err(undo) => {
+                let outcome = error.status.as_u16().to_string();
+                let id = pid.as_str();
+                crate::audit::record(
+                    ctx.tenant.id.as_str(),
+                    kind.name,
+                    crate::audit::Action::Create,
+                    id,
+                    None,
+                    &outcome,
+                );
+                format!(
+                    "{what} {id:?} was created, but the step after its create ({step}) failed ({}), and deleting it \
+                     again failed ({})",
+                    error.detail, undo.detail
+                )
+            }
+        };
+        return Err(error);
+    }
+    Ok(())
+}
+
 /// Read one object, 404 when it is gone.
 pub async fn fetch(api: &Api<'_>, kind: Kind, pid: &ProductId) -> Result<Value, Error> {
     api.get(pid).await?.ok_or_else(|| not_found(kind, pid.as_str()))

@@ -216,7 +216,11 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
             .await?
             .ok_or_else(|| not_found(USER, &user_name))?,
         None => match api.create(product).await {
-            Ok(created) => created,
+            Ok(created) if res.after_create.is_empty() => created,
+            Ok(created) => {
+                objects::after_create(ctx, &api, USER, &ProductId::of(&api.id_of(&created)?)).await?;
+                created
+            }
             Err(e) if e.status == StatusCode::CONFLICT && res.on_conflict == OnConflict::Adopt => {
                 adopt(ctx, &api, &user_name, &scim).await?.ok_or(e)?
             }

@@ -80,6 +80,10 @@ pub struct ResourceMappingFile {
     /// Steps run before the object is deleted: `"members"` (groups: remove every member) or `"METHOD /path/{id}"`.
     #[serde(default)]
     pub before_delete: Vec<String>,
+    /// Product calls run on a new object right after its create (`"DELETE /teams/{id}/owner"`); a failing one
+    /// deletes the object again.
+    #[serde(default)]
+    pub after_create: Vec<String>,
 }
 
 /// `envelope = { request = "/user", response = "/data" }`.

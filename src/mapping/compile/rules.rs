@@ -155,3 +155,18 @@ pub fn compile_immutable(file: &ResourceMappingFile, key: &str) -> Result<Vec<St
     }
     Ok(keys)
 }
+
+/// `after_create`: product calls on the new object, each with `{id}`.
+pub fn compile_after_create(file: &ResourceMappingFile, key: &str) -> Result<Vec<Endpoint>, ConfigError> {
+    let mut calls = Vec::new();
+    for (i, text) in file.after_create.iter().enumerate() {
+        let at = format!("{key}.after_create[{i}]");
+        let e = Endpoint::parse(text)
+            .map_err(|m| ConfigError::invalid(&at, format!("expected \"METHOD /path/{{id}}\": {m}")))?;
+        if !e.has_id() {
+            return Err(ConfigError::invalid(&at, "must contain {id}"));
+        }
+        calls.push(e);
+    }
+    Ok(calls)
+}
