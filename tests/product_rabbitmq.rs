@@ -130,12 +130,14 @@ async fn what_rabbitmq_cannot_do_is_refused_clearly() {
     );
     assert_eq!(rabbit(&product, Method::GET, "/api/users/grace").await.0, 404);
 
-    // A password change keeps the user's tags; the new password is what RabbitMQ now checks.
+    // A password is set on create only: RabbitMQ refuses a change next to the hash it holds, which the mapping's
+    // error rule answers as 400 mutability, the password kept.
     let change = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "path": "password", "value": "second"}]});
-    idp.call(Method::PATCH, "/Users/ada", Some(&change), 200).await;
-    let (_, changed) = rabbit(&product, Method::GET, "/api/users/ada").await;
-    assert_ne!(changed["password_hash"], before["password_hash"]);
+    let (_, refused) = idp.call(Method::PATCH, "/Users/ada", Some(&change), 400).await;
+    common::assert_scim_error(&refused, 400, Some("mutability"));
+    let (_, kept) = rabbit(&product, Method::GET, "/api/users/ada").await;
+    assert_eq!(kept["password_hash"], before["password_hash"]);
 
     // No disabled state: deactivation deletes the user in RabbitMQ.
     let off = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
