@@ -7,12 +7,15 @@
 pub mod api;
 pub mod attribute;
 mod compile;
+pub mod created;
 pub mod endpoint;
+pub mod errors;
 pub mod listing;
 pub mod members;
 pub mod paging;
 pub mod pointer;
 pub mod push_down;
+pub mod steps;
 
 use crate::scim;
 use attribute::AttributeMap;
@@ -35,6 +38,8 @@ pub struct Mapping {
     pub error_message: Option<Pointer>,
     /// Extra headers on every product request.
     pub headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    /// Product answers turned into SCIM errors before the built-in table, first match first.
+    pub errors: Vec<errors::ErrorRule>,
 }
 
 /// SCIM Groups ⇄ the product's teams and their members.
@@ -145,6 +150,14 @@ pub struct ResourceMapping {
     pub create_defaults: Vec<(Pointer, Value)>,
     /// Marker written on create and adopt.
     pub managed: Option<(Pointer, Value)>,
+    /// How a create keeps the name unique.
+    pub unique: steps::Unique,
+    /// Steps run before a delete, in order.
+    pub before_delete: Vec<steps::DeleteStep>,
+    /// Keys of the attributes written on create and never changed.
+    pub immutable: Vec<String>,
+    /// Product calls run on a new object right after its create.
+    pub after_create: Vec<Endpoint>,
 }
 
 /// A translation that cannot be made.
@@ -210,6 +223,24 @@ impl ResourceMapping {
             Some(Value::Number(n)) => Ok(n.to_string()),
             _ => Err(MappingError::ProductShape(format!("an object has no id at {:?}", self.id.as_str())).into()),
         }
+    }
+
+    /// The path of a create sending `object` (its fields in a `{/pointer}` create path). A field the path holds and
+    /// the object lacks is the IdP's mistake: 400 `invalidValue` naming the SCIM attribute written to it.
+    pub fn create_path(&self, object: &Value) -> Result<String, scim::Error> {
+        self.endpoints.create.render_create(object).map_err(|e| {
+            let attribute = self
+                .attributes
+                .rules()
+                .iter()
+                .find(|r| !r.read_only && r.pointer == e.pointer)
+                .map_or_else(|| e.pointer.as_str().to_owned(), |r| r.key.clone());
+            MappingError::InvalidValue {
+                attribute,
+                detail: format!("{}; the product's create call holds it in its path", e.problem),
+            }
+            .into()
+        })
     }
 }
 

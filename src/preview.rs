@@ -92,6 +92,58 @@ pub fn to_product(mapping: &Mapping, resource: Resource, scim: &Value) -> Result
     }
 }
 
+/// The create call (`POST /users/ada`) of this SCIM resource, when the create path holds fields of the object
+/// sent (`{/name}`); `None` for a fixed create path. A missing field is the error the IdP would get.
+pub fn create_call(mapping: &Mapping, resource: Resource, scim: &Value) -> Result<Option<String>, scim::Error> {
+    let (_, res) = pick(mapping, resource)?;
+    let create = &res.endpoints.create;
+    if create.fields().next().is_none() {
+        return Ok(None);
+    }
+    let mut object = to_product(mapping, resource, scim)?;
+    if let Some(p) = &res.envelope.request {
+        object = p.get(&object).cloned().unwrap_or(Value::Null);
+    }
+    Ok(Some(format!("{} {}", create.method, res.create_path(&object)?)))
+}
+
+/// What the product's answer to a create becomes.
+#[derive(Debug)]
+pub enum CreateAnswer {
+    /// The answer held the object (itself, or the one element of an array): the SCIM resource the IdP gets.
+    Resource(Value),
+    /// The answer was empty: the object is read back with this call (`GET /users/ada`).
+    ReadBack(String),
+}
+
+/// What a create of `scim` makes of the product's successful answer `answer` (with its `Location` header, if any):
+/// the SCIM resource, or the read that fetches the object when the answer is empty. Any other answer is the
+/// mapping error the IdP would get.
+pub fn create_answer(
+    mapping: &Mapping,
+    resource: Resource,
+    scim: &Value,
+    answer: &[u8],
+    location: Option<&str>,
+    base_url: &str,
+) -> Result<CreateAnswer, scim::Error> {
+    let (kind, res) = pick(mapping, resource)?;
+    let mut sent = to_product(mapping, resource, scim)?;
+    if let Some(p) = &res.envelope.request {
+        sent = p.get(&sent).cloned().unwrap_or(Value::Null);
+    }
+    Ok(match mapping::created::read(res, location, answer, &sent)? {
+        mapping::created::Created::Object(object) => {
+            CreateAnswer::Resource(resource::render(kind, res, &object, base_url)?.json)
+        }
+        mapping::created::Created::ReadBack(id) => CreateAnswer::ReadBack(format!(
+            "{} {}",
+            res.endpoints.get.method,
+            res.endpoints.get.render(Some(&id), &[])
+        )),
+    })
+}
+
 /// What a product listing page becomes.
 #[derive(Debug)]
 pub struct Listing {
@@ -162,9 +214,25 @@ pub fn query(mapping: &Mapping, resource: Resource, filter: &str, limits: &Limit
     })
 }
 
-/// The SCIM error the IdP gets for a product answer `status` with `body` (from the mapping's `error_message`).
-pub fn error(mapping: &Mapping, resource: Resource, status: u16, body: &[u8]) -> Result<scim::Error, scim::Error> {
+/// The SCIM error the IdP gets for a product answer `status` with `body` to `operation` (the mapping's error
+/// rules, then the built-in table; the message from the mapping's `error_message`).
+pub fn error(
+    mapping: &Mapping,
+    resource: Resource,
+    status: u16,
+    body: &[u8],
+    operation: Option<&str>,
+) -> Result<scim::Error, scim::Error> {
     let (_, res) = pick(mapping, resource)?;
+    let op = match operation {
+        None => None,
+        Some(name) => Some(crate::mapping::errors::Operation::parse(name).ok_or_else(|| {
+            scim::Error::new(
+                http::StatusCode::BAD_REQUEST,
+                "--operation must be one of list, get, create, update, delete, member_add, member_remove",
+            )
+        })?),
+    };
     let status = http::StatusCode::from_u16(status)
         .ok()
         .filter(|s| !s.is_success())
@@ -181,11 +249,14 @@ pub fn error(mapping: &Mapping, resource: Resource, status: u16, body: &[u8]) ->
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
-    Ok(api.error(&ProductResponse {
-        status,
-        headers,
-        body: bytes::Bytes::copy_from_slice(body),
-    }))
+    Ok(api.error_of(
+        &ProductResponse {
+            status,
+            headers,
+            body: bytes::Bytes::copy_from_slice(body),
+        },
+        op,
+    ))
 }
 
 #[cfg(test)]
@@ -224,6 +295,43 @@ mod tests {
         bad["nickName"] = json!("A");
         let err = to_product(&classic(), Resource::User, &bad).unwrap_err();
         assert!(err.detail.contains("nickName"), "{}", err.detail);
+    }
+
+    #[test]
+    fn a_create_path_with_fields_of_the_new_object_is_shown() {
+        let file = crate::config::from_toml(&include_str!("../config/examples/classic.toml").replacen(
+            "create = \"POST /users\"",
+            "create = \"PUT /users/{/username}\"",
+            1,
+        ))
+        .unwrap();
+        let mapping = mapping_of(&file, None, None).unwrap();
+        let scim = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada b"});
+        let call = create_call(&mapping, Resource::User, &scim).unwrap();
+        assert_eq!(call.as_deref(), Some("PUT /users/ada%20b"));
+        assert_eq!(create_call(&classic(), Resource::User, &scim).unwrap(), None);
+        let dots = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": ".."});
+        let err = create_call(&mapping, Resource::User, &dots).unwrap_err();
+        assert!(err.detail.starts_with("userName: cannot be"), "{}", err.detail);
+    }
+
+    #[test]
+    fn a_create_answer_is_its_object_an_array_of_one_or_a_read_back() {
+        let scim = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada"});
+        let base = "https://scim.example.com/scim/v2";
+        let at = |answer: &[u8], location| create_answer(&classic(), Resource::User, &scim, answer, location, base);
+        let CreateAnswer::Resource(one) = at(br#"[{"id": 7, "username": "ada"}]"#, None).unwrap() else {
+            panic!("an array of one is the object")
+        };
+        assert_eq!((one["id"].as_str(), one["userName"].as_str()), (Some("7"), Some("ada")));
+        let CreateAnswer::ReadBack(call) = at(b"", Some("/api/v1/users/8")).unwrap() else {
+            panic!("an empty answer is read back")
+        };
+        assert_eq!(call, "GET /users/8");
+        let err = at(b"[]", None).unwrap_err();
+        assert_eq!(err.status, http::StatusCode::BAD_GATEWAY);
+        let err = at(b"", None).unwrap_err();
+        assert!(err.detail.contains("Location"), "{}", err.detail);
     }
 
     #[test]

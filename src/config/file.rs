@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod mapping;
+mod mapping_rules;
 mod passthrough;
 
 pub use mapping::*;
+pub use mapping_rules::*;
 pub use passthrough::*;
 
 /// The whole file.

@@ -2,7 +2,9 @@
 //! objects or SCIM errors. A product status means what the operation makes it mean: a 404 on a read is "no such
 //! resource", a 409 on a write is a uniqueness conflict, a 401 is the gateway's own credential problem.
 
+use super::created::Created;
 use super::endpoint::Endpoint;
+use super::errors::{self, Operation};
 use super::{Mapping, ResourceMapping};
 use crate::scim::{self, ScimType};
 use crate::upstream::{ProductRequest, ProductResponse, Upstream, UpstreamError};
@@ -69,9 +71,9 @@ impl<'a> Api<'a> {
         let e = &self.resource.endpoints.get;
         let resp = self.send(e, Some(id), None, &[], None).await?;
         match resp.status {
-            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
             s if s.is_success() => Ok(Some(self.unwrap(&resp)?)),
-            _ => Err(self.error(&resp)),
+            _ if self.missing(&resp, Operation::Get) => Ok(None),
+            _ => Err(self.error_of(&resp, Some(Operation::Get))),
         }
     }
 
@@ -100,18 +102,31 @@ impl<'a> Api<'a> {
         if resp.status.is_success() {
             Ok((resp.json()?, resp.headers))
         } else {
-            Err(self.error(&resp))
+            Err(self.error_of(&resp, Some(Operation::List)))
         }
     }
 
-    /// Create an object; the product's answer is the created object.
+    /// Create an object; the created object, from the product's answer (itself, or the one element of an array)
+    /// or, when the answer is empty, read back by its id. A create path holding fields of the object
+    /// (`POST /users/{/name}`) takes them from `body`.
     pub async fn create(&self, body: Value) -> Result<Value, scim::Error> {
         let e = &self.resource.endpoints.create;
-        let resp = self.send(e, None, None, &[], Some(self.wrap(body)?)).await?;
-        if resp.status.is_success() {
-            self.unwrap(&resp)
-        } else {
-            Err(self.error(&resp))
+        let path = self.resource.create_path(&body)?;
+        let resp = self
+            .call(e.method.clone(), path, Some(self.wrap(body.clone())?))
+            .await?;
+        if !resp.status.is_success() {
+            return Err(self.error_of(&resp, Some(Operation::Create)));
+        }
+        let location = resp.headers.get(http::header::LOCATION).and_then(|v| v.to_str().ok());
+        match super::created::read(self.resource, location, &resp.body, &body)? {
+            Created::Object(object) => Ok(object),
+            Created::ReadBack(id) => self.get(&ProductId(id.clone())).await?.ok_or_else(|| {
+                super::MappingError::ProductShape(format!(
+                    "the create was answered without a body, and reading the object back at id {id:?} found nothing"
+                ))
+                .into()
+            }),
         }
     }
 
@@ -140,10 +155,10 @@ impl<'a> Api<'a> {
 
     fn written(&self, resp: ProductResponse) -> Result<Option<Value>, scim::Error> {
         match resp.status {
-            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
             s if s.is_success() && resp.body.iter().all(u8::is_ascii_whitespace) => Ok(Some(Value::Null)),
             s if s.is_success() => Ok(Some(self.unwrap(&resp)?)),
-            _ => Err(self.error(&resp)),
+            _ if self.missing(&resp, Operation::Update) => Ok(None),
+            _ => Err(self.error_of(&resp, Some(Operation::Update))),
         }
     }
 
@@ -157,9 +172,29 @@ impl<'a> Api<'a> {
         let e = &self.resource.endpoints.delete;
         let resp = self.send(e, Some(id), None, &[], None).await?;
         match resp.status {
-            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(false),
             s if s.is_success() => Ok(true),
-            _ => Err(self.error(&resp)),
+            _ if self.missing(&resp, Operation::Delete) => Ok(false),
+            _ => Err(self.error_of(&resp, Some(Operation::Delete))),
+        }
+    }
+
+    /// A step before a delete (`before_delete`): a product call on the object that must succeed; a product
+    /// answer meaning "no such object" is 404.
+    pub async fn delete_step(&self, endpoint: &Endpoint, id: &ProductId) -> Result<(), scim::Error> {
+        let resp = self.send(endpoint, Some(id), None, &[], None).await?;
+        if resp.status.is_success() {
+            Ok(())
+        } else {
+            Err(self.error_of(&resp, Some(Operation::Delete)))
+        }
+    }
+
+    /// Whether a failed answer of `op` means "no such object": a 404 or 410 no error rule turns into something
+    /// else, or whatever a rule turns into 404 (a product answering 403 for a missing id).
+    fn missing(&self, resp: &ProductResponse, op: Operation) -> bool {
+        match errors::first(&self.mapping.errors, resp.status, Some(op), &resp.body) {
+            Some(rule) => rule.is_not_found(),
+            None => matches!(resp.status, StatusCode::NOT_FOUND | StatusCode::GONE),
         }
     }
 
@@ -216,9 +251,19 @@ impl<'a> Api<'a> {
             .await
     }
 
-    /// The SCIM error for a product answer that is not a success.
+    /// The SCIM error for a product answer that is not a success, of no one operation (only error rules without
+    /// `operation` apply).
     pub fn error(&self, resp: &ProductResponse) -> scim::Error {
-        let error = self.refusal(resp);
+        self.error_of(resp, None)
+    }
+
+    /// The SCIM error for a product answer of `op` that is not a success: the mapping's first matching error rule,
+    /// else the built-in table.
+    pub fn error_of(&self, resp: &ProductResponse, op: Option<Operation>) -> scim::Error {
+        let error = match errors::first(&self.mapping.errors, resp.status, op, &resp.body) {
+            Some(rule) => self.ruled(resp, rule),
+            None => self.refusal(resp),
+        };
         if error.status.is_server_error() {
             // The product's own words, for the request's log line.
             let cause = format!("the product answered {}", resp.status.as_u16());
@@ -228,6 +273,22 @@ impl<'a> Api<'a> {
                 None => cause,
             });
         }
+        error
+    }
+
+    /// The error an error rule makes of a product answer, with the product's message.
+    fn ruled(&self, resp: &ProductResponse, rule: &errors::ErrorRule) -> scim::Error {
+        let base = match rule.scim_status {
+            StatusCode::NOT_FOUND => "resource not found".to_owned(),
+            StatusCode::CONFLICT => "the product already has such a resource".to_owned(),
+            _ => format!("the product refused the request (status {})", resp.status.as_u16()),
+        };
+        let detail = match self.message(resp) {
+            Some(m) if rule.scim_status != StatusCode::NOT_FOUND => format!("{base}: {m}"),
+            _ => base,
+        };
+        let mut error = scim::Error::new(rule.scim_status, detail);
+        error.scim_type = rule.scim_type;
         error
     }
 

@@ -10,6 +10,7 @@ use crate::config::ConfigError;
 
 mod attributes;
 mod membership;
+mod rules;
 
 use crate::config::file::{MappingFile, ResourceMappingFile};
 use crate::scim::schema::{Access, Mapped, ResourceSchema, SchemaError};
@@ -65,11 +66,13 @@ pub fn compile(file: &MappingFile, key: &str) -> Result<Mapping, ConfigError> {
             Some(GroupMapping { resource, members })
         }
     };
+    let errors = rules::compile_errors(&file.errors, key)?;
     Ok(Mapping {
         users,
         groups,
         error_message,
         headers,
+        errors,
     })
 }
 
@@ -152,6 +155,17 @@ fn resource(
             a.required = true;
         }
     }
+    let immutable = rules::compile_immutable(file, key)?;
+    for name in &immutable {
+        let named = |a: &&mut crate::scim::schema::Attribute| a.name.eq_ignore_ascii_case(name);
+        let attrs = schema.common.iter_mut().chain(schema.core.attributes.iter_mut());
+        if let Some(a) = attrs.into_iter().find(named) {
+            a.mutability = crate::scim::schema::Mutability::Immutable;
+        }
+    }
+    let unique = rules::compile_unique(file, key)?;
+    let before_delete = rules::compile_before_delete(file, key, file.members.is_some())?;
+    let after_create = rules::compile_after_create(file, key)?;
     if on_conflict == OnConflict::Adopt && !push_rules.iter().any(|r| r.is_eq_on(required)) {
         return Err(ConfigError::invalid(
             at("on_conflict"),
@@ -180,6 +194,19 @@ fn resource(
         Some(m) => Some((pointer(&m.pointer, &at("managed.pointer"))?, m.value.clone())),
         None => None,
     };
+    for field in endpoints.create.fields() {
+        let written = attributes.rules().iter().any(|r| !r.read_only && r.pointer == *field)
+            || create_defaults.iter().chain(&managed).any(|(p, _)| p == field);
+        if !written {
+            return Err(ConfigError::invalid(
+                at("endpoints.create"),
+                format!(
+                    "{{{}}}: no attribute or create_defaults entry writes this field of the object sent",
+                    field.as_str()
+                ),
+            ));
+        }
+    }
     Ok(ResourceMapping {
         id,
         id_type,
@@ -194,13 +221,22 @@ fn resource(
         on_conflict,
         create_defaults,
         managed,
+        unique,
+        before_delete,
+        immutable,
+        after_create,
     })
 }
 
 fn endpoints(file: &ResourceMappingFile, key: &str) -> Result<Endpoints, ConfigError> {
     let endpoint = |name: &str, text: &str, with_id: bool| {
         let at = format!("{key}.endpoints.{name}");
-        let e = Endpoint::parse(text).map_err(|m| ConfigError::invalid(&at, m))?;
+        let parse = if name == "create" {
+            Endpoint::parse_create
+        } else {
+            Endpoint::parse
+        };
+        let e = parse(text).map_err(|m| ConfigError::invalid(&at, m))?;
         if e.has_id() != with_id {
             let m = if with_id {
                 "must contain {id}"

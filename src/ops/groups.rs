@@ -16,6 +16,7 @@ use super::{Context, Reply};
 use crate::audit::{self, Action};
 use crate::cache::Key;
 use crate::mapping::api::{Api, ProductId};
+use crate::mapping::steps::DeleteStep;
 use crate::mapping::{GroupMapping, OnConflict};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::list::{self, ListQuery};
@@ -168,10 +169,11 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
             .unwrap_or_default()
             .to_owned();
         let pid = ProductId::of(&id);
-        let team = match group.members.style {
-            // Only the list style keeps members on the team object; the others need no second read.
-            crate::mapping::members::Style::List { .. } => objects::fetch(&api, GROUP, &pid).await?,
-            _ => Value::Null,
+        // Only members kept on the team object need it read; the others need no second read.
+        let team = if group.members.reads_team() {
+            objects::fetch(&api, GROUP, &pid).await?
+        } else {
+            Value::Null
         };
         let members = Membership::new(ctx, &api, group).read(&pid, &team).await?;
         set_members(ctx, &mut full, &members);
@@ -245,22 +247,27 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     let product = objects::create_body(api.resource(), &scim)?;
     let membership = Membership::new(ctx, &api, group);
     let mut created = true;
-    let team = match api.create(product).await {
-        Ok(team) => team,
-        Err(e) if e.status == StatusCode::CONFLICT && api.resource().on_conflict == OnConflict::Adopt => {
+    let team = match objects::taken(ctx, &api, GROUP, "displayName", &name).await? {
+        Some(existing) => {
             created = false;
-            let existing = objects::existing(ctx, &api, GROUP, "displayName", &name)
-                .await?
-                .ok_or(e)?;
-            let pid = ProductId::of(&api.id_of(&existing)?);
-            let extra: Vec<_> = api.resource().managed.iter().cloned().collect();
-            objects::write_back(&api, &pid, &existing, &scim, &extra)
-                .await?
-                .ok_or_else(|| not_found(GROUP, pid.as_str()))?
+            adopt(&api, existing, &scim).await?
         }
-        Err(e) => return Err(e),
+        None => match api.create(product).await {
+            Ok(team) => team,
+            Err(e) if e.status == StatusCode::CONFLICT && api.resource().on_conflict == OnConflict::Adopt => {
+                created = false;
+                let existing = objects::existing(ctx, &api, GROUP, "displayName", &name)
+                    .await?
+                    .ok_or(e)?;
+                adopt(&api, existing, &scim).await?
+            }
+            Err(e) => return Err(e),
+        },
     };
     let pid = ProductId::of(&api.id_of(&team)?);
+    if created {
+        objects::after_create(ctx, &api, GROUP, &pid).await?;
+    }
     let current = if api.resource().on_conflict == OnConflict::Adopt {
         membership.read(&pid, &team).await?
     } else {
@@ -287,6 +294,15 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
     Ok(reply(StatusCode::CREATED, rendered, true))
 }
 
+/// Update an existing product team with the SCIM values and the managed marker.
+async fn adopt(api: &Api<'_>, existing: Value, scim: &Value) -> Result<Value, Error> {
+    let pid = ProductId::of(&api.id_of(&existing)?);
+    let extra: Vec<_> = api.resource().managed.iter().cloned().collect();
+    objects::write_back(api, &pid, &existing, scim, &extra)
+        .await?
+        .ok_or_else(|| not_found(GROUP, pid.as_str()))
+}
+
 /// `PUT /Groups/{id}`: attributes replaced, and the members made exactly the ones sent.
 pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Error> {
     let (api, group) = api(ctx)?;
@@ -302,6 +318,8 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
     let adds: Vec<String> = desired.iter().filter(|m| !current.contains(m)).cloned().collect();
     let removes: Vec<String> = current.iter().filter(|m| !desired.contains(m)).cloned().collect();
     let before = objects::render(ctx, GROUP, &api, &team)?.json;
+    let mut body = body;
+    resource::check_immutable(api.resource(), &before, &mut body, true)?;
     let renames = changes_attributes(&api, &before, &body);
     if renames {
         membership.check_users(&adds).await?;
@@ -357,8 +375,9 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     if let Some(direct) = direct_member_ops(&ops)? {
         check_member_count(ctx, direct.adds.len() + direct.removes.len())?;
         let before = objects::render(ctx, GROUP, &api, &team)?.json;
-        let after = scim_patch::apply_with_schema(&before, &direct.others, ResourceSchema::group())?;
+        let mut after = scim_patch::apply_with_schema(&before, &direct.others, ResourceSchema::group())?;
         resource::check_read_only(api.resource(), &before, &after)?;
+        resource::check_immutable(api.resource(), &before, &mut after, false)?;
         let renames = changes_attributes(&api, &before, &after);
         if renames {
             membership.check_users(&direct.adds).await?;
@@ -380,9 +399,10 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     let mut before = render(ctx, &api, group, &team, false).await?;
     let current = membership.read(&pid, &team).await?;
     set_members(ctx, &mut before.json, &current);
-    let after = scim_patch::apply_with_schema(&before.json, &ops, ResourceSchema::group())?;
+    let mut after = scim_patch::apply_with_schema(&before.json, &ops, ResourceSchema::group())?;
     objects::required(&after, "displayName")?;
     resource::check_read_only(api.resource(), &before.json, &after)?;
+    resource::check_immutable(api.resource(), &before.json, &mut after, false)?;
     let desired = member_ids(json::get(&after, "members"))?;
     let adds: Vec<String> = desired.iter().filter(|m| !current.contains(m)).cloned().collect();
     let removes: Vec<String> = current.iter().filter(|m| !desired.contains(m)).cloned().collect();
@@ -457,10 +477,35 @@ fn direct_member_ops(ops: &[Operation]) -> Result<Option<Direct>, Error> {
     Ok(Some(direct))
 }
 
-/// `DELETE /Groups/{id}`. Every cache entry that leads to the group (its displayName, renamed ids) goes with it.
+/// The `members` step before a delete: every member of the team removed through the membership style.
+async fn remove_all_members(
+    ctx: &Context<'_>,
+    api: &Api<'_>,
+    group: &GroupMapping,
+    pid: &ProductId,
+) -> Result<(), Error> {
+    let team = objects::fetch(api, GROUP, pid).await?;
+    let membership = Membership::new(ctx, api, group);
+    let current = membership.read(pid, &team).await?;
+    membership.change(pid, &team, &[], &current).await.map_err(|mut e| {
+        e.detail = format!("the group was not deleted: removing its members failed: {}", e.detail);
+        e
+    })
+}
+
+/// `DELETE /Groups/{id}`, after the mapping's `before_delete` steps (a failing step stops it). Every cache entry that leads to the group (its displayName, renamed ids) goes with it.
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
-    let (api, _) = api(ctx)?;
+    let (api, group) = api(ctx)?;
     let pid = resolve(ctx, &api, id).await?;
+    if !api.resource().before_delete.is_empty() {
+        objects::check_if_match(ctx, &api, GROUP, &pid).await?;
+        for step in &api.resource().before_delete {
+            match step {
+                DeleteStep::Members => remove_all_members(ctx, &api, group, &pid).await?,
+                DeleteStep::Call(endpoint) => objects::delete_step(&api, GROUP, endpoint, &pid).await?,
+            }
+        }
+    }
     objects::delete(ctx, &api, GROUP, &pid).await?;
     ctx.tenant.cache.evict_group(pid.as_str());
     ctx.tenant.cache.evict(&Key::GroupAlias(id.to_owned()));

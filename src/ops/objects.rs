@@ -8,7 +8,8 @@ use crate::mapping::api::{Api, ProductId};
 use crate::mapping::listing::{self, Source};
 use crate::mapping::pointer::Pointer;
 use crate::mapping::push_down::Plan;
-use crate::mapping::{MappingError, ResourceMapping};
+use crate::mapping::steps::Unique;
+use crate::mapping::{MappingError, OnConflict, ResourceMapping};
 use crate::scim::filter::Filter;
 use crate::scim::path::AttrPath;
 use crate::scim::projection::Projection;
@@ -72,6 +73,66 @@ pub async fn delete(ctx: &Context<'_>, api: &Api<'_>, kind: Kind, pid: &ProductI
         None,
         "ok",
     );
+    Ok(())
+}
+
+/// A `before_delete` call: it must succeed, or the delete stops with its error.
+pub async fn delete_step(
+    api: &Api<'_>,
+    kind: Kind,
+    endpoint: &crate::mapping::endpoint::Endpoint,
+    pid: &ProductId,
+) -> Result<(), Error> {
+    api.delete_step(endpoint, pid).await.map_err(|mut e| {
+        e.detail = format!(
+            "the {} was not deleted: the step before it ({} {}) failed: {}",
+            kind.name.to_ascii_lowercase(),
+            endpoint.method,
+            endpoint.render_member(Some(pid.as_str()), None, &[]),
+            e.detail
+        );
+        e
+    })
+}
+
+/// The `after_create` calls on a new object, in order. When one fails, the object is deleted again, so the IdP's
+/// view (nothing was created) is the product's; should that delete fail too, the error says the object exists.
+pub async fn after_create(ctx: &Context<'_>, api: &Api<'_>, kind: Kind, pid: &ProductId) -> Result<(), Error> {
+    for endpoint in &api.resource().after_create {
+        let Err(mut error) = api.delete_step(endpoint, pid).await else {
+            continue;
+        };
+        let step = format!(
+            "{} {}",
+            endpoint.method,
+            endpoint.render_member(Some(pid.as_str()), None, &[])
+        );
+        let what = kind.name.to_ascii_lowercase();
+        error.detail = match api.delete(pid).await {
+            Ok(_) => format!(
+                "the {what} was not created: the step after its create ({step}) failed ({}), so it was deleted again",
+                error.detail
+            ),
+            Err(undo) => {
+                let outcome = error.status.as_u16().to_string();
+                let id = pid.as_str();
+                crate::audit::record(
+                    ctx.tenant.id.as_str(),
+                    kind.name,
+                    crate::audit::Action::Create,
+                    id,
+                    None,
+                    &outcome,
+                );
+                format!(
+                    "{what} {id:?} was created, but the step after its create ({step}) failed ({}), and deleting it \
+                     again failed ({})",
+                    error.detail, undo.detail
+                )
+            }
+        };
+        return Err(error);
+    }
     Ok(())
 }
 
@@ -210,8 +271,33 @@ pub fn create_body(res: &ResourceMapping, scim: &Value) -> Result<Value, Error> 
     Ok(product)
 }
 
+/// The uniqueness check before a create (`unique = "lookup"`): the existing object named `value` when the create
+/// should adopt it (`on_conflict = "adopt"`), 409 `uniqueness` when it should be refused, `None` when there is
+/// none or the product checks uniqueness itself.
+pub async fn taken(
+    ctx: &Context<'_>,
+    api: &Api<'_>,
+    kind: Kind,
+    attr: &str,
+    value: &str,
+) -> Result<Option<Value>, Error> {
+    let res = api.resource();
+    if res.unique != Unique::Lookup {
+        return Ok(None);
+    }
+    match existing(ctx, api, kind, attr, value).await? {
+        Some(object) if res.on_conflict == OnConflict::Adopt => Ok(Some(object)),
+        Some(_) => Err(Error::conflict(format!(
+            "a {} with {attr} {value:?} already exists",
+            kind.name
+        ))),
+        None => Ok(None),
+    }
+}
+
 /// The existing object a conflicting create meets: the one whose `attr` (userName or displayName) equals `value`
-/// case-insensitively, found through the mapping's `<attr> eq` push-down rule.
+/// case-insensitively, found through the mapping's `<attr> eq` push-down rule, or else in the whole listing
+/// (within the scan limit).
 pub async fn existing(
     ctx: &Context<'_>,
     api: &Api<'_>,
@@ -219,9 +305,7 @@ pub async fn existing(
     attr: &str,
     value: &str,
 ) -> Result<Option<Value>, Error> {
-    let Some(query) = api.resource().push_down.eq_query(attr, value) else {
-        return Ok(None);
-    };
+    let query = api.resource().push_down.eq_query(attr, value).unwrap_or_default();
     let objects = listing::scan(
         api,
         Source::for_query(api, &query),

@@ -204,6 +204,41 @@ pub fn check_read_only(res: &ResourceMapping, before: &Value, after: &Value) -> 
     }
 }
 
+/// An `immutable` attribute is written on create and never changed: a PATCH or PUT that gives it another value is
+/// 400 `mutability` naming it (RFC 7643 §2.2), before any product call, and so is a PATCH removing it. A PUT
+/// (`put`) that leaves it out keeps it: its current value is put back into `after`.
+pub fn check_immutable(res: &ResourceMapping, before: &Value, after: &mut Value, put: bool) -> Result<(), Error> {
+    for key in &res.immutable {
+        let was = crate::scim::json::get(before, key).filter(|v| !v.is_null()).cloned();
+        let now = crate::scim::json::get(after, key).filter(|v| !v.is_null()).cloned();
+        match (was, now) {
+            (Some(was), None) if put => {
+                if let Some(map) = after.as_object_mut() {
+                    map.retain(|k, _| !k.eq_ignore_ascii_case(key));
+                    map.insert(key.clone(), was);
+                }
+            }
+            (was, now) if was != now => {
+                return Err(Error::bad_request(
+                    ScimType::Mutability,
+                    format!("{key} is immutable: it is set when the resource is created and cannot be changed"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether PATCH operations name an `immutable` attribute (or give a value without a path, which may).
+pub fn touches_immutable(res: &ResourceMapping, ops: &[Operation]) -> bool {
+    !res.immutable.is_empty()
+        && ops.iter().any(|op| match &op.path {
+            Some(p) => res.immutable.iter().any(|k| k.eq_ignore_ascii_case(&p.attr.name)),
+            None => true,
+        })
+}
+
 /// A PATCH may not remove an attribute the product always holds: RFC 7644 §3.5.2, "An operation that is not
 /// compatible with an attribute's mutability or schema SHALL return the appropriate HTTP response status code".
 pub fn check_removals(res: &ResourceMapping, ops: &[Operation]) -> Result<(), Error> {

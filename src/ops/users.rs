@@ -211,12 +211,21 @@ pub async fn create(ctx: &Context<'_>, body: Value) -> Result<Reply, Error> {
         Deactivate::Delete => (without_active(&body), false),
     };
     let product = objects::create_body(res, &scim)?;
-    let mut created = match api.create(product).await {
-        Ok(created) => created,
-        Err(e) if e.status == StatusCode::CONFLICT && res.on_conflict == OnConflict::Adopt => {
-            adopt(ctx, &api, &user_name, &scim).await?.ok_or(e)?
-        }
-        Err(e) => return Err(e),
+    let mut created = match objects::taken(ctx, &api, USER, "userName", &user_name).await? {
+        Some(existing) => adopt_object(&api, existing, &scim)
+            .await?
+            .ok_or_else(|| not_found(USER, &user_name))?,
+        None => match api.create(product).await {
+            Ok(created) if res.after_create.is_empty() => created,
+            Ok(created) => {
+                objects::after_create(ctx, &api, USER, &ProductId::of(&api.id_of(&created)?)).await?;
+                created
+            }
+            Err(e) if e.status == StatusCode::CONFLICT && res.on_conflict == OnConflict::Adopt => {
+                adopt(ctx, &api, &user_name, &scim).await?.ok_or(e)?
+            }
+            Err(e) => return Err(e),
+        },
     };
     if deactivate_after {
         let pid = ProductId::of(&api.id_of(&created)?);
@@ -268,6 +277,11 @@ async fn adopt(ctx: &Context<'_>, api: &Api<'_>, user_name: &str, scim: &Value) 
     let Some(existing) = objects::existing(ctx, api, USER, "userName", user_name).await? else {
         return Ok(None);
     };
+    adopt_object(api, existing, scim).await
+}
+
+/// Update an existing product user with the SCIM values and the managed marker; `None` when it is gone.
+async fn adopt_object(api: &Api<'_>, existing: Value, scim: &Value) -> Result<Option<Value>, Error> {
     let pid = ProductId::of(&api.id_of(&existing)?);
     let extra: Vec<_> = api.resource().managed.iter().cloned().collect();
     objects::write_back(api, &pid, &existing, scim, &extra).await
@@ -282,7 +296,10 @@ pub async fn replace(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, 
     let pid = resolve(ctx, &api, id).await?;
     objects::check_if_match(ctx, &api, USER, &pid).await?;
     let current = objects::fetch(&api, USER, &pid).await?;
-    let was_active = active_of(&objects::render(ctx, USER, &api, &current)?.json);
+    let before = objects::render(ctx, USER, &api, &current)?.json;
+    let mut body = body;
+    resource::check_immutable(api.resource(), &before, &mut body, true)?;
+    let was_active = active_of(&before);
     let updated = update(ctx, &api, &pid, &current, &body).await?;
     let rendered = updated.render(ctx, &api).await?;
     let after = &rendered.json;
@@ -299,7 +316,11 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     resource::check_removals(api.resource(), &ops)?;
     let pid = resolve(ctx, &api, id).await?;
     objects::check_if_match(ctx, &api, USER, &pid).await?;
-    if let Some(fields) = direct::plan(api.resource(), &ops) {
+    let direct = match resource::touches_immutable(api.resource(), &ops) {
+        true => None,
+        false => direct::plan(api.resource(), &ops),
+    };
+    if let Some(fields) = direct {
         let updated = objects::updated(&api, &pid, api.update(&pid, fields).await?)
             .await?
             .ok_or_else(|| not_found(USER, id))?;
@@ -314,8 +335,9 @@ pub async fn patch(ctx: &Context<'_>, id: &str, body: Value) -> Result<Reply, Er
     let current = objects::fetch(&api, USER, &pid).await?;
     let before = render(ctx, &api, &current).await?;
     // The full schema: an attribute the mapping does not hold is the mapping's to refuse (or ignore), by name.
-    let after = scim_patch::apply_with_schema(&before.json, &ops, ResourceSchema::user())?;
+    let mut after = scim_patch::apply_with_schema(&before.json, &ops, ResourceSchema::user())?;
     objects::required(&after, "userName")?;
+    resource::check_immutable(api.resource(), &before.json, &mut after, false)?;
     // `active` is written through the deactivation style, whatever its rule says.
     let (was, now) = match api.resource().deactivate {
         Deactivate::Field => (before.json.clone(), after.clone()),
@@ -431,11 +453,20 @@ fn forget(ctx: &Context<'_>, api: &Api<'_>, object: &Value) {
     }
 }
 
-/// `DELETE /Users/{id}`. Every cache entry that leads to the user (its userName, externalId, membership key,
+/// `DELETE /Users/{id}`, after the mapping's `before_delete` calls (a failing call stops it). Every cache entry that leads to the user (its userName, externalId, membership key,
 /// renamed ids) goes with it: a later lookup asks the product, never the id of a user that is gone.
 pub async fn delete(ctx: &Context<'_>, id: &str) -> Result<Reply, Error> {
     let api = api(ctx);
     let pid = resolve(ctx, &api, id).await?;
+    if !api.resource().before_delete.is_empty() {
+        objects::check_if_match(ctx, &api, USER, &pid).await?;
+        for step in &api.resource().before_delete {
+            // `members` is refused for users by `check`: only product calls reach here.
+            if let crate::mapping::steps::DeleteStep::Call(endpoint) = step {
+                objects::delete_step(&api, USER, endpoint, &pid).await?;
+            }
+        }
+    }
     objects::delete(ctx, &api, USER, &pid).await?;
     ctx.tenant.cache.evict_user(pid.as_str());
     ctx.tenant.cache.evict(&Key::UserAlias(id.to_owned()));

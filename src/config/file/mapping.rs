@@ -18,6 +18,10 @@ pub struct MappingFile {
     /// credentials belong in the tenant's `upstream.auth`.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// `[[mappings.NAME.errors]]`: product answers turned into SCIM errors, first match first, before the
+    /// built-in table.
+    #[serde(default)]
+    pub errors: Vec<ErrorRuleFile>,
 }
 
 /// `[mappings.NAME.users]`.
@@ -73,6 +77,17 @@ pub struct ResourceMappingFile {
     /// inside one sends the entire sub-object, merged from a fresh read.
     #[serde(default)]
     pub whole: Vec<String>,
+    /// How a create keeps `userName` / `displayName` unique: `product` (the product refuses a duplicate) or
+    /// `lookup` (the gateway looks the name up first).
+    #[serde(default)]
+    pub unique: Option<String>,
+    /// Steps run before the object is deleted: `"members"` (groups: remove every member) or `"METHOD /path/{id}"`.
+    #[serde(default)]
+    pub before_delete: Vec<String>,
+    /// Product calls run on a new object right after its create (`"DELETE /teams/{id}/owner"`); a failing one
+    /// deletes the object again.
+    #[serde(default)]
+    pub after_create: Vec<String>,
 }
 
 /// `envelope = { request = "/user", response = "/data" }`.
@@ -141,6 +156,25 @@ pub struct MembersFile {
     /// Product calls run at once for one group PATCH.
     #[serde(default = "default_member_concurrency")]
     pub concurrency: usize,
+    /// `endpoints`: the body of an add call, in which the string `"{member}"` is one member's key (a call per
+    /// member) or `"{members}"` the array of keys (one call for all): `{ users = "{members}" }`.
+    #[serde(default)]
+    pub add_body: Option<serde_json::Value>,
+    /// `endpoints`: the body of a remove call, as `add_body`.
+    #[serde(default)]
+    pub remove_body: Option<serde_json::Value>,
+    /// `endpoints`: product statuses of an add that mean "already a member" (default `[409]`).
+    #[serde(default)]
+    pub already_member: Option<Vec<u16>>,
+    /// `endpoints`: product statuses of a remove that mean "not a member" (default `[404]`).
+    #[serde(default)]
+    pub not_member: Option<Vec<u16>>,
+    /// `list`: where the member array is written in the team's update body, when not where it is read.
+    #[serde(default)]
+    pub write_pointer: Option<String>,
+    /// `list`: one written element, in which the string `"{member}"` is the member's key (default: the bare key).
+    #[serde(default)]
+    pub write_item: Option<serde_json::Value>,
 }
 
 /// `endpoints = { list = "GET /users", ... }`.
@@ -257,6 +291,9 @@ pub struct AttributeTableFile {
     /// it) or `"keep"` (sent as it is, for a product that wants empty strings).
     #[serde(default)]
     pub empty: Option<String>,
+    /// Written on create, never changed afterwards: a PATCH or PUT changing it is 400 `mutability`.
+    #[serde(default)]
+    pub immutable: bool,
 }
 
 /// `pointer = "/email"` or `pointer = ["/email", "/contact/email"]`.

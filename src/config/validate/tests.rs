@@ -209,3 +209,208 @@ fn tenant_hosts_are_host_names_bound_once() {
     let err = error_of(&config(&two));
     assert!(err.starts_with("tenants[1].hosts[1]"), "{err}");
 }
+
+#[test]
+fn error_rules_unique_immutable_and_delete_steps_name_their_keys() {
+    let base = config(&tenant("a", &digest("t")));
+    let rule = "error_message = \"/error/message\"\n\
+                [[mappings.classic.errors]]\nstatus = 400\nscim_status = 409\nscim_type = \"uniqueness\"\n\
+                [[mappings.classic.errors]]\nstatus = [403, 404]\noperation = [\"get\", \"delete\"]\nscim_status = 404\n\
+                [[mappings.classic.errors]]\nstatus = 422\npointer = \"/error/code\"\nequals = \"taken\"\nscim_status = 409\n";
+    let good = base.replacen("error_message = \"/error/message\"\n", rule, 1);
+    let rt = validate(&from_toml(&good).unwrap()).unwrap();
+    assert_eq!(rt.gateway.tenants.len(), 1);
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "scim_type = \"uniqueness\"",
+            "scim_type = \"unique\"",
+            "mappings.classic.errors[0].scim_type",
+        ),
+        (
+            "status = [403, 404]",
+            "status = [403, 200]",
+            "mappings.classic.errors[1].status",
+        ),
+        (
+            "operation = [\"get\", \"delete\"]",
+            "operation = \"fetch\"",
+            "mappings.classic.errors[1].operation",
+        ),
+        (
+            "equals = \"taken\"",
+            "equals = \"taken\"\ncontains = \"t\"",
+            "mappings.classic.errors[2].contains",
+        ),
+        ("equals = \"taken\"", "", "mappings.classic.errors[2].pointer"),
+        (
+            "scim_status = 404\n",
+            "scim_status = 404\nscim_type = \"noTarget\"\n",
+            "mappings.classic.errors[1].scim_type",
+        ),
+    ];
+    for (from, to, key) in cases {
+        assert!(good.contains(from), "{from}");
+        let err = error_of(&good.replacen(from, to, 1));
+        assert!(err.starts_with(key), "{from} → {to}: {err}");
+    }
+    let resource_cases: &[(&str, &str, &str)] = &[
+        (
+            "unmapped = \"reject\"",
+            "unmapped = \"reject\"\nunique = \"scan\"",
+            "mappings.classic.users.unique",
+        ),
+        (
+            "unmapped = \"reject\"",
+            "unmapped = \"reject\"\nbefore_delete = [\"members\"]",
+            "mappings.classic.users.before_delete[0]",
+        ),
+        (
+            "unmapped = \"reject\"",
+            "unmapped = \"reject\"\nbefore_delete = [\"DELETE /users/all\"]",
+            "mappings.classic.users.before_delete[0]",
+        ),
+        (
+            "title = \"/title\"",
+            "title = { pointer = \"/title\", immutable = true, read_only = true }",
+            "mappings.classic.users.attributes.\"title\".immutable",
+        ),
+    ];
+    for (from, to, key) in resource_cases {
+        let err = error_of(&base.replacen(from, to, 1));
+        assert!(err.starts_with(key), "{from} → {to}: {err}");
+    }
+    let fine = base
+        .replacen("unmapped = \"reject\"", "unmapped = \"reject\"\nunique = \"lookup\"", 1)
+        .replacen(
+            "title = \"/title\"",
+            "title = { pointer = \"/title\", immutable = true }",
+            1,
+        );
+    let rt = validate(&from_toml(&fine).unwrap()).unwrap();
+    let users = &rt.gateway.tenants[0].mapping.users;
+    assert_eq!(users.unique, crate::mapping::steps::Unique::Lookup);
+    assert_eq!(users.immutable, vec!["title".to_owned()]);
+    let title = users.schema.core.attributes.iter().find(|a| a.name == "title").unwrap();
+    assert_eq!(title.mutability, crate::scim::schema::Mutability::Immutable);
+}
+
+#[test]
+fn create_path_fields_are_checked_by_key() {
+    let base = config(&tenant("a", &digest("t")));
+    let with = |endpoint: &str| base.replacen("create = \"POST /users\"", endpoint, 1);
+    validate(&from_toml(&with("create = \"POST /users/{/username}\"")).unwrap()).unwrap();
+    // A create default or the managed marker writes a field too.
+    let defaulted = with("create = \"POST /orgs/{/org}/users\"").replacen(
+        "unmapped = \"reject\"",
+        "unmapped = \"reject\"\ncreate_defaults = { \"/org\" = \"main\" }",
+        1,
+    );
+    validate(&from_toml(&defaulted).unwrap()).unwrap();
+    for (endpoint, key, says) in [
+        (
+            "create = \"POST /users/{/nickname}\"",
+            "mappings.classic.users.endpoints.create",
+            "no attribute",
+        ),
+        (
+            "create = \"POST /users/{/created_at}\"",
+            "mappings.classic.users.endpoints.create",
+            "no attribute",
+        ),
+        (
+            "create = \"POST /users/{/a~2}\"",
+            "mappings.classic.users.endpoints.create",
+            "'~'",
+        ),
+    ] {
+        let err = error_of(&with(endpoint));
+        assert!(err.starts_with(key) && err.contains(says), "{endpoint}: {err}");
+    }
+    let elsewhere = base.replacen("\"GET /users/{id}\"", "\"GET /users/{/username}\"", 1);
+    let err = error_of(&elsewhere);
+    assert!(
+        err.starts_with("mappings.classic.users.endpoints.get") && err.contains("only in endpoints.create"),
+        "{err}"
+    );
+    let member = base.replacen("{id}/members/{member}\"", "{id}/members/{/username}\"", 1);
+    let err = error_of(&member);
+    assert!(err.starts_with("mappings.classic.groups.members.add"), "{err}");
+}
+
+#[test]
+fn membership_call_shapes_are_checked_by_key() {
+    let base = config(&tenant("a", &digest("t")));
+    let add = "add = \"PUT /teams/{id}/members/{member}\"";
+    let list = "list = \"GET /teams/{id}/members\"\nlist_items = \"/data\"\n";
+    let members = "[mappings.classic.groups.members]\nstyle = \"endpoints\"";
+    let with = |from: &str, to: &str| {
+        assert!(base.contains(from), "{from}");
+        base.replacen(from, to, 1)
+    };
+    // Accepted: one call for all through a body, a call per member through a body, a body with a {member} path,
+    // members read from the team object.
+    for ok in [
+        with(
+            add,
+            "add = \"POST /teams/{id}/members\"\nadd_body = { add = \"{members}\" }",
+        ),
+        with(
+            add,
+            "add = \"POST /teams/{id}/members\"\nadd_body = { add = [\"{member}\"] }",
+        ),
+        with(
+            add,
+            &format!("{add}\nadd_body = {{ role = \"member\" }}\nalready_member = [409, 422]"),
+        ),
+        with(list, "pointer = \"/member_ids\"\n"),
+    ] {
+        validate(&from_toml(&ok).unwrap()).unwrap();
+    }
+    let at = "mappings.classic.groups.members";
+    for (text, key) in [
+        (with(add, "add = \"POST /teams/{id}/members\""), "add"),
+        (
+            with(
+                add,
+                "add = \"POST /teams/{id}/members\"\nadd_body = { add = \"members\" }",
+            ),
+            "add_body",
+        ),
+        (
+            with(add, &format!("{add}\nadd_body = {{ all = \"{{members}}\" }}")),
+            "add_body",
+        ),
+        (
+            with(
+                add,
+                "add = \"POST /teams/{id}/m\"\nadd_body = { a = \"{member}\", b = \"{members}\" }",
+            ),
+            "add_body",
+        ),
+        (with(add, &format!("{add}\nalready_member = [200]")), "already_member"),
+        (with(add, &format!("{add}\nnot_member = [1000]")), "not_member"),
+        (with(add, &format!("{add}\nwrite_pointer = \"/ids\"")), "write_pointer"),
+        (
+            with(list, "list = \"GET /teams/{id}/members\"\npointer = \"/ids\"\n"),
+            "pointer",
+        ),
+        (with(list, ""), "list"),
+        (
+            with(
+                members,
+                "[mappings.classic.groups.members]\nstyle = \"list\"\npointer = \"/ids\"\nadd_body = 1",
+            ),
+            "add_body",
+        ),
+        (
+            with(
+                members,
+                "[mappings.classic.groups.members]\nstyle = \"list\"\npointer = \"/ids\"\nwrite_item = { id = 1 }",
+            ),
+            "write_item",
+        ),
+    ] {
+        let err = error_of(&text);
+        assert!(err.starts_with(&format!("{at}.{key}")), "{key}: {err}");
+    }
+}

@@ -18,10 +18,12 @@
 //! - `GET /users?offset=&limit=&username=&email=&external_ref=` → a bare JSON array, the number of all matches in
 //!   the `X-Total-Count` header. `username` and `email` match case-insensitively, `external_ref` exactly.
 //! - `POST /users` → 201 with the user and `Location: /api/v1/users/{username, percent-encoded}`.
+//! - `POST /users/{username}` → the same create with the username from the path (percent-decoded); the body may
+//!   leave `username` out, and one that gives another username is 400.
 //! - `GET /users/{username}` (the path segment is percent-decoded and matched case-insensitively).
 //! - `PUT /users/{username}` replaces the user: absent optional fields are cleared, `disabled` is kept. A different
 //!   `username` in the body renames the user (409 if taken); team member lists follow the rename.
-//! - `PATCH /users/{username}` → 405 (`Allow: GET, PUT, DELETE`).
+//! - `PATCH /users/{username}` → 405 (`Allow: GET, POST, PUT, DELETE`).
 //! - `DELETE /users/{username}` → 204; the user leaves every team.
 //! - `POST /users/{username}/deactivate` and `POST /users/{username}/reactivate` (no body needed) → 200 with the
 //!   user, `disabled` true or false; idempotent.
@@ -31,10 +33,16 @@
 //! unique case-insensitively (409).
 //! - `GET /teams?offset=&limit=&name=` (`name` case-insensitive) → bare array + `X-Total-Count`.
 //! - `POST /teams` → 201 with `Location: /api/v1/teams/{name, percent-encoded}`; `members` optional (default `[]`).
+//! - `POST /teams/{name}` → the same create with the name from the path (the body may leave it out or be empty),
+//!   answered 201 with no body, only `Location`; with `?answer=array`, 200 with `[team]` (a bulk create's answer).
 //! - `GET /teams/{name}`, `DELETE /teams/{name}` (204; the users stay).
 //! - `PUT /teams/{name}` replaces the whole team, `members` included (absent = no members; usernames match
 //!   case-insensitively, duplicates collapse; an unknown username → 422 naming it, and nothing changes). A different
-//!   `name` renames the team (409 if taken). `PATCH` → 405. There are no member endpoints.
+//!   `name` renames the team (409 if taken). `PATCH` → 405. `members` elements may also be `{"username": ...}`.
+//! - `POST /teams/{name}/users` and `DELETE /teams/{name}/users` with `{"usernames": [...]}` add or remove them all
+//!   (idempotent; an unknown username → 422 naming it, and nothing changes) → 200 with the team.
+//! - `PUT /teams/{name}/users/{username}` and `DELETE /teams/{name}/users/{username}` add or remove one → 204;
+//!   strict: a user already a member (for PUT) or not a member (for DELETE) → 422, an unknown user → 404.
 //!
 //! **Paging**: `offset` from 0 (default 0), `limit` 1–50 (default 25, more is 400); an offset past the end gives
 //! `[]`. Unknown or repeated query parameters are 400.
@@ -85,6 +93,7 @@ pub fn route(state: &State, call: &Call<'_>) -> Result<Reply, ApiError> {
     match (method, call.segments) {
         (&Method::GET, ["users"]) => users::list(state, call.query),
         (&Method::POST, ["users"]) => users::create(state, body),
+        (&Method::POST, ["users", name]) => users::create_named(state, name, body),
         (&Method::GET, ["users", name]) => users::get(state, name),
         (&Method::PUT, ["users", name]) => users::replace(state, name, body),
         (&Method::DELETE, ["users", name]) => users::delete(state, name),
@@ -92,12 +101,20 @@ pub fn route(state: &State, call: &Call<'_>) -> Result<Reply, ApiError> {
         (&Method::POST, ["users", name, "reactivate"]) => users::set_disabled(state, name, false),
         (&Method::GET, ["teams"]) => teams::list(state, call.query),
         (&Method::POST, ["teams"]) => teams::create(state, body),
+        (&Method::POST, ["teams", name]) => teams::create_named(state, name, call.query, body),
         (&Method::GET, ["teams", name]) => teams::get(state, name),
         (&Method::PUT, ["teams", name]) => teams::replace(state, name, body),
         (&Method::DELETE, ["teams", name]) => teams::delete(state, name),
+        (&Method::POST, ["teams", name, "users"]) => teams::change_users(state, name, call.body, true),
+        (&Method::DELETE, ["teams", name, "users"]) => teams::change_users(state, name, call.body, false),
+        (&Method::PUT, ["teams", name, "users", user]) => teams::change_user(state, name, user, true),
+        (&Method::DELETE, ["teams", name, "users", user]) => teams::change_user(state, name, user, false),
         (_, ["users" | "teams"]) => Err(not_allowed(method, "GET, POST")),
-        (_, ["users" | "teams", _]) => Err(not_allowed(method, "GET, PUT, DELETE")),
+        (_, ["users", _]) => Err(not_allowed(method, "GET, POST, PUT, DELETE")),
+        (_, ["teams", _]) => Err(not_allowed(method, "GET, POST, PUT, DELETE")),
         (_, ["users", _, "deactivate" | "reactivate"]) => Err(not_allowed(method, "POST")),
+        (_, ["teams", _, "users"]) => Err(not_allowed(method, "POST, DELETE")),
+        (_, ["teams", _, "users", _]) => Err(not_allowed(method, "PUT, DELETE")),
         _ => Err(ApiError::no_endpoint()),
     }
 }
