@@ -350,7 +350,11 @@ fn preview(paths: &[PathBuf], args: PreviewArgs) -> anyhow::Result<()> {
             }
         }
     } else if let Some(s) = &args.scim_json {
-        preview::to_product(&mapping, resource, &read_json(s)?).map(|v| pretty(&v))
+        let scim = read_json(s)?;
+        preview::create_call(&mapping, resource, &scim).and_then(|call| {
+            let body = pretty(&preview::to_product(&mapping, resource, &scim)?);
+            Ok(call.map_or_else(|| body.clone(), |call| format!("{call}\n{body}")))
+        })
     } else if let Some(l) = &args.listing_json {
         preview::listing(&mapping, resource, &read_json(l)?, base_url).map(|l| match l.next {
             Some(Some(next)) => format!("{}\nnext page: {next}", pretty(&l.response)),

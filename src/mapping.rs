@@ -198,6 +198,24 @@ impl ResourceMapping {
             _ => Err(MappingError::ProductShape(format!("an object has no id at {:?}", self.id.as_str())).into()),
         }
     }
+
+    /// The path of a create sending `object` (its fields in a `{/pointer}` create path). A field the path holds and
+    /// the object lacks is the IdP's mistake: 400 `invalidValue` naming the SCIM attribute written to it.
+    pub fn create_path(&self, object: &Value) -> Result<String, scim::Error> {
+        self.endpoints.create.render_create(object).map_err(|e| {
+            let attribute = self
+                .attributes
+                .rules()
+                .iter()
+                .find(|r| !r.read_only && r.pointer == e.pointer)
+                .map_or_else(|| e.pointer.as_str().to_owned(), |r| r.key.clone());
+            MappingError::InvalidValue {
+                attribute,
+                detail: format!("{}; the product's create call holds it in its path", e.problem),
+            }
+            .into()
+        })
+    }
 }
 
 // === impl IdType ===

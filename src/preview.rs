@@ -92,6 +92,21 @@ pub fn to_product(mapping: &Mapping, resource: Resource, scim: &Value) -> Result
     }
 }
 
+/// The create call (`POST /users/ada`) of this SCIM resource, when the create path holds fields of the object
+/// sent (`{/name}`); `None` for a fixed create path. A missing field is the error the IdP would get.
+pub fn create_call(mapping: &Mapping, resource: Resource, scim: &Value) -> Result<Option<String>, scim::Error> {
+    let (_, res) = pick(mapping, resource)?;
+    let create = &res.endpoints.create;
+    if create.fields().next().is_none() {
+        return Ok(None);
+    }
+    let mut object = to_product(mapping, resource, scim)?;
+    if let Some(p) = &res.envelope.request {
+        object = p.get(&object).cloned().unwrap_or(Value::Null);
+    }
+    Ok(Some(format!("{} {}", create.method, res.create_path(&object)?)))
+}
+
 /// What a product listing page becomes.
 #[derive(Debug)]
 pub struct Listing {
@@ -224,6 +239,24 @@ mod tests {
         bad["nickName"] = json!("A");
         let err = to_product(&classic(), Resource::User, &bad).unwrap_err();
         assert!(err.detail.contains("nickName"), "{}", err.detail);
+    }
+
+    #[test]
+    fn a_create_path_with_fields_of_the_new_object_is_shown() {
+        let file = crate::config::from_toml(&include_str!("../config/examples/classic.toml").replacen(
+            "create = \"POST /users\"",
+            "create = \"PUT /users/{/username}\"",
+            1,
+        ))
+        .unwrap();
+        let mapping = mapping_of(&file, None, None).unwrap();
+        let scim = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada b"});
+        let call = create_call(&mapping, Resource::User, &scim).unwrap();
+        assert_eq!(call.as_deref(), Some("PUT /users/ada%20b"));
+        assert_eq!(create_call(&classic(), Resource::User, &scim).unwrap(), None);
+        let dots = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": ".."});
+        let err = create_call(&mapping, Resource::User, &dots).unwrap_err();
+        assert!(err.detail.starts_with("userName: cannot be"), "{}", err.detail);
     }
 
     #[test]

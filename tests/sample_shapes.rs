@@ -228,7 +228,7 @@ async fn named_users_are_keyed_by_a_renamable_username() {
         .await;
     assert_eq!(
         (patch.status, header(&patch, ALLOW)),
-        (StatusCode::METHOD_NOT_ALLOWED, Some("GET, PUT, DELETE"))
+        (StatusCode::METHOD_NOT_ALLOWED, Some("GET, POST, PUT, DELETE"))
     );
     let sneaky = json!({"username": "countess@example.com", "email": "ada@example.com", "disabled": true});
     let sneaky = api.call(Method::PUT, "/users/countess@example.com", Some(sneaky)).await;

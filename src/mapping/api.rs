@@ -104,10 +104,12 @@ impl<'a> Api<'a> {
         }
     }
 
-    /// Create an object; the product's answer is the created object.
+    /// Create an object; the product's answer is the created object. A create path holding fields of the object
+    /// (`POST /users/{/name}`) takes them from `body`.
     pub async fn create(&self, body: Value) -> Result<Value, scim::Error> {
         let e = &self.resource.endpoints.create;
-        let resp = self.send(e, None, None, &[], Some(self.wrap(body)?)).await?;
+        let path = self.resource.create_path(&body)?;
+        let resp = self.call(e.method.clone(), path, Some(self.wrap(body)?)).await?;
         if resp.status.is_success() {
             self.unwrap(&resp)
         } else {

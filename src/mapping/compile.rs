@@ -178,6 +178,19 @@ fn resource(
         Some(m) => Some((pointer(&m.pointer, &at("managed.pointer"))?, m.value.clone())),
         None => None,
     };
+    for field in endpoints.create.fields() {
+        let written = attributes.rules().iter().any(|r| !r.read_only && r.pointer == *field)
+            || create_defaults.iter().chain(&managed).any(|(p, _)| p == field);
+        if !written {
+            return Err(ConfigError::invalid(
+                at("endpoints.create"),
+                format!(
+                    "{{{}}}: no attribute or create_defaults entry writes this field of the object sent",
+                    field.as_str()
+                ),
+            ));
+        }
+    }
     Ok(ResourceMapping {
         id,
         id_type,
@@ -198,7 +211,12 @@ fn resource(
 fn endpoints(file: &ResourceMappingFile, key: &str) -> Result<Endpoints, ConfigError> {
     let endpoint = |name: &str, text: &str, with_id: bool| {
         let at = format!("{key}.endpoints.{name}");
-        let e = Endpoint::parse(text).map_err(|m| ConfigError::invalid(&at, m))?;
+        let parse = if name == "create" {
+            Endpoint::parse_create
+        } else {
+            Endpoint::parse
+        };
+        let e = parse(text).map_err(|m| ConfigError::invalid(&at, m))?;
         if e.has_id() != with_id {
             let m = if with_id {
                 "must contain {id}"

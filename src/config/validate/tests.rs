@@ -209,3 +209,46 @@ fn tenant_hosts_are_host_names_bound_once() {
     let err = error_of(&config(&two));
     assert!(err.starts_with("tenants[1].hosts[1]"), "{err}");
 }
+
+#[test]
+fn create_path_fields_are_checked_by_key() {
+    let base = config(&tenant("a", &digest("t")));
+    let with = |endpoint: &str| base.replacen("create = \"POST /users\"", endpoint, 1);
+    validate(&from_toml(&with("create = \"POST /users/{/username}\"")).unwrap()).unwrap();
+    // A create default or the managed marker writes a field too.
+    let defaulted = with("create = \"POST /orgs/{/org}/users\"").replacen(
+        "unmapped = \"reject\"",
+        "unmapped = \"reject\"\ncreate_defaults = { \"/org\" = \"main\" }",
+        1,
+    );
+    validate(&from_toml(&defaulted).unwrap()).unwrap();
+    for (endpoint, key, says) in [
+        (
+            "create = \"POST /users/{/nickname}\"",
+            "mappings.classic.users.endpoints.create",
+            "no attribute",
+        ),
+        (
+            "create = \"POST /users/{/created_at}\"",
+            "mappings.classic.users.endpoints.create",
+            "no attribute",
+        ),
+        (
+            "create = \"POST /users/{/a~2}\"",
+            "mappings.classic.users.endpoints.create",
+            "'~'",
+        ),
+    ] {
+        let err = error_of(&with(endpoint));
+        assert!(err.starts_with(key) && err.contains(says), "{endpoint}: {err}");
+    }
+    let elsewhere = base.replacen("\"GET /users/{id}\"", "\"GET /users/{/username}\"", 1);
+    let err = error_of(&elsewhere);
+    assert!(
+        err.starts_with("mappings.classic.users.endpoints.get") && err.contains("only in endpoints.create"),
+        "{err}"
+    );
+    let member = base.replacen("{id}/members/{member}\"", "{id}/members/{/username}\"", 1);
+    let err = error_of(&member);
+    assert!(err.starts_with("mappings.classic.groups.members.add"), "{err}");
+}

@@ -18,10 +18,12 @@
 //! - `GET /users?offset=&limit=&username=&email=&external_ref=` → a bare JSON array, the number of all matches in
 //!   the `X-Total-Count` header. `username` and `email` match case-insensitively, `external_ref` exactly.
 //! - `POST /users` → 201 with the user and `Location: /api/v1/users/{username, percent-encoded}`.
+//! - `POST /users/{username}` → the same create with the username from the path (percent-decoded); the body may
+//!   leave `username` out, and one that gives another username is 400.
 //! - `GET /users/{username}` (the path segment is percent-decoded and matched case-insensitively).
 //! - `PUT /users/{username}` replaces the user: absent optional fields are cleared, `disabled` is kept. A different
 //!   `username` in the body renames the user (409 if taken); team member lists follow the rename.
-//! - `PATCH /users/{username}` → 405 (`Allow: GET, PUT, DELETE`).
+//! - `PATCH /users/{username}` → 405 (`Allow: GET, POST, PUT, DELETE`).
 //! - `DELETE /users/{username}` → 204; the user leaves every team.
 //! - `POST /users/{username}/deactivate` and `POST /users/{username}/reactivate` (no body needed) → 200 with the
 //!   user, `disabled` true or false; idempotent.
@@ -85,6 +87,7 @@ pub fn route(state: &State, call: &Call<'_>) -> Result<Reply, ApiError> {
     match (method, call.segments) {
         (&Method::GET, ["users"]) => users::list(state, call.query),
         (&Method::POST, ["users"]) => users::create(state, body),
+        (&Method::POST, ["users", name]) => users::create_named(state, name, body),
         (&Method::GET, ["users", name]) => users::get(state, name),
         (&Method::PUT, ["users", name]) => users::replace(state, name, body),
         (&Method::DELETE, ["users", name]) => users::delete(state, name),
@@ -96,7 +99,8 @@ pub fn route(state: &State, call: &Call<'_>) -> Result<Reply, ApiError> {
         (&Method::PUT, ["teams", name]) => teams::replace(state, name, body),
         (&Method::DELETE, ["teams", name]) => teams::delete(state, name),
         (_, ["users" | "teams"]) => Err(not_allowed(method, "GET, POST")),
-        (_, ["users" | "teams", _]) => Err(not_allowed(method, "GET, PUT, DELETE")),
+        (_, ["users", _]) => Err(not_allowed(method, "GET, POST, PUT, DELETE")),
+        (_, ["teams", _]) => Err(not_allowed(method, "GET, PUT, DELETE")),
         (_, ["users", _, "deactivate" | "reactivate"]) => Err(not_allowed(method, "POST")),
         _ => Err(ApiError::no_endpoint()),
     }

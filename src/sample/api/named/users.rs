@@ -39,13 +39,36 @@ pub fn get(state: &State, name: &str) -> Result<Reply, ApiError> {
 
 /// `POST /users`.
 pub fn create(state: &State, body: &[u8]) -> Result<Reply, ApiError> {
-    let fields = parse(&fields::json(body)?)?;
+    create_from(state, &fields::json(body)?)
+}
+
+fn create_from(state: &State, body: &Value) -> Result<Reply, ApiError> {
+    let fields = parse(body)?;
     let mut store = state.store();
     let user = store.create_user(fields, &BTreeSet::new())?.clone();
     Ok(Reply::Created {
         location: location("users", user.fields.login.as_deref().unwrap_or_default()),
         body: user_json(&store, &user),
     })
+}
+
+/// `POST /users/{username}`: a create with the username in the path; the body may leave it out.
+pub fn create_named(state: &State, name: &str, body: &[u8]) -> Result<Reply, ApiError> {
+    let mut body = fields::json(body)?;
+    let given = body.get("username").cloned();
+    match (body.as_object_mut(), given) {
+        (Some(object), None) => {
+            object.insert("username".to_owned(), Value::String(name.to_owned()));
+        }
+        (_, Some(Value::String(given))) if given == name => {}
+        (_, Some(_)) => {
+            return Err(ApiError::Invalid(format!(
+                "`username` differs from the username in the path, {name:?}"
+            )));
+        }
+        (None, None) => {}
+    }
+    create_from(state, &body)
 }
 
 /// `PUT /users/{username}`: the whole user; a new `username` renames.

@@ -1,0 +1,57 @@
+//! Creates whose product call is not `POST /collection` answering the object: the new object's own field in the
+//! create path (`POST /users/{/username}`), driven through the gateway against the sample product.
+
+mod common;
+
+use common::{TenantSpec, assert_scim_error, send, user};
+use reqwest::{Method, StatusCode};
+use scimgate::sample::Shape;
+
+/// The named sample product, its users created by `POST /users/{username}`.
+async fn named_path_create() -> common::Gateway {
+    let mapping = common::example_mapping("named").replacen(
+        "create = \"POST /users\"",
+        "create = \"POST /users/{/username}\"",
+        1,
+    );
+    assert!(mapping.contains("{/username}"));
+    common::start_with_mapping(&[TenantSpec::shaped("named", Shape::Named)], "", &mapping).await
+}
+
+#[tokio::test]
+async fn a_create_path_holding_the_new_users_name_creates_it() {
+    let gw = named_path_create().await;
+    let mut body = user("ada+1@example.com", "Ada", "Lovelace");
+    body["emails"] = serde_json::json!([{"type": "work", "value": "ada@example.com", "primary": true}]);
+    let (status, _, created) = send(gw.req(0, Method::POST, "/Users").json(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["id"], "ada+1@example.com");
+    assert_eq!(created["name"]["givenName"], "Ada");
+    let product = gw.product(0);
+    let log = product.request_log();
+    assert!(
+        log.contains(&("POST".to_owned(), "/api/v1/users/ada%2B1%40example.com".to_owned())),
+        "{log:?}"
+    );
+    assert_eq!(product.users().len(), 1);
+
+    // The same name again is the product's conflict, answered as SCIM's.
+    let (status, _, again) = send(gw.req(0, Method::POST, "/Users").json(&body)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_scim_error(&again, 409, Some("uniqueness"));
+}
+
+#[tokio::test]
+async fn a_name_that_is_a_dot_segment_never_reaches_the_create_path() {
+    let gw = named_path_create().await;
+    let before = gw.product(0).request_log().len();
+    let body = user("..", "Dot", "Dot");
+    let (status, _, refused) = send(gw.req(0, Method::POST, "/Users").json(&body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_scim_error(&refused, 400, Some("invalidValue"));
+    assert!(
+        refused["detail"].as_str().unwrap().starts_with("userName: "),
+        "{refused}"
+    );
+    assert_eq!(gw.product(0).request_log().len(), before, "no product call");
+}
