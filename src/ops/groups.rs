@@ -168,10 +168,11 @@ pub async fn list(ctx: &Context<'_>, q: ListQuery) -> Result<Reply, Error> {
             .unwrap_or_default()
             .to_owned();
         let pid = ProductId::of(&id);
-        let team = match group.members.style {
-            // Only the list style keeps members on the team object; the others need no second read.
-            crate::mapping::members::Style::List { .. } => objects::fetch(&api, GROUP, &pid).await?,
-            _ => Value::Null,
+        // Only members kept on the team object need it read; the others need no second read.
+        let team = if group.members.reads_team() {
+            objects::fetch(&api, GROUP, &pid).await?
+        } else {
+            Value::Null
         };
         let members = Membership::new(ctx, &api, group).read(&pid, &team).await?;
         set_members(ctx, &mut full, &members);

@@ -10,7 +10,7 @@ use crate::audit::{self, Action};
 use crate::mapping::GroupMapping;
 use crate::mapping::api::{Api, ProductId};
 use crate::mapping::listing::{self, Source};
-use crate::mapping::members::{Members, Style};
+use crate::mapping::members::{Fan, MemberCall, Members, Read, Style};
 use crate::mapping::pointer::Pointer;
 use crate::scim::{Error, ScimType};
 use futures_util::StreamExt;
@@ -58,7 +58,12 @@ impl<'c> Membership<'c> {
     pub async fn read(&self, pid: &ProductId, team: &Value) -> Result<Vec<String>, Error> {
         let limit = self.ctx.settings.scan_limit as usize;
         let keys = match &self.members.style {
-            Style::Endpoints { listing: l, .. } | Style::Batch { listing: l, .. } => {
+            Style::Endpoints {
+                read: Read::Listing(l), ..
+            }
+            | Style::Batch {
+                read: Read::Listing(l), ..
+            } => {
                 let mut paging = self.teams.resource().paging.clone();
                 paging.items = l.items.clone();
                 let source = Source {
@@ -69,10 +74,15 @@ impl<'c> Membership<'c> {
                 let items = listing::scan(self.teams, source, &[], limit, "members").await?;
                 items.iter().filter_map(|i| key_text(l.key.get(i))).collect()
             }
-            Style::List { pointer } => match pointer.get(team) {
-                Some(Value::Array(items)) => items.iter().filter_map(|i| key_text(Some(i))).collect(),
-                _ => Vec::new(),
-            },
+            Style::Endpoints {
+                read: Read::Team { pointer, key },
+                ..
+            }
+            | Style::Batch {
+                read: Read::Team { pointer, key },
+                ..
+            }
+            | Style::List { pointer, key, .. } => team_keys(team, pointer, key),
             Style::UserField { filter_param, .. } => {
                 let query = [(filter_param.clone(), pid.as_str().to_owned())];
                 let users = listing::scan(&self.users, Source::of(&self.users), &query, limit, "users").await?;
@@ -109,17 +119,28 @@ impl<'c> Membership<'c> {
             ),
         };
         match &self.members.style {
-            Style::Endpoints { add, remove, .. } => {
+            Style::Endpoints {
+                add,
+                remove,
+                already_member,
+                not_member,
+                ..
+            } => {
                 let mut calls = Vec::new();
-                for (adding, (id, key)) in add_keys
-                    .iter()
-                    .map(|k| (true, k))
-                    .chain(remove_keys.iter().map(|k| (false, k)))
-                {
-                    let endpoint = if adding { add } else { remove };
-                    calls.push(self.member_call(endpoint, pid, adding, id.clone(), key.clone()));
+                for (adding, call, keys, done) in [
+                    (true, add, &add_keys, already_member),
+                    (false, remove, &remove_keys, not_member),
+                ] {
+                    let groups: Vec<&[(String, String)]> = match call.fan {
+                        Fan::PerMember => keys.chunks(1).collect(),
+                        Fan::All if keys.is_empty() => Vec::new(),
+                        Fan::All => vec![keys.as_slice()],
+                    };
+                    for group in groups {
+                        calls.push(self.member_call(call, pid, adding, group, done));
+                    }
                 }
-                let results: Vec<Option<Failure>> = futures_util::stream::iter(calls)
+                let results: Vec<Vec<Failure>> = futures_util::stream::iter(calls)
                     .buffer_unordered(self.members.concurrency)
                     .collect()
                     .await;
@@ -187,7 +208,7 @@ impl<'c> Membership<'c> {
                     Err(self.teams.error(&r))
                 }
             }
-            Style::List { pointer } => self.change_list(pid, team, pointer, adds, removes).await,
+            Style::List { .. } => self.change_list(pid, team, adds, removes).await,
             _ => Ok(()),
         }
     }
@@ -231,29 +252,80 @@ impl<'c> Membership<'c> {
         report(failures, adds.len() + removes.len())
     }
 
-    /// One member endpoint call; `None` when the member is where the IdP wants it.
+    /// One add or remove call for `members` (one of them for a per-member call): the failures, none when the
+    /// members are where the IdP wants them. A call for several members that the product refuses is retried
+    /// without the added users it does not have.
     async fn member_call(
         &self,
-        endpoint: &crate::mapping::endpoint::Endpoint,
+        call: &MemberCall,
         pid: &ProductId,
         adding: bool,
-        id: String,
-        key: String,
-    ) -> Option<Failure> {
-        let outcome = self.teams.send(endpoint, Some(pid), Some(&key), &[], None).await;
-        let error = match outcome {
-            Ok(r) if r.status.is_success() => return None,
-            // Already a member / already gone: the state the IdP asked for.
-            Ok(r) if adding && r.status == StatusCode::CONFLICT => return None,
-            Ok(r) if !adding && r.status == StatusCode::NOT_FOUND => return None,
-            Ok(r) if r.status == StatusCode::NOT_FOUND => no_such_user(&id),
-            Ok(r) => self.teams.error(&r),
-            Err(e) => e.into(),
+        members: &[(String, String)],
+        done: &[StatusCode],
+    ) -> Vec<Failure> {
+        let mut members = members.to_vec();
+        let mut failures = Vec::new();
+        loop {
+            let error = match self.send_member_call(call, pid, adding, &members, done).await {
+                Ok(()) => return failures,
+                Err(error) => error,
+            };
+            if adding && members.len() > 1 && error.status.is_client_error() {
+                match self.missing_users(&members).await {
+                    Ok(missing) if !missing.is_empty() => {
+                        members.retain(|(id, _)| !missing.contains(id));
+                        failures.extend(missing.iter().map(|id| Failure {
+                            what: format!("add {id}"),
+                            error: no_such_user(id),
+                        }));
+                        if !members.is_empty() {
+                            continue;
+                        }
+                        return failures;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        failures.extend(members.iter().map(|(id, _)| Failure {
+                            what: format!("add {id}"),
+                            error: e.clone(),
+                        }));
+                        return failures;
+                    }
+                }
+            }
+            let verb = if adding { "add" } else { "remove" };
+            failures.extend(members.iter().map(|(id, _)| Failure {
+                what: format!("{verb} {id}"),
+                error: error.clone(),
+            }));
+            return failures;
+        }
+    }
+
+    async fn send_member_call(
+        &self,
+        call: &MemberCall,
+        pid: &ProductId,
+        adding: bool,
+        members: &[(String, String)],
+        done: &[StatusCode],
+    ) -> Result<(), Error> {
+        let keys: Vec<Value> = members.iter().map(|(_, k)| self.key_json(k)).collect();
+        let path_key = match call.fan {
+            Fan::PerMember => members.first().map(|(_, k)| k.as_str()),
+            Fan::All => None,
         };
-        Some(Failure {
-            what: format!("{} {id}", if adding { "add" } else { "remove" }),
-            error,
-        })
+        let r = self
+            .teams
+            .send(&call.endpoint, Some(pid), path_key, &[], call.body_for(&keys))
+            .await?;
+        match r.status {
+            s if s.is_success() => Ok(()),
+            // Already a member / already gone: the state the IdP asked for.
+            s if done.contains(&s) => Ok(()),
+            StatusCode::NOT_FOUND if adding && members.len() == 1 => Err(no_such_user(&members[0].0)),
+            _ => Err(self.teams.error(&r)),
+        }
     }
 
     /// Read–modify–write of the member array on the team object.
@@ -261,28 +333,42 @@ impl<'c> Membership<'c> {
         &self,
         pid: &ProductId,
         team: &Value,
-        pointer: &Pointer,
         adds: &[(String, String)],
         removes: &[(String, String)],
     ) -> Result<(), Error> {
+        let Style::List { pointer, key, write } = &self.members.style else {
+            return Ok(());
+        };
         let current: Vec<Value> = match pointer.get(team) {
             Some(Value::Array(items)) => items.clone(),
             _ => Vec::new(),
         };
-        let mut next: Vec<Value> = current
+        let key_of = |v: &Value| key_text(key.get(v));
+        let kept: Vec<&Value> = current
             .iter()
-            .filter(|v| !removes.iter().any(|(_, k)| key_text(Some(v)).as_deref() == Some(k)))
-            .cloned()
+            .filter(|v| !removes.iter().any(|(_, k)| key_of(v).as_deref() == Some(k)))
             .collect();
-        for (_, key) in adds {
-            if !next.iter().any(|v| key_text(Some(v)).as_deref() == Some(key)) {
-                next.push(self.key_json(key));
-            }
-        }
-        if next == current {
+        let mut keys: Vec<String> = kept.iter().filter_map(|v| key_of(v)).collect();
+        let added: Vec<&String> = adds.iter().map(|(_, k)| k).filter(|k| !keys.contains(k)).collect();
+        if kept.len() == current.len() && added.is_empty() {
             return Ok(());
         }
-        let body = self.write_body(self.teams, team, pointer, Value::Array(next))?;
+        keys.extend(added.iter().map(|k| (*k).clone()));
+        let render = |k: &String| write.item.render(self.key_json(k));
+        let (target, next): (&Pointer, Vec<Value>) = match &write.pointer {
+            // Where it is read: the elements kept as they are, the new ones after them.
+            None => (
+                pointer,
+                kept.into_iter().cloned().chain(added.into_iter().map(render)).collect(),
+            ),
+            // Written elsewhere (`user_ids: [1]` for `users: [{"id": 1}]`): the whole array, from the keys.
+            Some(p) => (p, keys.iter().map(render).collect()),
+        };
+        let mut body = self.write_body(self.teams, team, target, Value::Array(next))?;
+        if write.pointer.as_ref().is_some_and(|p| p != pointer) && self.teams.update_replaces() {
+            // The read shape is not what the product takes back.
+            pointer.remove(&mut body);
+        }
         self.teams
             .update(pid, body)
             .await?
@@ -372,6 +458,14 @@ impl<'c> Membership<'c> {
     }
 }
 
+/// The member keys of an array on the team object (elements that are keys, or objects with the key at `key`).
+fn team_keys(team: &Value, pointer: &Pointer, key: &Pointer) -> Vec<String> {
+    match pointer.get(team) {
+        Some(Value::Array(items)) => items.iter().filter_map(|i| key_text(key.get(i))).collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn no_such_user(id: &str) -> Error {
     Error::bad_request(ScimType::InvalidValue, format!("no user has id {id:?}"))
 }
@@ -404,4 +498,19 @@ fn report(failures: Vec<Failure>, total: usize) -> Result<(), Error> {
         error = error.with_retry_after(after);
     }
     Err(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn team_keys_are_read_bare_or_from_objects() {
+        let p = |s: &str| Pointer::parse(s).expect("pointer");
+        let team = json!({"users": [{"id": 1}, {"id": "b"}, {"name": "no key"}], "names": ["ada", 7, null]});
+        assert_eq!(team_keys(&team, &p("/users"), &p("/id")), ["1", "b"]);
+        assert_eq!(team_keys(&team, &p("/names"), &p("")), ["ada", "7"]);
+        assert!(team_keys(&team, &p("/missing"), &p("")).is_empty());
+    }
 }

@@ -137,6 +137,25 @@ pub struct MembersFile {
     /// Product calls run at once for one group PATCH.
     #[serde(default = "default_member_concurrency")]
     pub concurrency: usize,
+    /// `endpoints`: the body of an add call, in which the string `"{member}"` is one member's key (a call per
+    /// member) or `"{members}"` the array of keys (one call for all): `{ users = "{members}" }`.
+    #[serde(default)]
+    pub add_body: Option<serde_json::Value>,
+    /// `endpoints`: the body of a remove call, as `add_body`.
+    #[serde(default)]
+    pub remove_body: Option<serde_json::Value>,
+    /// `endpoints`: product statuses of an add that mean "already a member" (default `[409]`).
+    #[serde(default)]
+    pub already_member: Option<Vec<u16>>,
+    /// `endpoints`: product statuses of a remove that mean "not a member" (default `[404]`).
+    #[serde(default)]
+    pub not_member: Option<Vec<u16>>,
+    /// `list`: where the member array is written in the team's update body, when not where it is read.
+    #[serde(default)]
+    pub write_pointer: Option<String>,
+    /// `list`: one written element, in which the string `"{member}"` is the member's key (default: the bare key).
+    #[serde(default)]
+    pub write_item: Option<serde_json::Value>,
 }
 
 /// `endpoints = { list = "GET /users", ... }`.

@@ -252,3 +252,81 @@ fn create_path_fields_are_checked_by_key() {
     let err = error_of(&member);
     assert!(err.starts_with("mappings.classic.groups.members.add"), "{err}");
 }
+
+#[test]
+fn membership_call_shapes_are_checked_by_key() {
+    let base = config(&tenant("a", &digest("t")));
+    let add = "add = \"PUT /teams/{id}/members/{member}\"";
+    let list = "list = \"GET /teams/{id}/members\"\nlist_items = \"/data\"\n";
+    let members = "[mappings.classic.groups.members]\nstyle = \"endpoints\"";
+    let with = |from: &str, to: &str| {
+        assert!(base.contains(from), "{from}");
+        base.replacen(from, to, 1)
+    };
+    // Accepted: one call for all through a body, a call per member through a body, a body with a {member} path,
+    // members read from the team object.
+    for ok in [
+        with(
+            add,
+            "add = \"POST /teams/{id}/members\"\nadd_body = { add = \"{members}\" }",
+        ),
+        with(
+            add,
+            "add = \"POST /teams/{id}/members\"\nadd_body = { add = [\"{member}\"] }",
+        ),
+        with(
+            add,
+            &format!("{add}\nadd_body = {{ role = \"member\" }}\nalready_member = [409, 422]"),
+        ),
+        with(list, "pointer = \"/member_ids\"\n"),
+    ] {
+        validate(&from_toml(&ok).unwrap()).unwrap();
+    }
+    let at = "mappings.classic.groups.members";
+    for (text, key) in [
+        (with(add, "add = \"POST /teams/{id}/members\""), "add"),
+        (
+            with(
+                add,
+                "add = \"POST /teams/{id}/members\"\nadd_body = { add = \"members\" }",
+            ),
+            "add_body",
+        ),
+        (
+            with(add, &format!("{add}\nadd_body = {{ all = \"{{members}}\" }}")),
+            "add_body",
+        ),
+        (
+            with(
+                add,
+                "add = \"POST /teams/{id}/m\"\nadd_body = { a = \"{member}\", b = \"{members}\" }",
+            ),
+            "add_body",
+        ),
+        (with(add, &format!("{add}\nalready_member = [200]")), "already_member"),
+        (with(add, &format!("{add}\nnot_member = [1000]")), "not_member"),
+        (with(add, &format!("{add}\nwrite_pointer = \"/ids\"")), "write_pointer"),
+        (
+            with(list, "list = \"GET /teams/{id}/members\"\npointer = \"/ids\"\n"),
+            "pointer",
+        ),
+        (with(list, ""), "list"),
+        (
+            with(
+                members,
+                "[mappings.classic.groups.members]\nstyle = \"list\"\npointer = \"/ids\"\nadd_body = 1",
+            ),
+            "add_body",
+        ),
+        (
+            with(
+                members,
+                "[mappings.classic.groups.members]\nstyle = \"list\"\npointer = \"/ids\"\nwrite_item = { id = 1 }",
+            ),
+            "write_item",
+        ),
+    ] {
+        let err = error_of(&text);
+        assert!(err.starts_with(&format!("{at}.{key}")), "{key}: {err}");
+    }
+}

@@ -36,7 +36,11 @@
 //! - `GET /teams/{name}`, `DELETE /teams/{name}` (204; the users stay).
 //! - `PUT /teams/{name}` replaces the whole team, `members` included (absent = no members; usernames match
 //!   case-insensitively, duplicates collapse; an unknown username → 422 naming it, and nothing changes). A different
-//!   `name` renames the team (409 if taken). `PATCH` → 405. There are no member endpoints.
+//!   `name` renames the team (409 if taken). `PATCH` → 405. `members` elements may also be `{"username": ...}`.
+//! - `POST /teams/{name}/users` and `DELETE /teams/{name}/users` with `{"usernames": [...]}` add or remove them all
+//!   (idempotent; an unknown username → 422 naming it, and nothing changes) → 200 with the team.
+//! - `PUT /teams/{name}/users/{username}` and `DELETE /teams/{name}/users/{username}` add or remove one → 204;
+//!   strict: a user already a member (for PUT) or not a member (for DELETE) → 422, an unknown user → 404.
 //!
 //! **Paging**: `offset` from 0 (default 0), `limit` 1–50 (default 25, more is 400); an offset past the end gives
 //! `[]`. Unknown or repeated query parameters are 400.
@@ -98,10 +102,16 @@ pub fn route(state: &State, call: &Call<'_>) -> Result<Reply, ApiError> {
         (&Method::GET, ["teams", name]) => teams::get(state, name),
         (&Method::PUT, ["teams", name]) => teams::replace(state, name, body),
         (&Method::DELETE, ["teams", name]) => teams::delete(state, name),
+        (&Method::POST, ["teams", name, "users"]) => teams::change_users(state, name, call.body, true),
+        (&Method::DELETE, ["teams", name, "users"]) => teams::change_users(state, name, call.body, false),
+        (&Method::PUT, ["teams", name, "users", user]) => teams::change_user(state, name, user, true),
+        (&Method::DELETE, ["teams", name, "users", user]) => teams::change_user(state, name, user, false),
         (_, ["users" | "teams"]) => Err(not_allowed(method, "GET, POST")),
         (_, ["users", _]) => Err(not_allowed(method, "GET, POST, PUT, DELETE")),
         (_, ["teams", _]) => Err(not_allowed(method, "GET, PUT, DELETE")),
         (_, ["users", _, "deactivate" | "reactivate"]) => Err(not_allowed(method, "POST")),
+        (_, ["teams", _, "users"]) => Err(not_allowed(method, "POST, DELETE")),
+        (_, ["teams", _, "users", _]) => Err(not_allowed(method, "PUT, DELETE")),
         _ => Err(ApiError::no_endpoint()),
     }
 }

@@ -99,11 +99,54 @@ pub fn parse(store: &Store, body: &Value) -> Result<(TeamFields, BTreeSet<UserId
     ))
 }
 
-/// Usernames to user ids; duplicates (in any case) collapse.
+/// `POST /teams/{name}/users` (`adding`) and `DELETE /teams/{name}/users` with `{"usernames": [...]}`: all or
+/// nothing, idempotent; an unknown username → 422 naming it.
+pub fn change_users(state: &State, name: &str, body: &[u8], adding: bool) -> Result<Reply, ApiError> {
+    let body = fields::json(body)?;
+    let mut store = state.store();
+    let id = find(&store, name)?;
+    let mut users = BTreeSet::new();
+    for (key, value) in fields::object("request body", &body)? {
+        match key.as_str() {
+            "usernames" => users = resolve(&store, array(key, value)?)?,
+            other => return Err(unknown(other)),
+        }
+    }
+    let none = BTreeSet::new();
+    let (add, remove) = if adding { (&users, &none) } else { (&none, &users) };
+    store.change_members(id, add, remove)?;
+    render(&store, id)
+}
+
+/// `PUT /teams/{name}/users/{username}` (`adding`) and `DELETE …`: strict, a user already a member (or not one)
+/// → 422.
+pub fn change_user(state: &State, name: &str, username: &str, adding: bool) -> Result<Reply, ApiError> {
+    let mut store = state.store();
+    let id = find(&store, name)?;
+    let user = store
+        .user_by_login(username)
+        .map(|user| user.id)
+        .ok_or_else(|| ApiError::NotFound(format!("user {username:?} not found")))?;
+    let member = store.team(id).is_some_and(|team| team.members.contains(&user));
+    if member == adding {
+        let state = if adding { "already" } else { "not" };
+        return Err(ApiError::Unprocessable(format!(
+            "{username:?} is {state} a member of {name:?}"
+        )));
+    }
+    let one = BTreeSet::from([user]);
+    let none = BTreeSet::new();
+    let (add, remove) = if adding { (&one, &none) } else { (&none, &one) };
+    store.change_members(id, add, remove)?;
+    Ok(Reply::NoContent)
+}
+
+/// Usernames (or `{"username": ...}` objects) to user ids; duplicates (in any case) collapse.
 fn resolve(store: &Store, usernames: &[Value]) -> Result<BTreeSet<UserId>, ApiError> {
     usernames
         .iter()
         .map(|value| {
+            let value = value.get("username").unwrap_or(value);
             let name = string("members[]", value)?;
             store
                 .user_by_login(name)
