@@ -106,6 +106,13 @@ struct PreviewArgs {
     /// A SCIM resource (JSON file, `-` for stdin): print the product body a create sends.
     #[arg(long)]
     scim_json: Option<PathBuf>,
+    /// With --scim-json: the product's successful answer to the create (file, `-` for stdin; an empty file for an
+    /// empty answer): print the SCIM resource it becomes, or the read that fetches the object.
+    #[arg(long, requires = "scim_json")]
+    answer_json: Option<PathBuf>,
+    /// With --answer-json: the answer's `Location` header.
+    #[arg(long, requires = "answer_json")]
+    location: Option<String>,
     /// A product listing page (JSON file, `-` for stdin): print the SCIM ListResponse it becomes.
     #[arg(long)]
     listing_json: Option<PathBuf>,
@@ -351,9 +358,22 @@ fn preview(paths: &[PathBuf], args: PreviewArgs) -> anyhow::Result<()> {
         }
     } else if let Some(s) = &args.scim_json {
         let scim = read_json(s)?;
+        let answer = args.answer_json.as_ref().map(read_bytes).transpose()?;
         preview::create_call(&mapping, resource, &scim).and_then(|call| {
             let body = pretty(&preview::to_product(&mapping, resource, &scim)?);
-            Ok(call.map_or_else(|| body.clone(), |call| format!("{call}\n{body}")))
+            let mut out = call.map_or_else(|| body.clone(), |call| format!("{call}\n{body}"));
+            if let Some(answer) = &answer {
+                let location = args.location.as_deref();
+                out.push_str(
+                    &match preview::create_answer(&mapping, resource, &scim, answer, location, base_url)? {
+                        preview::CreateAnswer::Resource(r) => format!("\nthe IdP gets:\n{}", pretty(&r)),
+                        preview::CreateAnswer::ReadBack(call) => {
+                            format!("\nthe answer is empty; the object is read back: {call}")
+                        }
+                    },
+                );
+            }
+            Ok(out)
         })
     } else if let Some(l) = &args.listing_json {
         preview::listing(&mapping, resource, &read_json(l)?, base_url).map(|l| match l.next {

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod attribute;
 mod compile;
+pub mod created;
 pub mod endpoint;
 pub mod listing;
 pub mod members;

@@ -107,6 +107,43 @@ pub fn create_call(mapping: &Mapping, resource: Resource, scim: &Value) -> Resul
     Ok(Some(format!("{} {}", create.method, res.create_path(&object)?)))
 }
 
+/// What the product's answer to a create becomes.
+#[derive(Debug)]
+pub enum CreateAnswer {
+    /// The answer held the object (itself, or the one element of an array): the SCIM resource the IdP gets.
+    Resource(Value),
+    /// The answer was empty: the object is read back with this call (`GET /users/ada`).
+    ReadBack(String),
+}
+
+/// What a create of `scim` makes of the product's successful answer `answer` (with its `Location` header, if any):
+/// the SCIM resource, or the read that fetches the object when the answer is empty. Any other answer is the
+/// mapping error the IdP would get.
+pub fn create_answer(
+    mapping: &Mapping,
+    resource: Resource,
+    scim: &Value,
+    answer: &[u8],
+    location: Option<&str>,
+    base_url: &str,
+) -> Result<CreateAnswer, scim::Error> {
+    let (kind, res) = pick(mapping, resource)?;
+    let mut sent = to_product(mapping, resource, scim)?;
+    if let Some(p) = &res.envelope.request {
+        sent = p.get(&sent).cloned().unwrap_or(Value::Null);
+    }
+    Ok(match mapping::created::read(res, location, answer, &sent)? {
+        mapping::created::Created::Object(object) => {
+            CreateAnswer::Resource(resource::render(kind, res, &object, base_url)?.json)
+        }
+        mapping::created::Created::ReadBack(id) => CreateAnswer::ReadBack(format!(
+            "{} {}",
+            res.endpoints.get.method,
+            res.endpoints.get.render(Some(&id), &[])
+        )),
+    })
+}
+
 /// What a product listing page becomes.
 #[derive(Debug)]
 pub struct Listing {
@@ -257,6 +294,25 @@ mod tests {
         let dots = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": ".."});
         let err = create_call(&mapping, Resource::User, &dots).unwrap_err();
         assert!(err.detail.starts_with("userName: cannot be"), "{}", err.detail);
+    }
+
+    #[test]
+    fn a_create_answer_is_its_object_an_array_of_one_or_a_read_back() {
+        let scim = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada"});
+        let base = "https://scim.example.com/scim/v2";
+        let at = |answer: &[u8], location| create_answer(&classic(), Resource::User, &scim, answer, location, base);
+        let CreateAnswer::Resource(one) = at(br#"[{"id": 7, "username": "ada"}]"#, None).unwrap() else {
+            panic!("an array of one is the object")
+        };
+        assert_eq!((one["id"].as_str(), one["userName"].as_str()), (Some("7"), Some("ada")));
+        let CreateAnswer::ReadBack(call) = at(b"", Some("/api/v1/users/8")).unwrap() else {
+            panic!("an empty answer is read back")
+        };
+        assert_eq!(call, "GET /users/8");
+        let err = at(b"[]", None).unwrap_err();
+        assert_eq!(err.status, http::StatusCode::BAD_GATEWAY);
+        let err = at(b"", None).unwrap_err();
+        assert!(err.detail.contains("Location"), "{}", err.detail);
     }
 
     #[test]

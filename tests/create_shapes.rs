@@ -55,3 +55,59 @@ async fn a_name_that_is_a_dot_segment_never_reaches_the_create_path() {
     );
     assert_eq!(gw.product(0).request_log().len(), before, "no product call");
 }
+
+/// The named sample product, its teams created by `create` (a `POST /teams/{name}` variant).
+async fn named_team_create(create: &str) -> common::Gateway {
+    let mapping = common::example_mapping("named");
+    let groups = mapping
+        .find("[mappings.named.groups.endpoints]")
+        .expect("group endpoints");
+    let (users, groups) = mapping.split_at(groups);
+    let mapping = format!(
+        "{users}{}",
+        groups.replacen("create = \"POST /teams\"", &format!("create = {create:?}"), 1)
+    );
+    assert!(mapping.contains(create));
+    common::start_with_mapping(&[TenantSpec::shaped("named", Shape::Named)], "", &mapping).await
+}
+
+fn group(name: &str) -> serde_json::Value {
+    serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name})
+}
+
+#[tokio::test]
+async fn a_create_answered_without_a_body_is_read_back_from_its_location() {
+    let gw = named_team_create("POST /teams/{/name}").await;
+    let (status, headers, created) = send(gw.req(0, Method::POST, "/Groups").json(&group("Data Ops"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["id"], "Data Ops");
+    assert_eq!(created["displayName"], "Data Ops");
+    assert!(created["meta"]["created"].is_string(), "read back: {created}");
+    assert!(headers.get("location").is_some());
+    let log = gw.product(0).request_log();
+    let tail: Vec<_> = log.iter().rev().take(2).rev().cloned().collect();
+    assert_eq!(
+        tail,
+        [
+            ("POST".to_owned(), "/api/v1/teams/Data%20Ops".to_owned()),
+            ("GET".to_owned(), "/api/v1/teams/Data%20Ops".to_owned())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_create_answered_with_an_array_of_one_is_that_object() {
+    let gw = named_team_create("POST /teams/{/name}?answer=array").await;
+    let (status, _, created) = send(gw.req(0, Method::POST, "/Groups").json(&group("Ops"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        (created["id"].as_str(), created["displayName"].as_str()),
+        (Some("Ops"), Some("Ops"))
+    );
+    let log = gw.product(0).request_log();
+    assert_eq!(
+        log.last(),
+        Some(&("POST".to_owned(), "/api/v1/teams/Ops?answer=array".to_owned())),
+        "no read back"
+    );
+}

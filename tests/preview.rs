@@ -304,3 +304,37 @@ fn a_member_added_by_the_users_team_field_is_a_write_of_that_user_keeping_its_ot
     assert!(!ok);
     assert!(out.contains("no user has id") && out.contains("--user-json"), "{out}");
 }
+
+#[test]
+fn a_create_answer_shows_the_resource_or_the_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let scim = r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada"}"#;
+    let answer = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let array = answer("array.json", r#"[{"id": 7, "username": "ada"}]"#);
+    let (ok, out) = preview("classic", &["--scim-json", "-", "--answer-json", &array], scim);
+    assert!(ok, "{out}");
+    let (_, shown) = out.split_once("the IdP gets:\n").expect(&out);
+    let shown: Value = serde_json::from_str(shown).unwrap();
+    assert_eq!(
+        (shown["id"].as_str(), shown["userName"].as_str()),
+        (Some("7"), Some("ada"))
+    );
+    let empty = answer("empty.json", "");
+    let args = [
+        "--scim-json",
+        "-",
+        "--answer-json",
+        &empty,
+        "--location",
+        "/api/v1/users/8",
+    ];
+    let (ok, out) = preview("classic", &args, scim);
+    assert!(ok && out.ends_with("the object is read back: GET /users/8\n"), "{out}");
+    let two = answer("two.json", r#"[{"id": 7}, {"id": 8}]"#);
+    let (ok, out) = preview("classic", &["--scim-json", "-", "--answer-json", &two], scim);
+    assert!(!ok && out.contains("array of 2 elements"), "{out}");
+}

@@ -2,6 +2,7 @@
 //! objects or SCIM errors. A product status means what the operation makes it mean: a 404 on a read is "no such
 //! resource", a 409 on a write is a uniqueness conflict, a 401 is the gateway's own credential problem.
 
+use super::created::Created;
 use super::endpoint::Endpoint;
 use super::{Mapping, ResourceMapping};
 use crate::scim::{self, ScimType};
@@ -104,16 +105,27 @@ impl<'a> Api<'a> {
         }
     }
 
-    /// Create an object; the product's answer is the created object. A create path holding fields of the object
+    /// Create an object; the created object, from the product's answer (itself, or the one element of an array)
+    /// or, when the answer is empty, read back by its id. A create path holding fields of the object
     /// (`POST /users/{/name}`) takes them from `body`.
     pub async fn create(&self, body: Value) -> Result<Value, scim::Error> {
         let e = &self.resource.endpoints.create;
         let path = self.resource.create_path(&body)?;
-        let resp = self.call(e.method.clone(), path, Some(self.wrap(body)?)).await?;
-        if resp.status.is_success() {
-            self.unwrap(&resp)
-        } else {
-            Err(self.error(&resp))
+        let resp = self
+            .call(e.method.clone(), path, Some(self.wrap(body.clone())?))
+            .await?;
+        if !resp.status.is_success() {
+            return Err(self.error(&resp));
+        }
+        let location = resp.headers.get(http::header::LOCATION).and_then(|v| v.to_str().ok());
+        match super::created::read(self.resource, location, &resp.body, &body)? {
+            Created::Object(object) => Ok(object),
+            Created::ReadBack(id) => self.get(&ProductId(id.clone())).await?.ok_or_else(|| {
+                super::MappingError::ProductShape(format!(
+                    "the create was answered without a body, and reading the object back at id {id:?} found nothing"
+                ))
+                .into()
+            }),
         }
     }
 

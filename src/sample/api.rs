@@ -61,6 +61,11 @@ pub enum Reply {
     },
     /// 204 without a body.
     NoContent,
+    /// 201 without a body, only a `Location` header.
+    CreatedEmpty {
+        /// The new object's path.
+        location: String,
+    },
 }
 
 /// One authenticated request, as the shape routers see it.
@@ -230,6 +235,14 @@ pub fn render(outcome: Result<Reply, ApiError>) -> Response<Full<Bytes>> {
         Ok(Reply::NoContent) => {
             let mut response = Response::new(Full::new(Bytes::new()));
             *response.status_mut() = StatusCode::NO_CONTENT;
+            response
+        }
+        Ok(Reply::CreatedEmpty { location }) => {
+            let mut response = Response::new(Full::new(Bytes::new()));
+            *response.status_mut() = StatusCode::CREATED;
+            if let Ok(location) = HeaderValue::try_from(location) {
+                response.headers_mut().insert(LOCATION, location);
+            }
             response
         }
         Err(error) => {

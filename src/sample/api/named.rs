@@ -33,6 +33,8 @@
 //! unique case-insensitively (409).
 //! - `GET /teams?offset=&limit=&name=` (`name` case-insensitive) → bare array + `X-Total-Count`.
 //! - `POST /teams` → 201 with `Location: /api/v1/teams/{name, percent-encoded}`; `members` optional (default `[]`).
+//! - `POST /teams/{name}` → the same create with the name from the path (the body may leave it out or be empty),
+//!   answered 201 with no body, only `Location`; with `?answer=array`, 200 with `[team]` (a bulk create's answer).
 //! - `GET /teams/{name}`, `DELETE /teams/{name}` (204; the users stay).
 //! - `PUT /teams/{name}` replaces the whole team, `members` included (absent = no members; usernames match
 //!   case-insensitively, duplicates collapse; an unknown username → 422 naming it, and nothing changes). A different
@@ -99,6 +101,7 @@ pub fn route(state: &State, call: &Call<'_>) -> Result<Reply, ApiError> {
         (&Method::POST, ["users", name, "reactivate"]) => users::set_disabled(state, name, false),
         (&Method::GET, ["teams"]) => teams::list(state, call.query),
         (&Method::POST, ["teams"]) => teams::create(state, body),
+        (&Method::POST, ["teams", name]) => teams::create_named(state, name, call.query, body),
         (&Method::GET, ["teams", name]) => teams::get(state, name),
         (&Method::PUT, ["teams", name]) => teams::replace(state, name, body),
         (&Method::DELETE, ["teams", name]) => teams::delete(state, name),
@@ -108,7 +111,7 @@ pub fn route(state: &State, call: &Call<'_>) -> Result<Reply, ApiError> {
         (&Method::DELETE, ["teams", name, "users", user]) => teams::change_user(state, name, user, false),
         (_, ["users" | "teams"]) => Err(not_allowed(method, "GET, POST")),
         (_, ["users", _]) => Err(not_allowed(method, "GET, POST, PUT, DELETE")),
-        (_, ["teams", _]) => Err(not_allowed(method, "GET, PUT, DELETE")),
+        (_, ["teams", _]) => Err(not_allowed(method, "GET, POST, PUT, DELETE")),
         (_, ["users", _, "deactivate" | "reactivate"]) => Err(not_allowed(method, "POST")),
         (_, ["teams", _, "users"]) => Err(not_allowed(method, "POST, DELETE")),
         (_, ["teams", _, "users", _]) => Err(not_allowed(method, "PUT, DELETE")),

@@ -43,6 +43,43 @@ pub fn create(state: &State, body: &[u8]) -> Result<Reply, ApiError> {
     })
 }
 
+/// `POST /teams/{name}`: a create with the name in the path (the body may leave it out, or be empty), answered
+/// 201 without a body, only `Location`; `?answer=array` answers `[team]` instead, as bulk creates do.
+pub fn create_named(state: &State, name: &str, query: Option<&str>, body: &[u8]) -> Result<Reply, ApiError> {
+    let query = Query::parse(query, &["answer"])?;
+    let as_array = match query.get("answer") {
+        None => false,
+        Some("array") => true,
+        Some(other) => return Err(ApiError::Invalid(format!("`answer` must be \"array\", not {other:?}"))),
+    };
+    let mut body = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(serde_json::Map::new())
+    } else {
+        fields::json(body)?
+    };
+    let given = body.get("name").cloned();
+    match (given, body.as_object_mut()) {
+        (None, Some(object)) => {
+            object.insert("name".to_owned(), Value::String(name.to_owned()));
+        }
+        (Some(Value::String(given)), _) if given == name => {}
+        _ => {
+            return Err(ApiError::Invalid(format!(
+                "the body must be an object whose `name`, if any, is the name in the path, {name:?}"
+            )));
+        }
+    }
+    let mut store = state.store();
+    let (fields, members) = parse(&store, &body)?;
+    let team = store.create_team(fields, &members)?.clone();
+    if as_array {
+        return Ok(Reply::Ok(Value::Array(vec![team_json(&store, &team)])));
+    }
+    Ok(Reply::CreatedEmpty {
+        location: location("teams", &team.fields.name),
+    })
+}
+
 /// `PUT /teams/{name}`: the whole team, members included; a new `name` renames.
 pub fn replace(state: &State, name: &str, body: &[u8]) -> Result<Reply, ApiError> {
     let body = fields::json(body)?;
