@@ -169,6 +169,37 @@ async fn already_member_and_not_member_statuses_are_success_only_where_configure
 }
 
 #[tokio::test]
+async fn nothing_to_do_for_a_call_carrying_several_members_sends_each_again_alone() {
+    // The strict product refuses the whole call with 409 when one member is already there (or already gone).
+    let gw = gateway(
+        "style = \"endpoints\"\n\
+         add = \"POST /teams/{id}/users?strict=true\"\nadd_body = { usernames = \"{members}\" }\n\
+         remove = \"DELETE /teams/{id}/users?strict=true\"\nremove_body = { usernames = \"{members}\" }\n\
+         pointer = \"/members\"\nalready_member = [409]\nnot_member = [409]",
+    )
+    .await;
+    create_users(&gw, &["ada", "bob", "cy", "dee"]).await;
+    create_group(&gw, "Ops", &["ada", "dee"]).await;
+    let before = gw.product(0).request_log().len();
+    let ops = json!([
+        {"op": "add", "path": "members", "value": [{"value": "ada"}, {"value": "bob"}]},
+        {"op": "remove", "path": "members", "value": [{"value": "cy"}, {"value": "dee"}]}
+    ]);
+    let (status, answer) = patch_members(&gw, "Ops", ops).await;
+    assert!(status.is_success(), "{status} {answer}");
+    // bob was added and dee removed; the 409s for ada (already a member) and cy (not one) were, alone, nothing to do.
+    assert_eq!(
+        gw.product(0).team_members("Ops"),
+        Some(vec!["ada".to_owned(), "bob".to_owned()])
+    );
+    assert_eq!(
+        member_calls(&gw, before).len(),
+        6,
+        "two refused calls, then four of one member"
+    );
+}
+
+#[tokio::test]
 async fn a_member_list_is_written_in_its_own_shape() {
     let gw = gateway(
         "style = \"list\"\npointer = \"/members\"\n\

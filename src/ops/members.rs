@@ -36,6 +36,14 @@ pub struct Membership<'c> {
     members: &'c Members,
 }
 
+/// What a member call the product accepted did.
+enum Sent {
+    /// The change was made.
+    Applied,
+    /// The product answered that there was nothing to do (`already_member` / `not_member`).
+    NothingToDo,
+}
+
 /// A member change (adding or not, the user's SCIM id) with the user as read: its product id and object.
 type Read = (bool, String, Result<Option<(ProductId, Value)>, Error>);
 
@@ -62,10 +70,12 @@ impl<'c> Membership<'c> {
         let limit = self.ctx.settings.scan_limit as usize;
         let keys = match &self.members.style {
             Style::Endpoints {
-                read: Reading::Listing(l), ..
+                read: Reading::Listing(l),
+                ..
             }
             | Style::Batch {
-                read: Reading::Listing(l), ..
+                read: Reading::Listing(l),
+                ..
             } => {
                 let mut paging = self.teams.resource().paging.clone();
                 paging.items = l.items.clone();
@@ -270,7 +280,22 @@ impl<'c> Membership<'c> {
         let mut failures = Vec::new();
         loop {
             let error = match self.send_member_call(call, pid, adding, &members, done).await {
-                Ok(()) => return failures,
+                Ok(Sent::Applied) => return failures,
+                Ok(Sent::NothingToDo) if members.len() <= 1 => return failures,
+                // "Already a member" (or "not a member") for a call carrying several says nothing of the others:
+                // each is sent again on its own.
+                Ok(Sent::NothingToDo) => {
+                    for one in members.chunks(1) {
+                        let verb = if adding { "add" } else { "remove" };
+                        if let Err(error) = self.send_member_call(call, pid, adding, one, done).await {
+                            failures.push(Failure {
+                                what: format!("{verb} {}", one[0].0),
+                                error,
+                            });
+                        }
+                    }
+                    return failures;
+                }
                 Err(error) => error,
             };
             if adding && members.len() > 1 && error.status.is_client_error() {
@@ -312,7 +337,7 @@ impl<'c> Membership<'c> {
         adding: bool,
         members: &[(String, String)],
         done: &[StatusCode],
-    ) -> Result<(), Error> {
+    ) -> Result<Sent, Error> {
         let keys: Vec<Value> = members.iter().map(|(_, k)| self.key_json(k)).collect();
         let path_key = match call.fan {
             Fan::PerMember => members.first().map(|(_, k)| k.as_str()),
@@ -323,9 +348,9 @@ impl<'c> Membership<'c> {
             .send(&call.endpoint, Some(pid), path_key, &[], call.body_for(&keys))
             .await?;
         match r.status {
-            s if s.is_success() => Ok(()),
+            s if s.is_success() => Ok(Sent::Applied),
             // Already a member / already gone: the state the IdP asked for.
-            s if done.contains(&s) => Ok(()),
+            s if done.contains(&s) => Ok(Sent::NothingToDo),
             StatusCode::NOT_FOUND if adding && members.len() == 1 => Err(no_such_user(&members[0].0)),
             _ => Err(self.teams.error_of(&r, Some(member_operation(adding)))),
         }

@@ -40,7 +40,8 @@
 //!   case-insensitively, duplicates collapse; an unknown username → 422 naming it, and nothing changes). A different
 //!   `name` renames the team (409 if taken). `PATCH` → 405. `members` elements may also be `{"username": ...}`.
 //! - `POST /teams/{name}/users` and `DELETE /teams/{name}/users` with `{"usernames": [...]}` add or remove them all
-//!   (idempotent; an unknown username → 422 naming it, and nothing changes) → 200 with the team.
+//!   (idempotent; an unknown username → 422 naming it, and nothing changes) → 200 with the team; with
+//!   `?strict=true`, a user already a member (for POST) or not a member (for DELETE) → 409, and nothing changes.
 //! - `PUT /teams/{name}/users/{username}` and `DELETE /teams/{name}/users/{username}` add or remove one → 204;
 //!   strict: a user already a member (for PUT) or not a member (for DELETE) → 422, an unknown user → 404.
 //!
@@ -105,8 +106,8 @@ pub fn route(state: &State, call: &Call<'_>) -> Result<Reply, ApiError> {
         (&Method::GET, ["teams", name]) => teams::get(state, name),
         (&Method::PUT, ["teams", name]) => teams::replace(state, name, body),
         (&Method::DELETE, ["teams", name]) => teams::delete(state, name),
-        (&Method::POST, ["teams", name, "users"]) => teams::change_users(state, name, call.body, true),
-        (&Method::DELETE, ["teams", name, "users"]) => teams::change_users(state, name, call.body, false),
+        (&Method::POST, ["teams", name, "users"]) => teams::change_users(state, name, call.query, call.body, true),
+        (&Method::DELETE, ["teams", name, "users"]) => teams::change_users(state, name, call.query, call.body, false),
         (&Method::PUT, ["teams", name, "users", user]) => teams::change_user(state, name, user, true),
         (&Method::DELETE, ["teams", name, "users", user]) => teams::change_user(state, name, user, false),
         (_, ["users" | "teams"]) => Err(not_allowed(method, "GET, POST")),

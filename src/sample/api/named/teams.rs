@@ -137,8 +137,24 @@ pub fn parse(store: &Store, body: &Value) -> Result<(TeamFields, BTreeSet<UserId
 }
 
 /// `POST /teams/{name}/users` (`adding`) and `DELETE /teams/{name}/users` with `{"usernames": [...]}`: all or
-/// nothing, idempotent; an unknown username → 422 naming it.
-pub fn change_users(state: &State, name: &str, body: &[u8], adding: bool) -> Result<Reply, ApiError> {
+/// nothing, idempotent; an unknown username → 422 naming it. With `?strict=true`, a user already a member (or not
+/// one) → 409, and nothing changes.
+pub fn change_users(
+    state: &State,
+    name: &str,
+    query: Option<&str>,
+    body: &[u8],
+    adding: bool,
+) -> Result<Reply, ApiError> {
+    let strict = match Query::parse(query, &["strict"])?.get("strict") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::Invalid(format!(
+                "`strict` must be true or false, not {other:?}"
+            )));
+        }
+    };
     let body = fields::json(body)?;
     let mut store = state.store();
     let id = find(&store, name)?;
@@ -148,6 +164,13 @@ pub fn change_users(state: &State, name: &str, body: &[u8], adding: bool) -> Res
             "usernames" => users = resolve(&store, array(key, value)?)?,
             other => return Err(unknown(other)),
         }
+    }
+    let members = store.team(id).map(|team| team.members.clone()).unwrap_or_default();
+    if strict && let Some(user) = users.iter().find(|user| members.contains(user) == adding) {
+        let state = if adding { "already" } else { "not" };
+        return Err(ApiError::Conflict(format!(
+            "user {user} is {state} a member of {name:?}"
+        )));
     }
     let none = BTreeSet::new();
     let (add, remove) = if adding { (&users, &none) } else { (&none, &users) };
