@@ -101,7 +101,7 @@ impl Product {
             tenant_toml(token, mapping, upstream)
         );
         std::fs::write(&path, text).expect("config");
-        super::process::run(&path, &self.mapping_path().display().to_string(), "warn").await
+        super::process::run(&path, &self.mapping_path().display().to_string(), "info").await
     }
 }
 
