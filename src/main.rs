@@ -3,6 +3,7 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use scimgate::mapping::push_down::Match;
 use scimgate::token::{TokenHash, new_token};
 use scimgate::{config, demo, sample, server};
 use std::net::SocketAddr;
@@ -392,11 +393,27 @@ fn preview(paths: &[PathBuf], args: PreviewArgs) -> anyhow::Result<()> {
             if q.pushed.is_empty() {
                 out.push("pushed down: nothing".into());
             }
-            out.extend(q.pushed.iter().map(|(k, v)| format!("pushed down: {k}={v}")));
+            out.extend(q.matches.iter().map(|m| {
+                let what = match m.matching {
+                    Match::Exact => "exact match, the product's answer is trusted",
+                    Match::CaseSensitive => "case-sensitive match, each result re-checked by the gateway",
+                    Match::Superset => "superset match, each result re-checked by the gateway",
+                };
+                format!(
+                    "pushed down: {} for {} ({what})",
+                    m.sent.trim_start_matches('?'),
+                    m.conjunct
+                )
+            }));
             out.push(match q.gateway {
                 Some(g) => format!("evaluated by the gateway over the listing: {g}"),
                 None => "evaluated by the gateway: nothing (the product's answer is the result)".into(),
             });
+            if let Some(confirm) = q.confirm {
+                out.push(format!(
+                    "an empty answer is confirmed by the gateway's own scan (within limits.scan_limit): {confirm}"
+                ));
+            }
             out.join("\n")
         })
     } else if let (Some(e), Some(status)) = (&args.error_json, args.status) {

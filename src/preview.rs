@@ -9,6 +9,7 @@ use crate::config::file::ConfigFile;
 use crate::mapping::api::Api;
 use crate::mapping::listing::Source;
 use crate::mapping::paging::Next;
+use crate::mapping::push_down;
 use crate::mapping::{self, Deactivate, Mapping, ResourceMapping};
 use crate::ops::objects;
 use crate::ops::resource::{self, GROUP, Kind, USER};
@@ -187,12 +188,17 @@ pub fn listing(mapping: &Mapping, resource: Resource, page: &Value, base_url: &s
 /// What a SCIM filter becomes at the product.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Query {
-    /// The list call with the pushed-down parameters (paging parameters are added per page).
+    /// The list call with the pushed-down parameters (paging parameters are added per page), or the read by path.
     pub call: String,
     /// The parameters the product evaluates.
     pub pushed: Vec<(String, String)>,
-    /// The filter the gateway evaluates itself over the listing, when the parameters do not express it all.
+    /// Each pushed-down conjunct, how it is sent and how exact the product's match is.
+    pub matches: Vec<push_down::Pushed>,
+    /// The filter the gateway evaluates itself over the listing, when the parameters do not express it all or
+    /// a rule's match is not exact.
     pub gateway: Option<String>,
+    /// The scan that confirms an empty answer of a case-sensitive rule (within `limits.scan_limit`).
+    pub confirm: Option<String>,
 }
 
 /// The product query of a SCIM filter: the conjuncts pushed down as parameters, and what is left to the gateway.
@@ -202,14 +208,22 @@ pub fn query(mapping: &Mapping, resource: Resource, filter: &str, limits: &Limit
     let plan = res.push_down.plan(&filter);
     let upstream = update::offline()?;
     let api = Api::new(&upstream, mapping, res);
-    let source = Source::for_query(&api, &plan.query);
+    let call = |plan: &push_down::Plan| match &plan.get {
+        Some((endpoint, value)) => format!("GET {}", endpoint.render(Some(value), &[])),
+        None => {
+            let source = Source::for_query(&api, &plan.query);
+            format!(
+                "{} {}",
+                source.endpoint.method,
+                source.endpoint.render(None, &plan.query)
+            )
+        }
+    };
     Ok(Query {
-        call: format!(
-            "{} {}",
-            source.endpoint.method,
-            source.endpoint.render(None, &plan.query)
-        ),
+        call: call(&plan),
         gateway: (!plan.complete).then(|| filter.to_string()),
+        confirm: plan.confirm.as_deref().map(call),
+        matches: plan.pushed,
         pushed: plan.query,
     })
 }

@@ -395,3 +395,31 @@ fn attribute_constructs_are_checked_by_key() {
         );
     }
 }
+
+#[test]
+fn a_bad_push_down_rule_names_its_key() {
+    let text = check_classic_with(
+        "\"userName eq\" = \"username\"",
+        "\"userName eq\" = { param = \"username\", match = \"loose\" }",
+    );
+    assert!(
+        text.contains("mappings.classic.users.filters.\"userName eq\"") && text.contains("case_sensitive"),
+        "{text}"
+    );
+    let text = check_classic_with(
+        "\"userName eq\" = \"username\"",
+        "\"userName eq\" = { param = \"username\", get = \"GET /users/{value}\" }",
+    );
+    assert!(
+        text.contains("mappings.classic.users.filters.\"userName eq\"") && text.contains("not both"),
+        "{text}"
+    );
+    let text = check_classic_with(
+        "\"userName eq\" = \"username\"",
+        "\"userName eq\" = { get = \"GET /users/{id}\" }",
+    );
+    assert!(
+        text.contains("mappings.classic.users.filters.\"userName eq\"") && text.contains("{value}"),
+        "{text}"
+    );
+}

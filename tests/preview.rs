@@ -338,3 +338,50 @@ fn a_create_answer_shows_the_resource_or_the_read_back() {
     let (ok, out) = preview("classic", &["--scim-json", "-", "--answer-json", &two], scim);
     assert!(!ok && out.contains("array of 2 elements"), "{out}");
 }
+
+#[test]
+fn a_filter_shows_the_match_of_each_rule_and_what_the_gateway_rechecks_or_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keystone.toml");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/config/products/keystone.toml"),
+        &path,
+    )
+    .unwrap();
+    let run = |filter: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_scimgate"))
+            .args(["preview", "--config"])
+            .arg(&path)
+            .args(["--filter", filter])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = run(r#"userName eq "Ada@x" and active eq true"#);
+    assert!(
+        out.contains("product call: GET /v3/users?name=Ada%40x&enabled=true"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            r#"pushed down: name=Ada@x for userName eq "Ada@x" (case-sensitive match, each result re-checked"#
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("pushed down: enabled=true for active eq true (exact match"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"evaluated by the gateway over the listing: userName eq "Ada@x" and active eq true"#),
+        "{out}"
+    );
+    assert!(
+        out.contains("an empty answer is confirmed by the gateway's own scan (within limits.scan_limit): GET /v3/users?enabled=true"),
+        "{out}"
+    );
+    let out = run("active eq false");
+    assert!(out.contains("evaluated by the gateway: nothing"), "{out}");
+    assert!(!out.contains("confirmed"), "{out}");
+}

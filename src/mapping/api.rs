@@ -77,6 +77,19 @@ impl<'a> Api<'a> {
         }
     }
 
+    /// Read one object by a push-down rule's path (`GET /users/{value}`, the value one encoded segment);
+    /// `Ok(None)` when the product answers 404 or 410.
+    pub async fn get_at(&self, endpoint: &Endpoint, value: &str) -> Result<Option<Value>, scim::Error> {
+        let resp = self
+            .send(endpoint, Some(&ProductId::of(value)), None, &[], None)
+            .await?;
+        match resp.status {
+            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
+            s if s.is_success() => Ok(Some(self.unwrap(&resp)?)),
+            _ => Err(self.error(&resp)),
+        }
+    }
+
     /// One page of a listing (`id` for a team's member listing), with these query parameters: the body and the
     /// headers (which may carry the total).
     pub async fn list_at(

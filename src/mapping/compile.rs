@@ -4,7 +4,7 @@ use super::attribute::AttributeMap;
 use super::endpoint::Endpoint;
 use super::paging::{Paging, Style, Total};
 use super::pointer::Pointer;
-use super::push_down::{self, PushDown};
+use super::push_down::{self, Match, PushDown, Via};
 use super::{Deactivate, Endpoints, Envelope, GroupMapping, IdType, Mapping, OnConflict, ResourceMapping, UpdateStyle};
 use crate::config::ConfigError;
 
@@ -12,7 +12,7 @@ mod attributes;
 mod membership;
 mod rules;
 
-use crate::config::file::{MappingFile, ResourceMappingFile};
+use crate::config::file::{FilterRuleFile, MappingFile, ResourceMappingFile};
 use crate::scim::schema::{Access, Mapped, ResourceSchema, SchemaError};
 use attributes::attributes;
 use membership::compile_members;
@@ -141,10 +141,8 @@ fn resource(
     )?;
     let paging = compile_paging(file, key)?;
     let mut push_rules = Vec::new();
-    for (k, param) in &file.filters {
-        push_rules.push(
-            push_down::Rule::parse(k, param).map_err(|m| ConfigError::invalid(at(&format!("filters.{k:?}")), m))?,
-        );
+    for (k, rule) in &file.filters {
+        push_rules.push(push_down_rule(k, rule).map_err(|m| ConfigError::invalid(at(&format!("filters.{k:?}")), m))?);
     }
     let attributes = attributes(file, key, required, update == UpdateStyle::Replace)?;
     let mut schema = restricted(&attributes, full, extra, key, deactivate != Deactivate::Field)?;
@@ -212,7 +210,11 @@ fn resource(
         id_type,
         endpoints,
         paging,
-        push_down: PushDown::new(push_rules),
+        push_down: {
+            let mut push_down = PushDown::new(push_rules);
+            push_down.mark_case_exact(|r| full.resolve(&r.attr).is_some_and(|a| a.target().case_exact));
+            push_down
+        },
         attributes,
         schema,
         envelope,
@@ -226,6 +228,44 @@ fn resource(
         immutable,
         after_create,
     })
+}
+
+/// One push-down rule: `"userName eq" = "email"`, or its table form.
+fn push_down_rule(key: &str, rule: &FilterRuleFile) -> Result<push_down::Rule, String> {
+    let t = match rule {
+        FilterRuleFile::Param(param) => return push_down::Rule::parse(key, param),
+        FilterRuleFile::Full(t) => t,
+    };
+    let matching = choice_text(
+        t.matching.as_deref().unwrap_or("exact"),
+        "match",
+        &[
+            ("exact", Match::Exact),
+            ("case_sensitive", Match::CaseSensitive),
+            ("superset", Match::Superset),
+        ],
+    )?;
+    let via = match (&t.param, &t.get) {
+        (Some(param), None) if !param.is_empty() => Via::Param(param.clone()),
+        (Some(_), None) => return Err("param: the query parameter name is empty".into()),
+        (None, Some(get)) => Via::Get(push_down::lookup_endpoint(get).map_err(|m| format!("get: {m}"))?),
+        (Some(_), Some(_)) => {
+            return Err("give either param (a query parameter) or get (a read by path), not both".into());
+        }
+        (None, None) => return Err("needs param (a query parameter) or get (a read by path)".into()),
+    };
+    push_down::Rule::parse_via(key, via, matching)
+}
+
+fn choice_text<T: Copy>(value: &str, name: &str, options: &[(&str, T)]) -> Result<T, String> {
+    options
+        .iter()
+        .find(|(n, _)| *n == value)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<String> = options.iter().map(|(n, _)| format!("{n:?}")).collect();
+            format!("{name}: unknown value {value:?}; expected one of {}", names.join(", "))
+        })
 }
 
 fn endpoints(file: &ResourceMappingFile, key: &str) -> Result<Endpoints, ConfigError> {

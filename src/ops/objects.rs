@@ -199,13 +199,14 @@ pub async fn select(
     let plan = match filter {
         Some(f) => res.push_down.plan(f),
         None => Plan {
-            query: Vec::new(),
             complete: true,
+            ..Plan::default()
         },
     };
     let offset = start_index - 1;
     // Sorting needs every match: only an unsorted request can use the product's own window.
     if plan.complete
+        && plan.get.is_none()
         && sort.is_none()
         && let Some(w) = listing::window(
             api,
@@ -220,17 +221,41 @@ pub async fn select(
         let resources = w.objects.iter().map(render).collect::<Result<Vec<_>, _>>()?;
         return Ok((resources, w.total));
     }
-    let what = kind.endpoint.to_ascii_lowercase();
     // The listing and what is rendered of it are held within the tenant's scan budget until the page is cut.
-    let (objects, _held) = listing::scan_within(
-        api,
-        Source::for_query(api, &plan.query),
-        &plan.query,
-        ctx.settings.scan_limit as usize,
-        &what,
-        &ctx.tenant.scan_budget,
-    )
-    .await?;
+    let (mut matched, _held) = matching(ctx, kind, api, &plan, filter, render).await?;
+    let mut _confirmed = None;
+    if matched.is_empty()
+        && let Some(confirm) = &plan.confirm
+    {
+        // A case-sensitive rule found nothing: the IdP may have sent another letter case than the product holds.
+        let (found, held) = matching(ctx, kind, api, confirm, filter, render).await?;
+        matched = found;
+        _confirmed = Some(held);
+    }
+    if let Some((by, order)) = sort {
+        crate::scim::sort::sort(&mut matched, by, order, types);
+    }
+    let total = matched.len() as u64;
+    let page = matched.into_iter().skip(offset as usize).take(count as usize).collect();
+    Ok((page, total))
+}
+
+/// The rendered objects of a plan's answer that match `filter`: the product's read by path or its listing
+/// (within the scan limit), the filter evaluated by the gateway unless the plan is complete.
+async fn matching(
+    ctx: &Context<'_>,
+    kind: Kind,
+    api: &Api<'_>,
+    plan: &Plan,
+    filter: Option<&Filter>,
+    render: &(dyn Fn(&Value) -> Result<Value, Error> + Sync),
+) -> Result<(Vec<Value>, listing::Held), Error> {
+    let types: &ResourceSchema = if kind.name == resource::GROUP.name {
+        ResourceSchema::group()
+    } else {
+        ResourceSchema::user()
+    };
+    let (objects, held) = candidates(ctx, kind, api, plan).await?;
     let mut matched = Vec::new();
     for object in &objects {
         let resource = render(object)?;
@@ -242,12 +267,31 @@ pub async fn select(
             matched.push(resource);
         }
     }
-    if let Some((by, order)) = sort {
-        crate::scim::sort::sort(&mut matched, by, order, types);
+    Ok((matched, held))
+}
+
+/// The product objects a plan asks for: one read by path (404: none), or the listing with the plan's parameters
+/// within the scan limit.
+async fn candidates(
+    ctx: &Context<'_>,
+    kind: Kind,
+    api: &Api<'_>,
+    plan: &Plan,
+) -> Result<(Vec<Value>, listing::Held), Error> {
+    if let Some((endpoint, value)) = &plan.get {
+        let object = api.get_at(endpoint, value).await?;
+        return Ok((object.into_iter().collect(), listing::Held::default()));
     }
-    let total = matched.len() as u64;
-    let page = matched.into_iter().skip(offset as usize).take(count as usize).collect();
-    Ok((page, total))
+    let what = kind.endpoint.to_ascii_lowercase();
+    listing::scan_within(
+        api,
+        Source::for_query(api, &plan.query),
+        &plan.query,
+        ctx.settings.scan_limit as usize,
+        &what,
+        &ctx.tenant.scan_budget,
+    )
+    .await
 }
 
 /// The product body of a create: mapped attributes (with their defaults), then `create_defaults` where nothing
@@ -305,22 +349,39 @@ pub async fn existing(
     attr: &str,
     value: &str,
 ) -> Result<Option<Value>, Error> {
-    let query = api.resource().push_down.eq_query(attr, value).unwrap_or_default();
-    let objects = listing::scan(
-        api,
-        Source::for_query(api, &query),
-        &query,
-        ctx.settings.scan_limit as usize,
-        "objects",
-    )
-    .await?;
-    for object in objects {
-        let rendered = render(ctx, kind, api, &object)?;
-        if crate::scim::json::get(&rendered.json, attr)
+    let same = |object: &Value| -> Result<bool, Error> {
+        let rendered = render(ctx, kind, api, object)?;
+        Ok(crate::scim::json::get(&rendered.json, attr)
             .and_then(Value::as_str)
-            .is_some_and(|v| v.eq_ignore_ascii_case(value))
-        {
+            .is_some_and(|v| v.eq_ignore_ascii_case(value)))
+    };
+    let Some(plan) = api.resource().push_down.eq_plan(attr, value) else {
+        // No rule: the whole listing, within the scan limit.
+        let objects = listing::scan(
+            api,
+            Source::for_query(api, &[]),
+            &[],
+            ctx.settings.scan_limit as usize,
+            "objects",
+        )
+        .await?;
+        for object in objects {
+            if same(&object)? {
+                return Ok(Some(object));
+            }
+        }
+        return Ok(None);
+    };
+    for object in candidates(ctx, kind, api, &plan).await?.0 {
+        if same(&object)? {
             return Ok(Some(object));
+        }
+    }
+    if let Some(confirm) = &plan.confirm {
+        for object in candidates(ctx, kind, api, confirm).await?.0 {
+            if same(&object)? {
+                return Ok(Some(object));
+            }
         }
     }
     Ok(None)

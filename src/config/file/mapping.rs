@@ -39,9 +39,10 @@ pub struct ResourceMappingFile {
     /// How the product pages its listings.
     #[serde(default)]
     pub paging: PagingFile,
-    /// Filter push-down: `"userName eq" = "email"` sends `?email=<value>`.
+    /// Filter push-down: `"userName eq" = "email"` sends `?email=<value>`; the table form says how exact the
+    /// product's match is, or reads by path.
     #[serde(default)]
-    pub filters: BTreeMap<String, String>,
+    pub filters: BTreeMap<String, FilterRuleFile>,
     /// SCIM attribute path → product field.
     #[serde(default)]
     pub attributes: BTreeMap<String, AttributeFile>,
@@ -88,6 +89,32 @@ pub struct ResourceMappingFile {
     /// deletes the object again.
     #[serde(default)]
     pub after_create: Vec<String>,
+}
+
+/// A push-down rule: a query parameter (an exact match), or a table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FilterRuleFile {
+    /// `"userName eq" = "email"`.
+    Param(String),
+    /// `"userName eq" = { param = "name", match = "case_sensitive" }`.
+    Full(FilterRuleTableFile),
+}
+
+/// The table form of a push-down rule: exactly one of `param` and `get`, and how exact the product's match is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterRuleTableFile {
+    /// The listing's query parameter.
+    #[serde(default)]
+    pub param: Option<String>,
+    /// A read by path, `"GET /users/{value}"`: 404 means none.
+    #[serde(default)]
+    pub get: Option<String>,
+    /// `exact` (the default: trusted), `case_sensitive` (re-checked; an empty answer confirmed by a scan) or
+    /// `superset` (re-checked).
+    #[serde(default, rename = "match")]
+    pub matching: Option<String>,
 }
 
 /// `envelope = { request = "/user", response = "/data" }`.
