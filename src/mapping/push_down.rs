@@ -74,6 +74,11 @@ impl PushDown {
         PushDown { rules }
     }
 
+    /// The rules, in config order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
     /// The query that finds objects whose `name` equals `value`, if a rule pushes `name eq` down.
     pub fn eq_query(&self, name: &str, value: &str) -> Option<Vec<(String, String)>> {
         let rule = self.rules.iter().find(|r| r.is_eq_on(name))?;
