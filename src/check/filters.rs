@@ -137,26 +137,32 @@ async fn rule_check(
             tried.join(" and ")
         }
     );
+    match verdict(measured, !untested_case, case_exact, &rule.attr) {
+        Some((why, fix)) => f.fail(check, key, format!("{detail}{why}"), fix),
+        None => f.pass(check, key, detail),
+    }
+}
+
+/// What the gateway needs of a pushed-down `eq` against what the product did: `None` when they agree, else why
+/// not (to follow the finding's detail) and the fix. The gateway takes a pushed-down answer as the result, so the
+/// product must match as the SCIM attribute compares: ignoring case unless it is `caseExact`, and equal values only.
+fn verdict(measured: Measured, case_tried: bool, case_exact: bool, attr: &AttrPath) -> Option<(String, &'static str)> {
     match (measured, case_exact) {
-        (Measured::Superset, _) => f.fail(
-            check,
-            key,
-            format!("{detail}: the gateway takes the product's answer as the result"),
+        (Measured::Superset, _) => Some((
+            ": the gateway takes the product's answer as the result".into(),
             "remove the rule (the gateway then filters itself), or use a parameter that matches equal values only",
-        ),
-        (Measured::Exact, false) if !untested_case => f.fail(
-            check,
-            key,
-            format!("{detail}, but SCIM {} eq ignores case: a lookup in another case finds nothing and the IdP creates a duplicate", rule.attr),
+        )),
+        (Measured::Exact, false) if case_tried => Some((
+            format!(
+                ", but SCIM {attr} eq ignores case: a lookup in another case finds nothing and the IdP creates a duplicate"
+            ),
             "use a parameter that ignores case, or remove the rule",
-        ),
-        (Measured::CaseInsensitive, true) => f.fail(
-            check,
-            key,
-            format!("{detail}, but SCIM {} is case-exact: a lookup answers objects that differ in case", rule.attr),
+        )),
+        (Measured::CaseInsensitive, true) => Some((
+            format!(", but SCIM {attr} is case-exact: a lookup answers objects that differ in case"),
             "use a parameter that matches case, or remove the rule",
-        ),
-        _ => f.pass(check, key, detail),
+        )),
+        _ => None,
     }
 }
 
@@ -266,6 +272,23 @@ mod tests {
             Some("R&D")
         );
         assert_eq!(scim_value(&user, &path("title")), None);
+    }
+
+    #[test]
+    fn a_push_down_must_match_as_the_scim_attribute_compares() {
+        let user_name = AttrPath::simple("userName");
+        let external_id = AttrPath::simple("externalId");
+        // userName ignores case (RFC 7643 §4.1), externalId is case-exact (§3.1).
+        assert!(verdict(Measured::CaseInsensitive, true, false, &user_name).is_none());
+        assert!(verdict(Measured::Exact, true, true, &external_id).is_none());
+        assert!(verdict(Measured::Exact, true, false, &user_name).is_some_and(|(why, _)| why.contains("ignores case")));
+        assert!(
+            verdict(Measured::CaseInsensitive, true, true, &external_id)
+                .is_some_and(|(why, _)| why.contains("case-exact"))
+        );
+        assert!(verdict(Measured::Superset, true, false, &user_name).is_some());
+        // A value without letters says nothing of case.
+        assert!(verdict(Measured::Exact, false, false, &user_name).is_none());
     }
 
     #[test]
