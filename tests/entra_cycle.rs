@@ -252,3 +252,24 @@ async fn an_entra_provisioning_cycle_leaves_the_product_exactly_as_entra_believe
         assert!(external.is_some_and(|r| r.starts_with("8aa1a0c0-")), "{team}");
     }
 }
+
+/// The product-agnostic cycles that drive the real products (`tests/product_*.rs`) hold against the sample
+/// product too, and a second gateway (nothing cached) finds everything the first provisioned.
+#[tokio::test]
+async fn the_product_agnostic_cycles_pass_against_the_sample_product() {
+    use common::idp::{Idp, Profile, cold_lookups, entra_cycle, okta_cycle};
+    let gw = common::start(&[TenantSpec::new("entra")]).await;
+    let idp = Idp::of(&gw);
+    let profile = Profile::default();
+    let mut state = entra_cycle(&idp, &profile, "entra").await;
+    let okta = okta_cycle(&idp, &profile, "okta").await;
+    state.users.extend(okta.users);
+    state.groups.extend(okta.groups);
+    assert_eq!(gw.product(0).users().len(), state.users.len());
+
+    let product = gw.product(0);
+    let mut cold = TenantSpec::new("cold");
+    cold.external = Some((product.base_url(), "product-key-entra".to_owned()));
+    let fresh = common::start(&[cold]).await;
+    cold_lookups(&Idp::of(&fresh), &state).await;
+}

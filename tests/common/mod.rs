@@ -4,6 +4,10 @@
 
 pub mod process;
 
+pub mod product;
+
+pub mod idp;
+
 pub mod cycle;
 
 pub mod interpose;
@@ -85,6 +89,8 @@ pub struct Gateway {
     pub client: reqwest::Client,
     pub tenants: Vec<TenantHandle>,
     pub dir: tempfile::TempDir,
+    /// Further directories the gateway's config refers to.
+    keep: Vec<tempfile::TempDir>,
     /// The runtime being served, for the admin endpoints.
     pub runtime: std::sync::Arc<scimgate::gateway::Gateway>,
     stop: Option<oneshot::Sender<()>>,
@@ -111,12 +117,7 @@ pub async fn start_with(specs: &[TenantSpec], extra: &str) -> Gateway {
 /// As `start_with`, with the mapping text (which must define `classic`) given.
 pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str) -> Gateway {
     let dir = tempfile::tempdir().expect("temp dir");
-    let certs = demo::generate_certs(dir.path()).expect("certificates");
-    let mut text = format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\ntls = {{ cert = {:?}, key = {:?} }}\n{extra}\n",
-        certs.cert.display().to_string(),
-        certs.key.display().to_string()
-    );
+    let mut text = format!("{extra}\n");
     let mut tenants = Vec::new();
     for spec in specs {
         let (product, base_url, key) = match &spec.external {
@@ -156,7 +157,22 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
         ));
         tenants.push(TenantHandle { token, product });
     }
-    text.push_str(mapping);
+    let mut gw = serve(&text, mapping, tenants).await;
+    gw.keep.push(dir);
+    gw
+}
+
+/// A gateway over TLS on 127.0.0.1:0 serving this config (`[server]` keys and tenants, then the mappings); the
+/// tenants' handles are kept in the returned gateway.
+pub async fn serve(config: &str, mapping: &str, tenants: Vec<TenantHandle>) -> Gateway {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let certs = demo::generate_certs(dir.path()).expect("certificates");
+    // `[server]` keys in `config` (before its first table) belong to the server table.
+    let text = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\ntls = {{ cert = {:?}, key = {:?} }}\n{config}\n{mapping}",
+        certs.cert.display().to_string(),
+        certs.key.display().to_string()
+    );
     let path = dir.path().join("scimgate.toml");
     std::fs::write(&path, text).expect("config file");
     let runtime = config::validate(&config::load(&[path]).expect("config loads")).expect("config validates");
@@ -178,9 +194,16 @@ pub async fn start_with_mapping(specs: &[TenantSpec], extra: &str, mapping: &str
         client,
         tenants,
         dir,
+        keep: Vec::new(),
         runtime: shared,
         stop: Some(stop),
     }
+}
+
+/// A name no other call in this process gets.
+pub fn unique() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Gateway {
