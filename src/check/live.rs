@@ -117,7 +117,7 @@ impl<'a> Probe<'a> {
         let list = &res.endpoints.list;
         let (call, answer) = self.send(list, None, &page_query(paging, paging.max_size)).await;
         let resp = self.answered(f, &call, answer, first)?;
-        let (body, headers) = self.listing_body(f, &call, resp).await?;
+        let (call, body, headers) = self.listing_body(f, &call, resp).await?;
         let objects = self.items(f, &call, &body)?;
         let total = self.total(f, &body, &headers, objects.len());
         let listed = Listed {
@@ -160,7 +160,8 @@ impl<'a> Probe<'a> {
             );
             return None;
         }
-        if first && resp.status.is_success() {
+        // A refused parameter (400, 422) was still read by a product that took the credentials.
+        if first && (resp.status.is_success() || matches!(status, 400 | 422)) {
             f.pass(
                 "credentials",
                 format!("{}.upstream.auth", self.tenant_key),
@@ -170,16 +171,17 @@ impl<'a> Probe<'a> {
         Some(resp)
     }
 
-    /// The JSON body and headers of a list answer; a refused paging parameter is told apart from a wrong endpoint
+    /// The call that answered, and the JSON body and headers of its answer; a refused paging parameter is told apart from a wrong endpoint
     /// by asking again without it.
     async fn listing_body(
         &self,
         f: &mut Findings,
         call: &str,
         resp: ProductResponse,
-    ) -> Option<(Value, http::HeaderMap)> {
+    ) -> Option<(String, Value, http::HeaderMap)> {
         let res = self.res();
         let status = resp.status.as_u16();
+        let mut call = call.to_owned();
         let resp = if resp.status.is_success() {
             resp
         } else if matches!(status, 400 | 422) && res.paging.style != Style::None {
@@ -198,6 +200,7 @@ impl<'a> Probe<'a> {
                         ),
                         "lower max_size to the largest page the product serves",
                     );
+                    call = small_call;
                     r
                 }
                 _ => {
@@ -232,7 +235,7 @@ impl<'a> Probe<'a> {
                     self.key("endpoints.list"),
                     format!("{call} answered {}", resp.status.as_u16()),
                 );
-                Some((body, resp.headers))
+                Some((call, body, resp.headers))
             }
             Err(e) => {
                 f.fail(
@@ -278,6 +281,11 @@ impl<'a> Probe<'a> {
         let paging = &self.res().paging;
         let total = paging.total(body, headers);
         let check = self.check("listing total");
+        let header = headers
+            .keys()
+            .map(http::HeaderName::as_str)
+            .find(|n| n.contains("total") || n.contains("count"));
+        let number = numbers_in(body).into_iter().next();
         match (&paging.total, total) {
             (Total::Count, _) => f.pass(
                 check,
@@ -285,9 +293,12 @@ impl<'a> Probe<'a> {
                 "no total declared: the gateway counts by reading the listing (within limits.scan_limit)",
             ),
             (Total::Pointer(p), None) => {
-                let fix = match numbers_in(body).first() {
-                    Some(found) => format!("set total = {found:?} (a number in the answer), or remove total to count"),
-                    None => "the answer holds no number: remove total (the gateway then counts)".to_owned(),
+                let fix = match (number, header) {
+                    (Some(found), _) => {
+                        format!("set total = {found:?} (a number in the answer), or remove total to count")
+                    }
+                    (None, Some(h)) => format!("replace total with total_header = {h:?} (the product sends it)"),
+                    (None, None) => "the answer holds no number: remove total (the gateway then counts)".to_owned(),
                 };
                 f.fail(
                     check,
@@ -297,14 +308,12 @@ impl<'a> Probe<'a> {
                 );
             }
             (Total::Header(h), None) => {
-                let found: Vec<&str> = headers
-                    .keys()
-                    .map(http::HeaderName::as_str)
-                    .filter(|n| n.contains("total") || n.contains("count"))
-                    .collect();
-                let fix = match found.first() {
-                    Some(n) => format!("set total_header = {n:?}"),
-                    None => "the product sends no total header: remove total_header (the gateway then counts)".into(),
+                let fix = match (header, number) {
+                    (Some(n), _) => format!("set total_header = {n:?}"),
+                    (None, Some(found)) => {
+                        format!("replace total_header with total = {found:?} (a number in the answer)")
+                    }
+                    (None, None) => "the product sends no total: remove total_header (the gateway then counts)".into(),
                 };
                 f.fail(
                     check,
