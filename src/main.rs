@@ -338,11 +338,13 @@ fn check_live(paths: &[PathBuf], args: CheckArgs) -> anyhow::Result<()> {
     let reports = tokio_runtime()?
         .block_on(scimgate::check::run(&file, &runtime.gateway, &options))
         .map_err(anyhow::Error::msg)?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&scimgate::check::json(&reports))?);
+    let text = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&scimgate::check::json(&reports))?)
     } else {
-        print!("{}", scimgate::check::human(&reports));
-    }
+        scimgate::check::human(&reports)
+    };
+    // A reader that stops early (`| head`) is not an error of the check.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     anyhow::ensure!(
         !scimgate::check::failed(&reports),
         "the live check failed (✗ above): the mapping does not match what the product does"
