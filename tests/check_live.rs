@@ -269,6 +269,31 @@ async fn each_wrong_rule_is_reported_on_its_key_with_a_failing_exit() {
         "{}",
         failed[0]
     );
+
+    // The same, for people: a ✗ line with the check and its key, the product's answer, and the fix.
+    let run = |extra: &'static [&'static str]| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_scimgate"))
+            .args(["check", "--live"])
+            .args(extra)
+            .arg("--config")
+            .arg(gw.dir.path().join("check.toml"))
+            .arg("--config")
+            .arg(gw.dir.path().join("mapping.toml"))
+            .output()
+    };
+    let out = run(&[]).await.expect("run scimgate check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(text.contains("✗ credentials  tenants[0].upstream.auth"), "{text}");
+    assert!(text.contains("answered 401"), "{text}");
+    assert!(text.contains("      fix: check the secret"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the live check failed"));
+
+    // A tenant the config does not have is an error of its own.
+    let out = run(&["--tenant", "nobody"]).await.expect("run scimgate check");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--tenant \"nobody\": no such tenant"), "{stderr}");
 }
 
 #[tokio::test]

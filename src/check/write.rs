@@ -168,7 +168,17 @@ async fn user_steps(ctx: &Context<'_>, tag: &str, key: &str, made: &mut Made, f:
             );
         }
     }
-    if res.attributes.rules().iter().any(|r| r.target.is_named("active")) && res.deactivate != Deactivate::Delete {
+    // `active` is written through its rule, or through the (de)activation endpoints; deletion is not tried here.
+    let settable = match res.deactivate {
+        Deactivate::Field => res
+            .attributes
+            .rules()
+            .iter()
+            .any(|r| r.target.is_named("active") && !r.read_only),
+        Deactivate::Endpoint => true,
+        Deactivate::Delete => false,
+    };
+    if settable {
         for active in [false, true] {
             let patch =
                 json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": active}]});
