@@ -11,6 +11,7 @@ mod filters;
 mod live;
 mod members;
 mod objects;
+mod paging;
 mod write;
 
 use crate::config::file::ConfigFile;

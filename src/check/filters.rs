@@ -5,7 +5,8 @@
 //! §2.2 `caseExact`).
 
 use super::Findings;
-use super::live::{Listed, Probe, SMALL, chain, page_query};
+use super::live::{Listed, Probe, SMALL, chain};
+use super::paging::page_query;
 use crate::mapping::listing::Source;
 use crate::mapping::push_down::Rule;
 use crate::ops::resource;

@@ -2,7 +2,8 @@
 //! (`list`), or the users listing that selects its members (`user_field`); and the member key on listed users.
 
 use super::Findings;
-use super::live::{Listed, Probe, chain, page_query};
+use super::live::{Listed, Probe, chain};
+use super::paging::page_query;
 use crate::mapping::api::ProductId;
 use crate::mapping::members::{Listing, Members, Style};
 use serde_json::Value;
