@@ -171,6 +171,17 @@ pub enum MappingError {
         /// The second attribute.
         second: String,
     },
+    /// A product value that the attribute's value map does not know, with no `read_fallback` for it.
+    #[error(
+        "the product holds {value} for {attribute}, which its value map does not know; map it, or give the rule \
+         read_fallback = <SCIM value> to read such values as one"
+    )]
+    UnknownProductValue {
+        /// The attribute, as written in the mapping.
+        attribute: String,
+        /// The product value, as JSON.
+        value: String,
+    },
     /// The product's answer does not have the shape the mapping describes.
     #[error("the product API answered in an unexpected shape: {0}")]
     ProductShape(String),
@@ -182,7 +193,9 @@ impl From<MappingError> for scim::Error {
             MappingError::Unmapped(_) | MappingError::InvalidValue { .. } | MappingError::Conflict { .. } => {
                 scim::Error::bad_request(scim::ScimType::InvalidValue, e.to_string())
             }
-            MappingError::ProductShape(_) => scim::Error::new(http::StatusCode::BAD_GATEWAY, e.to_string()),
+            MappingError::ProductShape(_) | MappingError::UnknownProductValue { .. } => {
+                scim::Error::new(http::StatusCode::BAD_GATEWAY, e.to_string())
+            }
         }
     }
 }

@@ -356,3 +356,42 @@ fn check_classic_with(from: &str, to: &str) -> String {
     assert!(!out.status.success());
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+#[test]
+fn the_two_rule_trick_for_a_split_pointer_is_refused_pointing_to_write() {
+    let text = check_classic_with(
+        "title = \"/title\"",
+        "title = { pointer = \"/title\", read_only = true }\n\"urn:ietf:params:scim:schemas:core:2.0:User:title\" = \"/department\"",
+    );
+    assert!(
+        text.contains("mappings.classic.users.attributes.\"urn:ietf:params:scim:schemas:core:2.0:User:title\"")
+            && text.contains("write = "),
+        "{text}"
+    );
+}
+
+#[test]
+fn attribute_constructs_are_checked_by_key() {
+    for (line, key) in [
+        (
+            "title = { pointer = \"/custom_fields/[id=5]/value\" }",
+            "\"title\".pointer",
+        ),
+        (
+            "title = { pointer = \"/title\", read_fallback = \"x\" }",
+            "\"title\".read_fallback",
+        ),
+        ("title = { ignore = true, pointer = \"/title\" }", "\"title\".ignore"),
+        (
+            "title = { pointer = \"/title\", default = { when = \"title\" } }",
+            "\"title\".default.when",
+        ),
+        ("title = { pointer = \"/title\", whole = true }", "\"title\".whole"),
+    ] {
+        let text = check_classic_with("title = \"/title\"", line);
+        assert!(
+            text.contains(&format!("mappings.classic.users.attributes.{key}")),
+            "{line}: {text}"
+        );
+    }
+}

@@ -6,7 +6,7 @@
 
 use super::MappingError;
 use super::pointer::Pointer;
-use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::filter::{AttrTypes, CompValue, CompareOp, Filter};
 use crate::scim::json;
 use crate::scim::patch_path::PatchPath;
 use serde_json::{Map, Value};
@@ -66,16 +66,22 @@ pub struct Rule {
     pub key: String,
     /// SCIM side.
     pub target: Target,
-    /// Product side.
+    /// Product side: where writes go (`write`, else the first `pointer`). For a read-only rule whose pointer
+    /// selects an array element, the part of it before the selector.
     pub pointer: Pointer,
+    /// Where the value is read, in order: the first present (not `null`) wins.
+    pub reads: Vec<ReadPointer>,
     /// Value transform.
     pub transform: Transform,
+    /// The SCIM value of a product value the value map does not know (`read_fallback`); without it such a value
+    /// is a mapping error.
+    pub read_fallback: Option<Value>,
     /// Read from the product, never written.
     pub read_only: bool,
     /// Written to the product, never read back.
     pub write_only: bool,
     /// SCIM value used on create when the IdP sends none.
-    pub default: Option<Value>,
+    pub default: Option<DefaultValue>,
     /// The product always holds a value (a top-level attribute).
     pub required: bool,
     /// What an empty string written to this attribute means.
@@ -109,6 +115,10 @@ impl Empty {
 pub struct AttributeMap {
     rules: Vec<Rule>,
     templates: Vec<(String, Target, Template)>,
+    /// `ignore = true` attributes (config key, target): accepted in writes, never sent, read or advertised.
+    ignored: Vec<(String, Target)>,
+    /// Product sub-objects an update sends whole, merged from a fresh read (`whole`).
+    whole: Vec<Pointer>,
     /// Refuse writes that carry attributes no rule holds.
     pub reject_unmapped: bool,
 }
@@ -338,6 +348,49 @@ fn loosely_equal(expected: &Value, sent: &Value) -> bool {
 // === impl Rule ===
 
 impl Rule {
+    /// A rule reading and writing one plain pointer, with no transform or options.
+    pub fn plain(key: &str, target: Target, pointer: Pointer) -> Self {
+        let read = ReadPointer::parse(pointer.as_str()).expect("a JSON pointer is a read pointer");
+        Rule {
+            key: key.to_owned(),
+            target,
+            pointer,
+            reads: vec![read],
+            transform: Transform::Identity,
+            read_fallback: None,
+            read_only: false,
+            write_only: false,
+            default: None,
+            required: false,
+            empty: Empty::Clear,
+        }
+    }
+
+    /// The product value this rule reads: the first of its read pointers that holds one (not `null`).
+    pub fn read<'v>(&self, product: &'v Value) -> Option<&'v Value> {
+        self.reads.iter().find_map(|r| r.get(product).filter(|v| !v.is_null()))
+    }
+
+    /// Remove what this rule reads from a product object being sent whole (the plain read pointers).
+    pub fn strip(&self, body: &mut Value) {
+        for pointer in self.reads.iter().filter_map(ReadPointer::plain) {
+            pointer.remove(body);
+        }
+    }
+
+    /// The SCIM value of a product value: through the value map, else `read_fallback`, else an error naming the
+    /// value and the rule.
+    fn to_scim(&self, product: &Value) -> Result<Value, MappingError> {
+        match (self.transform.to_scim(product), &self.read_fallback) {
+            (Some(v), _) => Ok(v),
+            (None, Some(fallback)) => Ok(fallback.clone()),
+            (None, None) => Err(MappingError::UnknownProductValue {
+                attribute: self.key.clone(),
+                value: product.to_string(),
+            }),
+        }
+    }
+
     /// The product value of a SCIM value written to this attribute: `null` for `""` unless the attribute keeps
     /// empty strings; `None` when a value map does not know it.
     pub fn to_product(&self, scim: &Value) -> Option<Value> {
@@ -356,14 +409,39 @@ impl AttributeMap {
         AttributeMap {
             rules,
             templates: Vec::new(),
+            ignored: Vec::new(),
+            whole: Vec::new(),
             reject_unmapped,
         }
+    }
+
+    /// The same map with `ignore = true` attributes (config key, target).
+    pub fn with_ignored(mut self, ignored: Vec<(String, Target)>) -> Self {
+        self.ignored = ignored;
+        self
+    }
+
+    /// The same map with product sub-objects that updates send whole.
+    pub fn with_whole(mut self, whole: Vec<Pointer>) -> Self {
+        self.whole = whole;
+        self
     }
 
     /// The same map with read-only template attributes (config key, target, template).
     pub fn with_templates(mut self, templates: Vec<(String, Target, Template)>) -> Self {
         self.templates = templates;
         self
+    }
+
+    /// Whether the product object `current` already holds `value` in the field `pointer` (as the rule writing
+    /// that field reads it back: a split rule reads elsewhere than it writes).
+    pub fn holds(&self, pointer: &Pointer, value: &Value, current: &Value) -> bool {
+        let rule = self.rules.iter().find(|r| !r.read_only && r.pointer == *pointer);
+        let held = match rule {
+            Some(r) if r.reads.first().and_then(ReadPointer::plain).as_ref() != Some(pointer) => r.read(current),
+            _ => pointer.get(current),
+        };
+        held.unwrap_or(&Value::Null) == value
     }
 
     /// The SCIM paths (as written in the config) of every attribute, with whether it is read-only and whether it
@@ -378,6 +456,11 @@ impl AttributeMap {
         out
     }
 
+    /// The config keys of `ignore = true` attributes.
+    pub fn ignored(&self) -> impl Iterator<Item = &str> {
+        self.ignored.iter().map(|(k, _)| k.as_str())
+    }
+
     /// Whether `meta.version` is mapped (the product gives a version, the gateway an ETag).
     pub fn maps_version(&self) -> bool {
         self.rules.iter().any(|r| r.key.eq_ignore_ascii_case("meta.version"))
@@ -388,14 +471,17 @@ impl AttributeMap {
         self.rules.iter().filter(|r| r.required)
     }
 
-    /// Put each rule's `default` into a resource being created where it has no value.
-    pub fn apply_defaults(&self, resource: &mut Value) {
+    /// Put each rule's `default` into a resource being created where it has no value. Computed defaults (`from`,
+    /// `when`) read the resource as it was given; `types` are the attribute types its filters compare with.
+    pub fn apply_defaults(&self, resource: &mut Value, types: &dyn AttrTypes) {
+        let given = resource.clone();
         let Value::Object(map) = resource else { return };
         for rule in &self.rules {
             if let Some(default) = &rule.default
                 && rule.target.read_in(map).is_none()
+                && let Some(value) = default.compute(&given, types)
             {
-                rule.target.write(map, default.clone());
+                rule.target.write(map, value);
             }
         }
     }
@@ -424,23 +510,22 @@ impl AttributeMap {
         &self.rules
     }
 
-    /// The SCIM attributes (without `schemas`, `id`, `meta`) of a product object.
-    pub fn to_scim(&self, product: &Value) -> Map<String, Value> {
+    /// The SCIM attributes (without `schemas`, `id`, `meta`) of a product object. Fails on a product value a
+    /// value map does not know, unless its rule has a `read_fallback`.
+    pub fn to_scim(&self, product: &Value) -> Result<Map<String, Value>, MappingError> {
         let mut out = Map::new();
-        self.to_scim_into(product, &mut out);
-        out
+        self.to_scim_into(product, &mut out)?;
+        Ok(out)
     }
 
     /// [`AttributeMap::to_scim`], writing into `out` (which may already hold members, such as `schemas` and `id`,
     /// that a mapped attribute of the same name replaces in place).
-    pub fn to_scim_into(&self, product: &Value, out: &mut Map<String, Value>) {
+    pub fn to_scim_into(&self, product: &Value, out: &mut Map<String, Value>) -> Result<(), MappingError> {
         for rule in self.rules.iter().filter(|r| !r.write_only) {
-            let Some(value) = rule.pointer.get(product).filter(|v| !v.is_null()) else {
+            let Some(value) = rule.read(product) else {
                 continue;
             };
-            if let Some(scim) = rule.transform.to_scim(value) {
-                rule.target.write(out, scim);
-            }
+            rule.target.write(out, rule.to_scim(value)?);
         }
         for (_, target, template) in &self.templates {
             if target.read_in(out).is_none()
@@ -449,6 +534,7 @@ impl AttributeMap {
                 target.write(out, Value::String(text));
             }
         }
+        Ok(())
     }
 
     /// The product fields a SCIM resource asks for: every writable pointer, `null` where the resource has no
@@ -471,14 +557,23 @@ impl AttributeMap {
         let mut fields: BTreeMap<Pointer, (Value, &str)> = BTreeMap::new();
         for rule in self.rules.iter().filter(|r| !r.read_only) {
             rule.target.check_one(resource)?;
+            let was = current.and_then(|c| rule.read(c));
             let value = match rule.target.read(resource) {
                 None => Value::Null,
-                Some(v) => rule.to_product(v).ok_or_else(|| MappingError::InvalidValue {
-                    attribute: rule.key.clone(),
-                    detail: format!("{v} is not one of the values the product accepts"),
-                })?,
+                Some(v) => match rule.to_product(v) {
+                    Some(p) => p,
+                    // A value read through `read_fallback` and left as it was keeps the product's own value.
+                    None if was.is_some_and(|held| rule.to_scim(held).is_ok_and(|s| loosely_equal(&s, v))) => {
+                        was.cloned().unwrap_or(Value::Null)
+                    }
+                    None => {
+                        return Err(MappingError::InvalidValue {
+                            attribute: rule.key.clone(),
+                            detail: format!("{v} is not one of the values the product accepts"),
+                        });
+                    }
+                },
             };
-            let was = current.and_then(|c| rule.pointer.get(c));
             match fields.get(&rule.pointer) {
                 Some((existing, _)) if value.is_null() || *existing == value => {}
                 // This attribute still holds the field's old value: the other one changed it.
@@ -516,9 +611,14 @@ fn object_entry<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mu
     slot.as_object_mut()
 }
 
+mod default;
+mod read;
 mod template;
 mod unmapped;
+mod whole;
 
+pub use default::{DefaultError, DefaultValue};
+pub use read::ReadPointer;
 pub use template::Template;
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Config tables → runtime mapping, naming the exact key (`mappings.NAME.users.paging.style`) on every mistake.
 
-use super::attribute::{AttributeMap, Empty, Rule, Target, Template, Transform};
+use super::attribute::AttributeMap;
 use super::endpoint::Endpoint;
 use super::paging::{Paging, Style, Total};
 use super::pointer::Pointer;
@@ -8,10 +8,12 @@ use super::push_down::{self, PushDown};
 use super::{Deactivate, Endpoints, Envelope, GroupMapping, IdType, Mapping, OnConflict, ResourceMapping, UpdateStyle};
 use crate::config::ConfigError;
 
+mod attributes;
 mod membership;
 
-use crate::config::file::{AttributeFile, MappingFile, ResourceMappingFile};
+use crate::config::file::{MappingFile, ResourceMappingFile};
 use crate::scim::schema::{Access, Mapped, ResourceSchema, SchemaError};
+use attributes::attributes;
 use membership::compile_members;
 
 /// Build a runtime mapping from its config table; `key` is its path (`mappings.NAME`).
@@ -141,7 +143,7 @@ fn resource(
             push_down::Rule::parse(k, param).map_err(|m| ConfigError::invalid(at(&format!("filters.{k:?}")), m))?,
         );
     }
-    let attributes = attributes(file, key, required)?;
+    let attributes = attributes(file, key, required, update == UpdateStyle::Replace)?;
     let mut schema = restricted(&attributes, full, extra, key, deactivate != Deactivate::Field)?;
     for rule in attributes.required() {
         let named = |a: &&mut crate::scim::schema::Attribute| a.name.eq_ignore_ascii_case(&rule.key);
@@ -228,88 +230,6 @@ fn endpoints(file: &ResourceMappingFile, key: &str) -> Result<Endpoints, ConfigE
             .map(|t| endpoint("reactivate", t, true))
             .transpose()?,
     })
-}
-
-fn attributes(file: &ResourceMappingFile, key: &str, required: &str) -> Result<AttributeMap, ConfigError> {
-    let at = |k: &str| format!("{key}.{k}");
-    let mut rules = Vec::new();
-    let mut templates = Vec::new();
-    for (k, value) in &file.attributes {
-        let key_at = at(&format!("attributes.{k:?}"));
-        let target = Target::parse(k).map_err(|m| ConfigError::invalid(&key_at, m))?;
-        let t = match value {
-            AttributeFile::Pointer(p) => {
-                rules.push(Rule {
-                    key: k.clone(),
-                    target,
-                    pointer: pointer(p, &key_at)?,
-                    transform: Transform::Identity,
-                    read_only: false,
-                    write_only: false,
-                    default: None,
-                    required: false,
-                    empty: Empty::Clear,
-                });
-                continue;
-            }
-            AttributeFile::Full(t) => t,
-        };
-        match (&t.pointer, &t.template) {
-            (Some(p), None) => {
-                if t.read_only && (t.write_only || t.default.is_some() || t.required) {
-                    return Err(ConfigError::invalid(
-                        &key_at,
-                        "read_only cannot be combined with write_only, default or required",
-                    ));
-                }
-                if t.required && (t.write_only || !k.chars().all(|c| c.is_ascii_alphanumeric())) {
-                    return Err(ConfigError::invalid(
-                        &key_at,
-                        "required applies to a top-level attribute that is read back (not write_only)",
-                    ));
-                }
-                rules.push(Rule {
-                    key: k.clone(),
-                    target,
-                    pointer: pointer(p, &key_at)?,
-                    transform: t.map.as_ref().map_or(Transform::Identity, Transform::from_table),
-                    read_only: t.read_only,
-                    write_only: t.write_only,
-                    default: t.default.clone(),
-                    required: t.required,
-                    empty: match t.empty.as_deref() {
-                        None => Empty::Clear,
-                        Some(text) => Empty::parse(text).ok_or_else(|| {
-                            ConfigError::invalid(
-                                format!("{key_at}.empty"),
-                                format!("expected \"clear\" or \"keep\", not {text:?}"),
-                            )
-                        })?,
-                    },
-                });
-            }
-            (None, Some(text)) => {
-                if t.map.is_some() || t.write_only || t.default.is_some() || t.required || t.empty.is_some() {
-                    return Err(ConfigError::invalid(
-                        &key_at,
-                        "a template is read-only: map, write_only, default, required and empty do not apply",
-                    ));
-                }
-                let template = Template::parse(text).map_err(|m| ConfigError::invalid(&key_at, m))?;
-                templates.push((k.clone(), target, template));
-            }
-            (Some(_), Some(_)) => return Err(ConfigError::invalid(&key_at, "give pointer or template, not both")),
-            (None, None) => return Err(ConfigError::invalid(&key_at, "needs a pointer or a template")),
-        }
-    }
-    if !rules.iter().any(|r| r.target.is_named(required) && !r.write_only) {
-        return Err(ConfigError::invalid(
-            at("attributes"),
-            format!("{required} must be mapped to a product field"),
-        ));
-    }
-    let reject_unmapped = choice(&file.unmapped, &at("unmapped"), &[("reject", true), ("ignore", false)])?;
-    Ok(AttributeMap::new(rules, reject_unmapped).with_templates(templates))
 }
 
 /// The schema advertised for a mapping: only its attributes, with their real access. An attribute key that

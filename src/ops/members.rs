@@ -36,6 +36,9 @@ pub struct Membership<'c> {
     members: &'c Members,
 }
 
+/// A member change (adding or not, the user's SCIM id) with the user as read: its product id and object.
+type Read = (bool, String, Result<Option<(ProductId, Value)>, Error>);
+
 /// One member change that was not applied.
 struct Failure {
     what: String,
@@ -100,7 +103,7 @@ impl<'c> Membership<'c> {
         let mut failures = Vec::new();
         let (add_keys, remove_keys) = match &self.members.style {
             Style::UserField { pointer, .. } => {
-                failures.extend(self.change_user_fields(pid, team, pointer, adds, removes).await);
+                failures.extend(self.change_user_fields(pid, team, pointer, adds, removes).await?);
                 return self.finish(pid, adds, removes, failures);
             }
             _ => (
@@ -290,7 +293,9 @@ impl<'c> Membership<'c> {
             .ok_or_else(|| Error::not_found("the group no longer exists"))
     }
 
-    /// Each member's user object gets the team added to or removed from its team field.
+    /// Each member's user object gets the team added to or removed from its team field. Every user is read
+    /// first: a single-valued team field that holds another team refuses the whole change with 409 before
+    /// anything is written, rather than moving the user out of its other team.
     async fn change_user_fields(
         &self,
         pid: &ProductId,
@@ -298,7 +303,7 @@ impl<'c> Membership<'c> {
         pointer: &Pointer,
         adds: &[String],
         removes: &[String],
-    ) -> Vec<Failure> {
+    ) -> Result<Vec<Failure>, Error> {
         let team_id = self
             .teams
             .resource()
@@ -306,34 +311,77 @@ impl<'c> Membership<'c> {
             .get(team)
             .cloned()
             .unwrap_or(Value::String(pid.as_str().to_owned()));
-        let mut calls = Vec::new();
+        let mut lookups = Vec::new();
         for (adding, id) in adds
             .iter()
             .map(|id| (true, id))
             .chain(removes.iter().map(|id| (false, id)))
         {
-            calls.push(self.user_field_call(pointer, team_id.clone(), adding, id.clone()));
+            lookups.push(self.user(adding, id.clone()));
+        }
+        let reads: Vec<Read> = futures_util::stream::iter(lookups)
+            .buffered(self.members.concurrency)
+            .collect()
+            .await;
+        let occupied: Vec<String> = reads
+            .iter()
+            .filter(|(adding, _, _)| *adding)
+            .filter_map(|(_, id, read)| {
+                let held = pointer.get(&read.as_ref().ok()?.as_ref()?.1)?;
+                let other = key_text(Some(held)).filter(|_| !held.is_array())?;
+                (Some(&other) != key_text(Some(&team_id)).as_ref())
+                    .then(|| format!("user {id:?} is in group {other:?}"))
+            })
+            .collect();
+        if !occupied.is_empty() {
+            return Err(Error::conflict(format!(
+                "{}; this service holds one group per user, so adding to group {:?} was refused and nothing was \
+                 changed: remove the user from its group first",
+                occupied.join(", "),
+                pid.as_str()
+            )));
+        }
+        let mut calls = Vec::new();
+        for read in reads {
+            calls.push(self.user_field_call(pointer, team_id.clone(), read));
         }
         let results: Vec<Option<Failure>> = futures_util::stream::iter(calls)
             .buffer_unordered(self.members.concurrency)
             .collect()
             .await;
-        results.into_iter().flatten().collect()
+        Ok(results.into_iter().flatten().collect())
     }
 
-    async fn user_field_call(&self, pointer: &Pointer, team_id: Value, adding: bool, id: String) -> Option<Failure> {
-        let outcome = self.change_user_field(pointer, &team_id, adding, &id).await;
+    /// A member change with its user read by SCIM id (`None` when there is no such user).
+    async fn user(&self, adding: bool, id: String) -> Read {
+        let user = match self.users.product_id(&id) {
+            None => Ok(None),
+            Some(upid) => self.users.get(&upid).await.map(|u| u.map(|user| (upid, user))),
+        };
+        (adding, id, user)
+    }
+
+    async fn user_field_call(&self, pointer: &Pointer, team_id: Value, read: Read) -> Option<Failure> {
+        let (adding, id, user) = read;
+        let outcome = match user {
+            Ok(user) => self.change_user_field(pointer, &team_id, adding, &id, user).await,
+            Err(e) => Err(e),
+        };
         outcome.err().map(|error| Failure {
             what: format!("{} {id}", if adding { "add" } else { "remove" }),
             error,
         })
     }
 
-    async fn change_user_field(&self, pointer: &Pointer, team_id: &Value, adding: bool, id: &str) -> Result<(), Error> {
-        let Some(upid) = self.users.product_id(id) else {
-            return if adding { Err(no_such_user(id)) } else { Ok(()) };
-        };
-        let Some(user) = self.users.get(&upid).await? else {
+    async fn change_user_field(
+        &self,
+        pointer: &Pointer,
+        team_id: &Value,
+        adding: bool,
+        id: &str,
+        user: Option<(ProductId, Value)>,
+    ) -> Result<(), Error> {
+        let Some((upid, user)) = user else {
             return if adding { Err(no_such_user(id)) } else { Ok(()) };
         };
         let same = |v: &Value| key_text(Some(v)) == key_text(Some(team_id));
@@ -344,6 +392,7 @@ impl<'c> Membership<'c> {
             (Some(Value::Array(items)), false) => Value::Array(items.iter().filter(|v| !same(v)).cloned().collect()),
             (Some(v), true) if same(v) => return Ok(()),
             (_, true) => team_id.clone(),
+            // A single-valued team field is cleared when its team loses the user.
             (Some(v), false) if same(v) => Value::Null,
             (_, false) => return Ok(()),
         };
@@ -361,7 +410,7 @@ impl<'c> Membership<'c> {
         let mut body = if api.update_replaces() {
             let mut whole = object.clone();
             for rule in api.resource().attributes.rules().iter().filter(|r| r.read_only) {
-                rule.pointer.remove(&mut whole);
+                rule.strip(&mut whole);
             }
             whole
         } else {

@@ -193,7 +193,7 @@ pub async fn select(
 /// set them, then the managed marker.
 pub fn create_body(res: &ResourceMapping, scim: &Value) -> Result<Value, Error> {
     let mut scim = scim.clone();
-    res.attributes.apply_defaults(&mut scim);
+    res.attributes.apply_defaults(&mut scim, &res.schema);
     let fields = res.attributes.to_product(&scim)?;
     let mut product = Value::Object(Map::new());
     for (pointer, value) in fields.into_iter().filter(|(_, v)| !v.is_null()) {
@@ -260,7 +260,7 @@ pub async fn write_back(
     let body = if api.update_replaces() {
         let mut body = current.clone();
         for rule in res.attributes.rules().iter().filter(|r| r.read_only) {
-            rule.pointer.remove(&mut body);
+            rule.strip(&mut body);
         }
         for (pointer, value) in fields {
             set(&pointer, &mut body, value)?;
@@ -269,11 +269,13 @@ pub async fn write_back(
     } else {
         let changed: BTreeMap<Pointer, Value> = fields
             .into_iter()
-            .filter(|(p, v)| p.get(current).unwrap_or(&Value::Null) != v)
+            .filter(|(p, v)| !res.attributes.holds(p, v, current))
             .collect();
         if changed.is_empty() {
             return Ok(Some(current.clone()));
         }
+        // Sub-objects the product replaces whole are sent whole, from this fresh read.
+        let changed = res.attributes.widen(changed, current);
         let mut body = Value::Object(Map::new());
         for (pointer, value) in changed {
             set(&pointer, &mut body, value)?;

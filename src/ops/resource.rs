@@ -52,7 +52,7 @@ pub fn render(kind: Kind, res: &ResourceMapping, object: &Value, base_url: &str)
     let mut out = Map::new();
     out.insert("schemas".into(), Value::Null);
     out.insert("id".into(), Value::String(id));
-    res.attributes.to_scim_into(object, &mut out);
+    res.attributes.to_scim_into(object, &mut out)?;
     let schemas: Vec<Value> = std::iter::once(kind.schema)
         .chain(out.keys().map(String::as_str).filter(|k| k.starts_with("urn:")))
         .map(Value::from)
@@ -172,11 +172,16 @@ pub fn required_string<'v>(body: &'v Value, name: &str) -> Result<&'v str, Error
 /// Attributes the mapping marks `required` (the product always holds them) must be in a create, unless a default
 /// fills them, and in a PUT.
 pub fn check_required(res: &ResourceMapping, resource: &Value, creating: bool) -> Result<(), Error> {
+    // A create takes its defaults (computed ones too) before the check.
+    let mut filled = resource.clone();
+    if creating {
+        res.attributes.apply_defaults(&mut filled, &res.schema);
+    }
     for rule in res.attributes.required() {
         // `""` clears an attribute (unless its rule keeps empty strings): it is no value.
-        let absent = crate::scim::json::get(resource, &rule.key)
+        let absent = crate::scim::json::get(&filled, &rule.key)
             .is_none_or(|v| v.is_null() || rule.to_product(v).is_some_and(|p| p.is_null()));
-        if absent && !(creating && rule.default.is_some()) {
+        if absent {
             return Err(Error::bad_request(
                 ScimType::InvalidValue,
                 format!("{} is required", rule.key),

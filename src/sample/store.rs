@@ -93,6 +93,13 @@ pub struct UserFields {
     pub password: Option<String>,
     /// Kept, but locked out (`status: suspended` / `disabled: true`).
     pub disabled: bool,
+    /// Custom field values by field id (the classic shape: read as `custom_fields`, written as
+    /// `custom_field_values`).
+    pub custom: BTreeMap<u64, String>,
+    /// A free-form profile object, replaced whole by every write that names it (the classic shape).
+    pub profile: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The one team id a user field holds (the classic shape's `team_id`); apart from team memberships.
+    pub team: Option<u64>,
 }
 
 /// Everything a client can write on a team.

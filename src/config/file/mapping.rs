@@ -69,6 +69,10 @@ pub struct ResourceMappingFile {
     /// Group membership (groups only).
     #[serde(default)]
     pub members: Option<MembersFile>,
+    /// Product sub-objects (JSON pointers) that the product replaces whole on update: an update touching a field
+    /// inside one sends the entire sub-object, merged from a fresh read.
+    #[serde(default)]
+    pub whole: Vec<String>,
 }
 
 /// `envelope = { request = "/user", response = "/data" }`.
@@ -206,16 +210,30 @@ pub enum AttributeFile {
     /// `userName = "/email"`.
     Pointer(String),
     /// `active = { pointer = "/status", map = { true = "active", false = "suspended" } }`.
-    Full(AttributeTableFile),
+    Full(Box<AttributeTableFile>),
 }
 
 /// The table form of an attribute mapping.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttributeTableFile {
-    /// JSON pointer into the product object (absent for a `template`).
+    /// JSON pointer into the product object (absent for a `template`), or a list of them read in order (the
+    /// first present wins; writes go to the first, or to `write`). A read pointer may select an array element,
+    /// `/custom_fields/[id=5]/value`.
     #[serde(default)]
-    pub pointer: Option<String>,
+    pub pointer: Option<PointersFile>,
+    /// Where writes go when they differ from where the value is read (a plain JSON pointer).
+    #[serde(default)]
+    pub write: Option<String>,
+    /// The SCIM value read for a product value the `map` does not know (without it, such a value is a 502).
+    #[serde(default)]
+    pub read_fallback: Option<serde_json::Value>,
+    /// Accepted in writes, never sent to the product, never returned, not advertised.
+    #[serde(default)]
+    pub ignore: bool,
+    /// The product replaces the object holding this field whole: an update sends all of it, from a fresh read.
+    #[serde(default)]
+    pub whole: bool,
     /// A read-only value built from product fields: `"{/first_name} {/last_name}"`.
     #[serde(default)]
     pub template: Option<String>,
@@ -239,6 +257,26 @@ pub struct AttributeTableFile {
     /// it) or `"keep"` (sent as it is, for a product that wants empty strings).
     #[serde(default)]
     pub empty: Option<String>,
+}
+
+/// `pointer = "/email"` or `pointer = ["/email", "/contact/email"]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PointersFile {
+    /// One pointer.
+    One(String),
+    /// Read pointers in order.
+    Many(Vec<String>),
+}
+
+impl PointersFile {
+    /// The pointers, in order.
+    pub fn all(&self) -> Vec<&str> {
+        match self {
+            PointersFile::One(p) => vec![p.as_str()],
+            PointersFile::Many(ps) => ps.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 impl Default for PagingFile {

@@ -37,6 +37,7 @@ impl AttributeMap {
     fn check_attribute(&self, schema: Option<&str>, name: &str, value: &Value) -> Result<(), MappingError> {
         let covered = |t: Option<&str>, s: Option<&str>| {
             self.rules.iter().any(|r| r.target.covers(schema, name, t, s))
+                || self.ignored.iter().any(|(_, target)| target.covers(schema, name, t, s))
                 || self
                     .templates
                     .iter()

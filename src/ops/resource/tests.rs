@@ -1,7 +1,7 @@
 //! Rendering a product object as a SCIM resource: member order, `schemas`, `meta` and the entity tag.
 
 use super::*;
-use crate::mapping::attribute::{AttributeMap, Rule, Target, Transform};
+use crate::mapping::attribute::{AttributeMap, Rule, Target};
 use crate::mapping::pointer::Pointer;
 use serde_json::json;
 
@@ -10,17 +10,11 @@ const BASE: &str = "https://scim.example.com/scim/v2";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 fn rule(key: &str, pointer: &str) -> Rule {
-    Rule {
-        key: key.to_owned(),
-        target: Target::parse(key).expect("key"),
-        pointer: Pointer::parse(pointer).expect("pointer"),
-        transform: Transform::Identity,
-        read_only: false,
-        write_only: false,
-        default: None,
-        required: false,
-        empty: Default::default(),
-    }
+    Rule::plain(
+        key,
+        Target::parse(key).expect("key"),
+        Pointer::parse(pointer).expect("pointer"),
+    )
 }
 
 /// The classic sample mapping's users, with these attribute rules.

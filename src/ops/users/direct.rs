@@ -107,6 +107,10 @@ fn field(res: &ResourceMapping, attr: &AttrPath, value: &Value) -> Option<(Point
                 _ => false,
             }
     })?;
+    // A field inside a sub-object sent whole needs the fresh read of the general path.
+    if res.attributes.whole_of(&rule.pointer).is_some() {
+        return None;
+    }
     Some((rule.pointer.clone(), rule.to_product(&value)?))
 }
 

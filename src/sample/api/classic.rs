@@ -10,12 +10,16 @@
 //! **User**: `{"id": 1, "username": "ada", "email": "ada@example.com", "first_name", "last_name", "full_name", "display_name",
 //! "title", "phone", "external_ref", "department", "employee_number", "manager_id", "locale", "preferred_language",
 //! "mobile", "status": "active"|"suspended", "created_at", "updated_at", "version": 1}`. The optional strings are
-//! always present, `null` when unset. A create needs `username` (letters, digits and `@ . _ - +`) or `email` (or
+//! always present, `null` when unset. Three more members appear only when set, shapes real products have:
+//! `custom_fields: [{"id": 5, "value": "x"}]` (read-only; written as `custom_field_values: {"5": "x"}`, a `null`
+//! value removing one, other ids kept by a PATCH), `profile: {…}` (an object of strings that every write naming it
+//! replaces whole: a PATCH of `{"profile": {"a": "x"}}` drops the profile's other members) and `team_id` (one team
+//! id, or `null`; a plain field, apart from the team memberships, listed with `?team_id=`). A create needs `username` (letters, digits and `@ . _ - +`) or `email` (or
 //! both); each is unique case-insensitively (409). `password` is write-only: stored, never rendered.
 //! `id`, `created_at`, `updated_at` (RFC 3339 UTC, whole seconds) and `version` (1, +1 per change) are read-only:
 //! sending them is 400, except `id` equal to the path id in a PUT. Unknown members are 400.
-//! - `GET /users?username=&email=&external_ref=&page=&per_page=`: `username` and `email` match
-//!   case-insensitively, `external_ref` exactly; answers `{"data": [users], "meta": {"page", "per_page", "total"}}`.
+//! - `GET /users?username=&email=&external_ref=&team_id=&page=&per_page=`: `username` and `email` match
+//!   case-insensitively, `external_ref` and `team_id` exactly; answers `{"data": [users], "meta": {"page", "per_page", "total"}}`.
 //! - `POST /users` → 201 with the user and `Location: /api/v1/users/{id}`.
 //! - `GET /users/{id}`; `PATCH /users/{id}` changes the fields sent (`null` clears an optional one);
 //!   `PUT /users/{id}` replaces: absent optional fields become `null`, an absent `status` becomes `active`.
@@ -125,6 +129,21 @@ pub fn user_json(_: &Store, user: &User) -> Value {
     object.insert("email".to_owned(), json!(user.fields.email));
     for (name, value) in USER_NULLABLE.iter().zip(users::nullable(&user.fields)) {
         object.insert((*name).to_owned(), json!(value));
+    }
+    if !user.fields.custom.is_empty() {
+        let fields: Vec<Value> = user
+            .fields
+            .custom
+            .iter()
+            .map(|(id, value)| json!({"id": id, "value": value}))
+            .collect();
+        object.insert("custom_fields".to_owned(), Value::Array(fields));
+    }
+    if let Some(profile) = &user.fields.profile {
+        object.insert("profile".to_owned(), Value::Object(profile.clone()));
+    }
+    if let Some(team) = user.fields.team {
+        object.insert("team_id".to_owned(), json!(team));
     }
     let status = if user.fields.disabled { "suspended" } else { "active" };
     object.insert("status".to_owned(), json!(status));

@@ -170,3 +170,26 @@ fn users_and_teams_render_with_integer_ids_and_status() {
     assert_eq!(team_json(&store, &team)["id"], 1);
     assert!(team_by_key(&store, "1").is_some() && team_by_key(&store, "01x").is_none());
 }
+
+#[test]
+fn custom_fields_merge_by_id_and_the_profile_is_replaced_whole() {
+    let mut fields = create(json!({"email": "a@b", "custom_field_values": {"5": "x", "7": "y"},
+        "profile": {"given": "Ada", "family": "Lovelace"}, "team_id": 3}))
+    .expect("valid");
+    assert_eq!(fields.team, Some(3));
+    let patch = json!({"custom_field_values": {"5": null, "8": "z"}, "profile": {"given": "Augusta"}});
+    UserInput::parse(&patch, None)
+        .and_then(|input| input.apply(&mut fields))
+        .expect("valid");
+    let custom: Vec<(u64, &str)> = fields.custom.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(custom, [(7, "y"), (8, "z")]);
+    assert_eq!(fields.profile, json!({"given": "Augusta"}).as_object().cloned());
+    for bad in [
+        json!({"email": "a@b", "custom_field_values": {"x": "1"}}),
+        json!({"email": "a@b", "custom_fields": []}),
+        json!({"email": "a@b", "profile": {"given": 1}}),
+        json!({"email": "a@b", "team_id": 0}),
+    ] {
+        assert!(is_invalid(create(bad.clone())), "{bad} was accepted");
+    }
+}

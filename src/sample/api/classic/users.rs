@@ -15,7 +15,11 @@ use crate::sample::store::{UserFields, UserId};
 
 /// `GET /users?username=&email=&external_ref=&page=&per_page=`.
 pub fn list(state: &State, query: Option<&str>) -> Result<Reply, ApiError> {
-    let query = Query::parse(query, &["username", "email", "external_ref", "page", "per_page"])?;
+    let query = Query::parse(
+        query,
+        &["username", "email", "external_ref", "team_id", "page", "per_page"],
+    )?;
+    let team = query.get("team_id");
     let page = Page::parse(&query)?;
     let (email, external_ref) = (query.get("email"), query.get("external_ref"));
     let username = query.get("username");
@@ -32,6 +36,7 @@ pub fn list(state: &State, query: Option<&str>) -> Result<Reply, ApiError> {
         email.is_none_or(|email| same(&user.fields.email, email))
             && username.is_none_or(|name| same(&user.fields.login, name))
             && external_ref.is_none_or(|wanted| user.fields.external_ref.as_deref() == Some(wanted))
+            && team.is_none_or(|wanted| user.fields.team.is_some_and(|t| t.to_string() == wanted))
     });
     Ok(Reply::Ok(page.render(matching, |user| user_json(&store, user))))
 }
@@ -129,6 +134,9 @@ pub struct UserInput {
     password: Option<Option<String>>,
     disabled: Option<bool>,
     nullable: [Option<Option<String>>; 13],
+    custom: Vec<(u64, Option<String>)>,
+    profile: Option<Option<serde_json::Map<String, Value>>>,
+    team: Option<Option<u64>>,
 }
 
 impl UserInput {
@@ -144,7 +152,17 @@ impl UserInput {
                 "password" => input.password = Some(nullable_string(key, value)?),
                 "status" => input.disabled = Some(disabled(value)?),
                 "id" if path_id.is_some_and(|id| value.as_u64() == Some(id.0)) => {}
-                "id" | "created_at" | "updated_at" | "version" => return Err(read_only(key)),
+                "id" | "created_at" | "updated_at" | "version" | "custom_fields" => return Err(read_only(key)),
+                "custom_field_values" => input.custom = custom_values(value)?,
+                "profile" if value.is_null() => input.profile = Some(None),
+                "profile" => input.profile = Some(Some(profile(value)?)),
+                "team_id" if value.is_null() => input.team = Some(None),
+                "team_id" => {
+                    let id = value.as_u64().filter(|id| *id >= 1);
+                    input.team = Some(Some(id.ok_or_else(|| {
+                        ApiError::Invalid(format!("`team_id` must be a positive integer or null, not {value}"))
+                    })?));
+                }
                 other => match USER_NULLABLE.iter().position(|name| *name == other) {
                     Some(at) => input.nullable[at] = Some(nullable_string(other, value)?),
                     None => return Err(unknown(other)),
@@ -168,6 +186,19 @@ impl UserInput {
         if let Some(disabled) = self.disabled {
             fields.disabled = disabled;
         }
+        for (id, value) in self.custom {
+            match value {
+                Some(v) => fields.custom.insert(id, v),
+                None => fields.custom.remove(&id),
+            };
+        }
+        if let Some(profile) = self.profile {
+            // The profile is replaced whole, as the products it models do.
+            fields.profile = profile;
+        }
+        if let Some(team) = self.team {
+            fields.team = team;
+        }
         for (slot, new) in nullable_mut(fields).into_iter().zip(self.nullable) {
             if let Some(new) = new {
                 *slot = new;
@@ -185,6 +216,27 @@ impl UserInput {
         self.apply(&mut fields)?;
         Ok(fields)
     }
+}
+
+/// `custom_field_values`: `{"<field id>": "value" | null}`.
+fn custom_values(value: &Value) -> Result<Vec<(u64, Option<String>)>, ApiError> {
+    let mut out = Vec::new();
+    for (id, v) in fields::object("`custom_field_values`", value)? {
+        let id = crate::sample::api::query::decimal(id)
+            .filter(|id| *id >= 1)
+            .ok_or_else(|| ApiError::Invalid(format!("custom field id {id:?} is not a positive integer")))?;
+        out.push((id, nullable_string("custom_field_values", v)?));
+    }
+    Ok(out)
+}
+
+/// `profile`: an object of strings.
+fn profile(value: &Value) -> Result<serde_json::Map<String, Value>, ApiError> {
+    let object = fields::object("`profile`", value)?;
+    for (name, v) in object {
+        fields::string(&format!("profile.{name}"), v)?;
+    }
+    Ok(object.clone())
 }
 
 /// `status`: `"active"` or `"suspended"`, as `disabled`.
