@@ -101,10 +101,10 @@ impl Probe<'_> {
         );
     }
 
-    /// Product values of listed objects that a value map does not know: the attribute would vanish.
+    /// Product values of listed objects that a value map without a `read_fallback` does not know: the read fails.
     fn value_maps(&self, f: &mut Findings, listed: &Listed) {
         for rule in self.api.resource().attributes.rules() {
-            if matches!(rule.transform, Transform::Identity) || rule.write_only {
+            if matches!(rule.transform, Transform::Identity) || rule.write_only || rule.read_fallback.is_some() {
                 continue;
             }
             let unknown = listed
