@@ -10,6 +10,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod check;
 pub mod config;
 pub mod demo;
 pub mod gateway;

@@ -33,8 +33,9 @@ struct Cli {
 enum Command {
     /// Serve SCIM (the default).
     Run,
-    /// Validate the config and print the tenants and mappings it defines.
-    Check,
+    /// Validate the config and print the tenants and mappings it defines; with --live, also try each tenant's
+    /// mapping against its product.
+    Check(CheckArgs),
     /// Exit 0 when the admin listener answers /healthz (for container health checks).
     Healthcheck {
         /// The health URL.
@@ -73,6 +74,23 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         delay_ms: u64,
     },
+}
+
+/// `scimgate check`: the config alone, or with --live its mappings against the products.
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Call each tenant's product with its credentials and report, per mapping rule, what the product does.
+    #[arg(long)]
+    live: bool,
+    /// With --live: only this tenant.
+    #[arg(long, requires = "live")]
+    tenant: Option<String>,
+    /// With --live: also create, update and delete a throwaway user and team (`scimgate-check-<random>`).
+    #[arg(long, requires = "live")]
+    write: bool,
+    /// With --live: print the findings as JSON.
+    #[arg(long, requires = "live")]
+    json: bool,
 }
 
 /// `scimgate preview`: one input, one direction.
@@ -171,7 +189,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli, audit: Option<scimgate::audit::Output>) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => serve(&cli.config, audit),
-        Command::Check => check(&cli.config),
+        Command::Check(args) if args.live => check_live(&cli.config, args),
+        Command::Check(_) => check(&cli.config),
         Command::Healthcheck { url } => tokio_runtime()?
             .block_on(scimgate::admin::healthcheck(&url))
             .map_err(anyhow::Error::msg),
@@ -317,6 +336,31 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
             m.users.attributes.len()
         );
     }
+    Ok(())
+}
+
+/// `check --live`: the findings as a table or JSON on stdout; an error (non-zero exit) when any failed.
+fn check_live(paths: &[PathBuf], args: CheckArgs) -> anyhow::Result<()> {
+    let file = config::load(config_paths(paths)?)?;
+    let runtime = config::validate(&file)?;
+    let options = scimgate::check::Options {
+        tenant: args.tenant,
+        write: args.write,
+    };
+    let reports = tokio_runtime()?
+        .block_on(scimgate::check::run(&file, &runtime.gateway, &options))
+        .map_err(anyhow::Error::msg)?;
+    let text = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&scimgate::check::json(&reports))?)
+    } else {
+        scimgate::check::human(&reports)
+    };
+    // A reader that stops early (`| head`) is not an error of the check.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+    anyhow::ensure!(
+        !scimgate::check::failed(&reports),
+        "the live check failed (✗ above): the mapping does not match what the product does"
+    );
     Ok(())
 }
 
