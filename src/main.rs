@@ -233,6 +233,10 @@ fn serve(paths: &[PathBuf], audit: Option<scimgate::audit::Output>) -> anyhow::R
         let listener = server::bind(gateway.listen).await?;
         let tenants = gateway.gateway.tenants.len();
         let metrics = gateway.gateway.metrics.clone();
+        // Connects in the background: serving never waits for Redis.
+        if let Some(shared) = &gateway.gateway.shared {
+            shared.start();
+        }
         let live = Arc::new(server::Live::new(Arc::new(gateway.gateway), gateway.tls));
         if let Some(addr) = gateway.admin {
             let admin = server::bind(addr).await?;
