@@ -279,6 +279,12 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
         ),
         None => println!("SCIM under {}; other paths: 404", gw.settings.base_paths.join(", ")),
     }
+    if let Some(shared) = &file.shared {
+        println!(
+            "shared state: Redis at {} (not contacted by check); each replica admits {} of a tenant's rate while it is unreachable",
+            shared.redis, shared.local_share
+        );
+    }
     for (tenant, t) in runtime.gateway.tenants.iter().zip(&file.tenants) {
         println!(
             "tenant {}{}: {} token(s), {} req/s (burst {}), mapping {:?}, product {}",

@@ -141,6 +141,9 @@ impl Replicas {
 /// The `[shared]` body for `redis`, its password in a file under `dir`.
 fn shared_table(redis: &RedisServer, dir: &std::path::Path, extra: &str) -> String {
     let mut table = format!("redis = {:?}\ntimeout_ms = 500\n{extra}\n", redis.url());
+    if let Some(ca) = &redis.ca {
+        table.push_str(&format!("ca = {:?}\n", ca.display().to_string()));
+    }
     if let Some(p) = &redis.password {
         let file = dir.join("redis.password");
         std::fs::write(&file, p).expect("password file");
@@ -317,6 +320,28 @@ async fn killing_redis_mid_load_keeps_every_replica_answering_and_a_restart_rest
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_a_limit_through_redis_over_tls_with_a_password() {
+    bounded(60, async {
+        let redis = RedisServer::start_tls(Some("redis-secret")).await;
+        let secrets = tempfile::tempdir().unwrap();
+        let shared = shared_table(&redis, secrets.path(), "local_share = 1.0");
+        assert!(shared.contains("rediss://"), "{shared}");
+        let r = replicas(2, Shape::Classic, &[TenantRate("acme", 1, 2)], &shared).await;
+        r.wait_shared(true).await;
+        // A burst of 2 for the tenant, not for each replica.
+        let statuses = [
+            r.status(0, "acme").await,
+            r.status(1, "acme").await,
+            r.status(0, "acme").await,
+        ];
+        assert_eq!(statuses.map(|s| s.as_u16()), [200, 200, 429]);
+        assert_eq!(r.status(1, "acme").await, StatusCode::TOO_MANY_REQUESTS);
+        r.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_authentications_are_throttled_across_replicas() {
     bounded(60, async {
         let redis = RedisServer::start(Some("redis-secret")).await;
@@ -373,6 +398,48 @@ async fn a_replica_starts_and_serves_without_redis_or_with_a_wrong_password() {
         }
     })
     .await;
+}
+
+#[test]
+fn check_shows_the_shared_state_and_names_a_wrong_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scimgate.toml");
+    let check = |shared: &str| {
+        std::fs::write(
+            &path,
+            format!(
+                "[server]\nplaintext = true\n[shared]\n{shared}\n{}",
+                common::example_mapping("classic")
+            ),
+        )
+        .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_scimgate"))
+            .args(["check", "--config"])
+            .arg(&path)
+            .output()
+            .expect("scimgate check");
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let (ok, out) = check("redis = \"rediss://cache.internal:6380/0\"\nlocal_share = 0.5");
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("shared state: Redis at rediss://cache.internal:6380/0"),
+        "{out}"
+    );
+    let (ok, out) = check("redis = \"redis://cache.internal:6379/0\"\npassword = \"hunter2\"");
+    assert!(
+        !ok && out.contains("shared.password") && !out.contains("hunter2"),
+        "{out}"
+    );
+    let (ok, out) = check("redis = \"redis://cache.internal:6379/0\"\nlocal_shar = 0.5");
+    assert!(!ok && out.contains("local_shar"), "{out}");
 }
 
 async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {

@@ -10,6 +10,9 @@ use tokio::process::{Child, Command};
 pub struct RedisServer {
     pub port: u16,
     pub password: Option<String>,
+    /// Over TLS only (`rediss://`): the CA that signed its certificate for 127.0.0.1.
+    pub ca: Option<PathBuf>,
+    tls: Option<scimgate::demo::CertFiles>,
     dir: tempfile::TempDir,
     child: Option<Child>,
 }
@@ -49,6 +52,8 @@ impl RedisServer {
         let mut server = RedisServer {
             port: free_port(),
             password: password.map(str::to_owned),
+            ca: None,
+            tls: None,
             dir: tempfile::tempdir().expect("temp dir"),
             child: None,
         };
@@ -56,9 +61,26 @@ impl RedisServer {
         server
     }
 
-    /// `redis://127.0.0.1:<port>/0`.
+    /// As `start`, serving TLS only, with a certificate for 127.0.0.1 from a CA of its own.
+    pub async fn start_tls(password: Option<&str>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let certs = scimgate::demo::generate_certs(dir.path()).expect("certificates");
+        let mut server = RedisServer {
+            port: free_port(),
+            password: password.map(str::to_owned),
+            ca: Some(certs.ca.clone()),
+            tls: Some(certs),
+            dir,
+            child: None,
+        };
+        server.restart().await;
+        server
+    }
+
+    /// `redis://127.0.0.1:<port>/0`, or `rediss://` over TLS.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        let scheme = if self.tls.is_some() { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{}/0", self.port)
     }
 
     /// Start it again (on the same port, with an empty data set) after [`RedisServer::kill`].
@@ -75,7 +97,20 @@ impl RedisServer {
         ]
         .map(String::from)
         .to_vec();
-        args.extend(["--port".into(), self.port.to_string()]);
+        match &self.tls {
+            None => args.extend(["--port".into(), self.port.to_string()]),
+            Some(certs) => {
+                args.extend(["--port".into(), "0".into(), "--tls-port".into(), self.port.to_string()]);
+                args.extend(["--tls-auth-clients".into(), "no".into()]);
+                for (flag, path) in [
+                    ("--tls-cert-file", &certs.cert),
+                    ("--tls-key-file", &certs.key),
+                    ("--tls-ca-cert-file", &certs.ca),
+                ] {
+                    args.extend([flag.into(), path.display().to_string()]);
+                }
+            }
+        }
         args.extend(["--dir".into(), self.dir.path().display().to_string()]);
         if let Some(p) = &self.password {
             args.extend(["--requirepass".into(), p.clone()]);

@@ -184,6 +184,19 @@ mod tests {
     }
 
     #[test]
+    fn a_reload_keeps_the_connection_unless_the_table_changed() {
+        let metrics = Arc::new(Metrics::default());
+        let first = toml_from("redis = \"redis://cache:6379/0\"");
+        let before = shared(Some(&first), &metrics, None).unwrap().unwrap();
+        let same = shared(Some(&first), &metrics, Some(&before)).unwrap().unwrap();
+        assert!(Arc::ptr_eq(&before, &same));
+        let changed = toml_from("redis = \"redis://cache:6379/0\"\nlocal_share = 0.25");
+        let other = shared(Some(&changed), &metrics, Some(&before)).unwrap().unwrap();
+        assert!(!Arc::ptr_eq(&before, &other));
+        assert!(shared(None, &metrics, Some(&before)).unwrap().is_none());
+    }
+
+    #[test]
     fn each_mistake_names_its_key() {
         let cases = [
             ("password = \"hunter2\"", "shared.password"),
