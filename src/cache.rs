@@ -15,11 +15,18 @@
 //! asks for, and is never turned away.
 //!
 //! Every call is synchronous and short: moka's `sync` cache takes no lock a request waits on for long.
+//!
+//! With several replicas sharing state (`[shared]`), what a write evicts, and the rename aliases it records, are
+//! also handed to a [`Notifier`] that publishes them to the other replicas, which [`IdCache::apply`] them.
 
+use crate::shared::Notifier;
+use arc_swap::ArcSwapOption;
 use moka::Equivalent;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
+use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -30,7 +37,7 @@ pub const DEFAULT_ENTRIES: u64 = 100_000;
 pub const DEFAULT_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// What an entry maps from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Key {
     /// A user's `userName` (lowercased: userName is caseExact = false) → user id.
     UserName(String),
@@ -106,6 +113,19 @@ impl Equivalent<Stored> for Probe<'_> {
     }
 }
 
+/// A change one replica made to a tenant's cache that the others must make too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Invalidation {
+    /// [`IdCache::evict`].
+    Evict(Key),
+    /// [`IdCache::evict_user`].
+    EvictUser(String),
+    /// [`IdCache::evict_group`].
+    EvictGroup(String),
+    /// A rename alias recorded ([`IdCache::put`] of [`Key::UserAlias`] or [`Key::GroupAlias`]).
+    Alias(Key, String),
+}
+
 /// Hit and miss counts, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
@@ -122,6 +142,8 @@ pub struct IdCache {
     ttl: Duration,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Where this cache's invalidations go for the other replicas, when state is shared.
+    notifier: ArcSwapOption<Notifier>,
 }
 
 impl std::fmt::Debug for IdCache {
@@ -148,6 +170,7 @@ impl IdCache {
             ttl,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            notifier: ArcSwapOption::empty(),
         }
     }
 
@@ -172,24 +195,64 @@ impl IdCache {
         if self.entries.get(&probe).is_some_and(|id| *id == *value.as_ref()) {
             return;
         }
+        // A rename alias is what another replica needs to follow the old id; every other entry it learns itself.
+        if matches!(key, Key::UserAlias(_) | Key::GroupAlias(_)) {
+            self.notify(|| Invalidation::Alias(key.clone(), value.as_ref().to_owned()));
+        }
         self.entries.insert(Stored::from(probe), value.into().into_boxed_str());
     }
 
     /// Forget `key`.
     pub fn evict(&self, key: &Key) {
+        self.notify(|| Invalidation::Evict(key.clone()));
         self.entries.invalidate(&key.probe());
+    }
+
+    /// Have the other replicas make `change` too, when state is shared.
+    fn notify(&self, change: impl FnOnce() -> Invalidation) {
+        if let Some(notifier) = &*self.notifier.load() {
+            notifier.send(&change());
+        }
+    }
+
+    /// Publish this cache's invalidations through `notifier` from now on (`None`: keep them to this replica).
+    pub fn set_notifier(&self, notifier: Option<Arc<Notifier>>) {
+        self.notifier.store(notifier);
+    }
+
+    /// Make a change another replica made, without publishing it again.
+    pub fn apply(&self, change: &Invalidation) {
+        match change {
+            Invalidation::Evict(key) => self.entries.invalidate(&key.probe()),
+            Invalidation::EvictUser(id) => self.evict_user_here(id),
+            Invalidation::EvictGroup(id) => self.evict_leading_to(&[2, 6], id),
+            Invalidation::Alias(key, id) => self
+                .entries
+                .insert(Stored::from(key.probe()), id.clone().into_boxed_str()),
+        }
+    }
+
+    /// Forget every entry.
+    pub fn clear(&self) {
+        self.entries.invalidate_all();
     }
 
     /// Forget every entry that leads to the user `id`: its userName, externalId and membership key, and renamed
     /// ids that now mean it. For a delete, which names only the id: the whole cache is walked once, which costs a
     /// delete no product call.
     pub fn evict_user(&self, id: &str) {
-        self.evict(&Key::MemberKey(id.to_owned()));
+        self.notify(|| Invalidation::EvictUser(id.to_owned()));
+        self.evict_user_here(id);
+    }
+
+    fn evict_user_here(&self, id: &str) {
+        self.entries.invalidate(&Key::MemberKey(id.to_owned()).probe());
         self.evict_leading_to(&[0, 1, 4, 5], id);
     }
 
     /// Forget every entry that leads to the group `id`: its displayName, and renamed ids that now mean it.
     pub fn evict_group(&self, id: &str) {
+        self.notify(|| Invalidation::EvictGroup(id.to_owned()));
         self.evict_leading_to(&[2, 6], id);
     }
 
@@ -322,6 +385,28 @@ mod tests {
         cache.evict_group("17");
         assert!(cache.get(&Key::GroupName("staff".into())).is_none());
         assert!(cache.get(&Key::GroupAlias("staff-old".into())).is_none());
+    }
+
+    #[test]
+    fn another_replicas_changes_are_applied_as_they_were_made() {
+        let cache = IdCache::new(100, DEFAULT_TTL);
+        cache.put(Key::UserName("alice".into()), "alice");
+        cache.put(Key::MemberKey("alice".into()), "alice");
+        cache.put(Key::GroupName("staff".into()), "staff");
+        cache.apply(&Invalidation::Evict(Key::UserName("alice".into())));
+        assert!(cache.get(&Key::UserName("alice".into())).is_none());
+        cache.apply(&Invalidation::Alias(Key::UserAlias("alice".into()), "bob".into()));
+        assert_eq!(cache.get(&Key::UserAlias("alice".into())).as_deref(), Some("bob"));
+        cache.apply(&Invalidation::EvictUser("bob".into()));
+        assert!(
+            cache.get(&Key::UserAlias("alice".into())).is_none(),
+            "the alias to a deleted user goes"
+        );
+        assert_eq!(cache.get(&Key::MemberKey("alice".into())).as_deref(), Some("alice"));
+        cache.apply(&Invalidation::EvictGroup("staff".into()));
+        assert!(cache.get(&Key::GroupName("staff".into())).is_none());
+        cache.clear();
+        assert!(cache.is_empty());
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct Gateway {
     pub passthrough: Option<Passthrough>,
     /// SCIM writes running in tasks of their own (`router`), kept across reloads: shutdown waits for them.
     pub writes: tokio_util::task::TaskTracker,
+    /// State shared with other replicas through Redis (`[shared]`).
+    pub shared: Option<Arc<crate::shared::Shared>>,
 }
 
 impl Gateway {
@@ -40,6 +42,7 @@ impl Gateway {
             tenants,
             passthrough: None,
             writes: tokio_util::task::TaskTracker::new(),
+            shared: None,
         }
     }
 

@@ -28,6 +28,7 @@ pub mod router;
 pub mod sample;
 pub mod scim;
 pub mod server;
+pub mod shared;
 mod sync;
 pub mod tenant;
 pub mod token;

@@ -264,6 +264,10 @@ fn serve(paths: &[PathBuf], audit: Option<scimgate::audit::Output>) -> anyhow::R
         let listener = server::bind(gateway.listen).await?;
         let tenants = gateway.gateway.tenants.len();
         let metrics = gateway.gateway.metrics.clone();
+        // Connects in the background: serving never waits for Redis.
+        if let Some(shared) = &gateway.gateway.shared {
+            shared.start();
+        }
         let live = Arc::new(server::Live::new(Arc::new(gateway.gateway), gateway.tls));
         if let Some(addr) = gateway.admin {
             let admin = server::bind(addr).await?;
@@ -305,6 +309,12 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
             p.origin()
         ),
         None => println!("SCIM under {}; other paths: 404", gw.settings.base_paths.join(", ")),
+    }
+    if let Some(shared) = &file.shared {
+        println!(
+            "shared state: Redis at {} (not contacted by check); each replica admits {} of a tenant's rate while it is unreachable",
+            shared.redis, shared.local_share
+        );
     }
     for (tenant, t) in runtime.gateway.tenants.iter().zip(&file.tenants) {
         println!(

@@ -93,6 +93,8 @@ pub struct Metrics {
     pub reloads: Family<ReloadLabels, Counter>,
     /// Id-cache lookups since start, by tenant and result (refreshed when metrics are read).
     pub cache_lookups: Family<CacheLabels, Gauge<u64, AtomicU64>>,
+    /// 1 while the state shared with other replicas (`[shared]`) answers, else 0.
+    pub shared_state_up: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -147,7 +149,14 @@ impl Default for Metrics {
             "Id-cache lookups since start, by result",
             cache_lookups.clone(),
         );
+        let shared_state_up = Gauge::default();
+        registry.register(
+            "shared_state_up",
+            "1 while the Redis of [shared] answers; 0 while each replica limits tenants to its local share",
+            shared_state_up.clone(),
+        );
         Metrics {
+            shared_state_up,
             registry,
             requests,
             latency,

@@ -5,8 +5,13 @@
 //! that keeps presenting the same bad credential gets 429 after a few failures, until it has been quiet for a
 //! while. Only failures are throttled, after the credential is checked: a valid token is always served, so one
 //! misconfigured tenant never locks out another calling from the same address (a shared IdP range, a proxy).
+//!
+//! With several replicas sharing state (`[shared]`), both are kept in Redis ([`crate::shared`]): a tenant's limit
+//! and a client's failures count across replicas. While Redis does not answer, a replica falls back to a local
+//! limiter of its `local_share` of the tenant's rate, and to its own throttle.
 
 use crate::scim;
+use crate::shared::Shared;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
@@ -57,6 +62,17 @@ impl Attempt {
         credential.copy_from_slice(&digest[..16]);
         Attempt { addr, credential }
     }
+
+    /// The attempt's key among replicas: hex of a digest of the address and the credential's digest.
+    fn shared_key(&self) -> String {
+        let mut hasher = Sha256::new();
+        match self.addr {
+            IpAddr::V4(v4) => hasher.update(v4.octets()),
+            IpAddr::V6(v6) => hasher.update(v6.octets()),
+        }
+        hasher.update(self.credential);
+        hex::encode(&hasher.finalize()[..16])
+    }
 }
 
 /// Failed authentications per client address and credential, bounded in memory.
@@ -64,6 +80,8 @@ pub struct AuthThrottle {
     failures: moka::sync::Cache<Attempt, u32>,
     limit: u32,
     window: Duration,
+    /// Where failures are counted across replicas, when state is shared.
+    shared: Option<Arc<Shared>>,
 }
 
 impl std::fmt::Debug for AuthThrottle {
@@ -86,7 +104,13 @@ impl AuthThrottle {
                 .build(),
             limit,
             window,
+            shared: None,
         }
+    }
+
+    /// Count across replicas through `shared` while it answers (`None`: in this replica only).
+    pub fn set_shared(&mut self, shared: Option<Arc<Shared>>) {
+        self.shared = shared;
     }
 
     /// A throttle with these settings that goes on counting `previous`'s failures, so that a config reload does not
@@ -98,6 +122,7 @@ impl AuthThrottle {
                 failures: previous.failures.clone(),
                 limit,
                 window,
+                shared: None,
             };
         }
         let next = AuthThrottle::new(limit, window);
@@ -111,18 +136,36 @@ impl AuthThrottle {
     /// the window (a refused attempt is not counted, so the window runs from the last counted failure).
     pub fn failed(&self, attempt: Attempt) -> Result<(), scim::Error> {
         if self.failures.get(&attempt).is_some_and(|n| n >= self.limit) {
-            return Err(scim::Error::new(
-                http::StatusCode::TOO_MANY_REQUESTS,
-                "too many failed authentications with this credential from this address; wait and retry with a \
-                 valid token",
-            )
-            .with_retry_after(self.window));
+            return Err(refused(self.window));
         }
         self.failures
             .entry(attempt)
             .and_upsert_with(|e| e.map_or(1, |e| e.into_value().saturating_add(1)));
         Ok(())
     }
+}
+
+impl AuthThrottle {
+    /// [`AuthThrottle::failed`], counted across replicas while the shared state answers, else by this replica.
+    pub async fn failed_anywhere(&self, attempt: Attempt) -> Result<(), scim::Error> {
+        if let Some(shared) = &self.shared
+            && let Ok(refused_for) = shared.throttle(&attempt.shared_key(), self.limit, self.window).await
+        {
+            return refused_for.map_or(Ok(()), |wait| Err(refused(wait)));
+        }
+        self.failed(attempt)
+    }
+}
+
+/// 429 for a client whose credential failed too often, to retry after `wait`.
+fn refused(wait: Duration) -> scim::Error {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    scim::Error::new(
+        http::StatusCode::TOO_MANY_REQUESTS,
+        "too many failed authentications with this credential from this address; wait and retry with a \
+         valid token",
+    )
+    .with_retry_after(Duration::from_secs(secs.max(1)))
 }
 
 /// A tenant's limiter. A clone shares the bucket: a config reload hands it on to the same tenant when its rate
@@ -133,6 +176,19 @@ pub struct RateLimit {
     clock: DefaultClock,
     /// Sustained rate and burst, as configured.
     quota: (NonZeroU32, NonZeroU32),
+    /// The tenant's GCRA in Redis, when state is shared (the limiter above then holds the local share).
+    shared: Option<SharedLimit>,
+}
+
+/// A tenant's limit kept in Redis.
+#[derive(Clone)]
+struct SharedLimit {
+    shared: Arc<Shared>,
+    tenant: Arc<str>,
+    /// Time between two requests at the sustained rate.
+    interval: Duration,
+    /// How far ahead of that the burst lets requests come: `(burst - 1) × interval`.
+    tolerance: Duration,
 }
 
 impl std::fmt::Debug for RateLimit {
@@ -166,12 +222,45 @@ impl RateLimit {
             limiter: Arc::new(RateLimiter::direct_with_clock(quota, clock.clone())),
             clock,
             quota: (per_second, burst),
+            shared: None,
         }
     }
 
-    /// Whether `other` allows the same sustained rate and burst.
+    /// The same limit kept across replicas in `shared` under `tenant`'s name; while Redis does not answer, this
+    /// replica admits its local share of the rate and burst (at least one).
+    pub fn shared(self, shared: &Arc<Shared>, tenant: &str) -> Self {
+        let (per_second, burst) = self.quota;
+        let share = |n: NonZeroU32| {
+            let part = (f64::from(n.get()) * shared.local_share()).ceil() as u32;
+            NonZeroU32::new(part.min(n.get())).unwrap_or(NonZeroU32::MIN)
+        };
+        let interval = Duration::from_secs(1) / per_second.get();
+        let mut local = RateLimit::new(share(per_second), share(burst));
+        local.quota = self.quota;
+        local.shared = Some(SharedLimit {
+            shared: shared.clone(),
+            tenant: Arc::from(tenant),
+            interval,
+            tolerance: interval * (burst.get() - 1),
+        });
+        local
+    }
+
+    /// Whether `other` allows the same sustained rate and burst, kept in the same place.
     pub fn same_quota(&self, other: &RateLimit) -> bool {
-        self.quota == other.quota
+        let place = |r: &RateLimit| r.shared.as_ref().map(|s| Arc::as_ptr(&s.shared));
+        self.quota == other.quota && place(self) == place(other)
+    }
+
+    /// Take one request from the quota across replicas while the shared state answers, else from this
+    /// replica's ([`RateLimit::check`]).
+    pub async fn admit(&self) -> Result<(), Limited> {
+        if let Some(s) = &self.shared
+            && let Ok(wait) = s.shared.gcra(&s.tenant, s.interval, s.tolerance).await
+        {
+            return wait.map_or(Ok(()), |retry_after| Err(Limited { retry_after }));
+        }
+        self.check()
     }
 
     /// Take one request from the quota, or say when to come back.
@@ -256,6 +345,34 @@ mod tests {
         let err: scim::Error = limited.into();
         assert_eq!(err.status, http::StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(err.retry_after, Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn a_shared_limit_falls_back_to_the_local_share_of_rate_and_burst() {
+        let nz = |n| NonZeroU32::new(n).unwrap();
+        let settings = crate::shared::Settings {
+            url: "redis://127.0.0.1:1/0".into(),
+            username: None,
+            password: None,
+            ca: None,
+            client_identity: None,
+            local_share: 0.25,
+            timeout: Duration::from_millis(50),
+            connect_timeout: Duration::from_millis(50),
+            key_prefix: "t".into(),
+        };
+        let shared = Shared::new(settings, serde_json::Value::Null, Arc::default()).unwrap();
+        let limit = RateLimit::new(nz(1), nz(10)).shared(&shared, "acme");
+        let s = limit.shared.as_ref().unwrap();
+        assert_eq!(
+            (s.interval, s.tolerance),
+            (Duration::from_secs(1), Duration::from_secs(9))
+        );
+        // Not started, so down: the local limiter admits a quarter of the burst (rounded up).
+        let admitted = (0..10).filter(|_| limit.check().is_ok()).count();
+        assert_eq!(admitted, 3);
+        assert!(limit.same_quota(&limit.clone()));
+        assert!(!limit.same_quota(&RateLimit::new(nz(1), nz(10))), "kept elsewhere");
     }
 
     #[test]

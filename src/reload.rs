@@ -219,6 +219,10 @@ pub fn reload(
                 tracing::warn!(configured = %runtime.listen, serving = %listen, "server.listen changes only on restart");
             }
             let tenants = runtime.gateway.tenants.len();
+            // A changed [shared] connects anew, in the background; an unchanged one goes on as it was.
+            if let Some(shared) = &runtime.gateway.shared {
+                shared.start();
+            }
             live.swap(Arc::new(runtime.gateway), runtime.tls);
             count(metrics, "applied");
             tracing::info!(reason = why, tenants, "config reloaded");

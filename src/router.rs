@@ -84,23 +84,16 @@ pub async fn handle(gw: &Arc<Gateway>, mut req: Request<Incoming>, peer: &Peer) 
     let request_id = request_id(req.headers());
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     let route = scim_rest(gw, &path).and_then(Route::parse);
-    let admitted = header_count(gw, &req)
-        .and_then(|()| admit(gw, &req))
-        .or_else(|e| throttled(gw, &req, peer, e));
+    let admitted = match header_count(gw, &req).and_then(|()| admit(gw, &req)) {
+        Ok(tenant) => Ok(tenant),
+        Err(e) => Err(throttled(gw, &req, peer, e).await),
+    };
     // Known from authentication on, so that even a request failing later is logged with its tenant.
     let tenant = admitted.as_ref().ok().cloned();
     let mut product_calls = 0;
     // Set once a write runs in its own task, which then writes the audit line of its outcome.
     let handed_over = AtomicBool::new(false);
-    let outcome = match admitted.and_then(|t| {
-        t.rate_limit.check().map(|()| t.clone()).map_err(|e| {
-            gw.metrics
-                .rate_limited
-                .get_or_create(&TenantLabels { tenant: t.id.label() })
-                .inc();
-            e.into()
-        })
-    }) {
+    let outcome = match rate_limited(gw, admitted).await {
         Ok(t) => {
             // What the operation logs on its way (a product call retried, a member left out) names the request.
             let span = tracing::info_span!("request", request_id = request_id.as_str(), tenant = t.id.as_str());
@@ -121,6 +114,10 @@ pub async fn handle(gw: &Arc<Gateway>, mut req: Request<Incoming>, peer: &Peer) 
                 (outcome, PRODUCT_CALLS.with(Cell::get))
             });
             let (outcome, calls) = counted.instrument(span).await;
+            // What the operation evicted from the id cache reaches the other replicas before the IdP can ask them.
+            if let Some(shared) = &gw.shared {
+                shared.flushed().await;
+            }
             product_calls = calls;
             match outcome {
                 Some(outcome) => outcome,
@@ -238,15 +235,35 @@ fn header_count(gw: &Gateway, req: &Request<Incoming>) -> Result<(), scim::Error
 
 /// A request that was not admitted: a failed authentication is counted against its client address and
 /// credential, and answered 429 instead of 401 once that pair has failed too often. A valid token never gets here.
-fn throttled(gw: &Gateway, req: &Request<Incoming>, peer: &Peer, e: scim::Error) -> Result<Arc<Tenant>, scim::Error> {
+async fn throttled(gw: &Gateway, req: &Request<Incoming>, peer: &Peer, e: scim::Error) -> scim::Error {
     if e.status != StatusCode::UNAUTHORIZED {
-        return Err(e);
+        return e;
     }
     gw.metrics.auth_failures.inc();
     let addr = client::address(req.headers(), peer.addr().ip(), gw.settings.trust_forwarded_headers);
     let credential = req.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes);
-    gw.auth_throttle.failed(Attempt::new(addr, credential))?;
-    Err(e)
+    let attempt = Attempt::new(addr, credential);
+    match gw.auth_throttle.failed_anywhere(attempt).await {
+        Ok(()) => e,
+        Err(refused) => refused,
+    }
+}
+
+/// An admitted request within its tenant's rate limit (across replicas when state is shared), or 429.
+async fn rate_limited(gw: &Gateway, admitted: Result<Arc<Tenant>, scim::Error>) -> Result<Arc<Tenant>, scim::Error> {
+    let tenant = admitted?;
+    match tenant.rate_limit.admit().await {
+        Ok(()) => Ok(tenant),
+        Err(limited) => {
+            gw.metrics
+                .rate_limited
+                .get_or_create(&TenantLabels {
+                    tenant: tenant.id.label(),
+                })
+                .inc();
+            Err(limited.into())
+        }
+    }
 }
 
 /// Base path and authentication: the tenant (on a host it may be used on).

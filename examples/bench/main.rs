@@ -7,7 +7,7 @@
 //! calls are counted, it measures product calls per SCIM operation and an Entra-style initial cycle; last, it fills
 //! the gateway's id cache with a million mappings and reads the gateway's resident memory. The pass-through
 //! scenarios (`passthrough.rs`) run the gateway in reverse-proxy mode against a second hop in front of a static
-//! origin. Every load is bounded in
+//! origin. `--only replicas` (`replicas.rs`) runs two replicas against one Redis instead. Every load is bounded in
 //! time and in count; the processes are killed when the harness ends. `docs/PERFORMANCE.md` explains the figures.
 
 mod cycle;
@@ -16,6 +16,7 @@ mod instructions;
 mod load;
 mod passthrough;
 mod procs;
+mod replicas;
 mod report;
 mod scenarios;
 mod setup;
@@ -73,7 +74,9 @@ pub struct Args {
     /// Run only the load scenarios whose name contains this text, and nothing else (for profiling one path);
     /// `cycle` runs only the product-call counts and the Entra-style cycle; `memory` the cached id mappings step;
     /// `rate` the fixed-rate latency scenario;
-    /// `instructions` counts the gateway's and the hop's instructions per request under callgrind (needs valgrind).
+    /// `instructions` counts the gateway's and the hop's instructions per request under callgrind (needs valgrind);
+    /// `replicas` compares two replicas with local limits and with limits shared through one Redis (needs
+    /// redis-server).
     #[arg(long)]
     pub only: Option<String>,
     /// Requests counted per path by `--only instructions`.

@@ -33,6 +33,9 @@ const LONG: Duration = Duration::from_secs(600);
 /// Run the whole benchmark.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let binary = setup::build(&args)?;
+    if args.only.as_deref() == Some(crate::replicas::ONLY) {
+        return crate::replicas::run(&args, &binary).await;
+    }
     let world = setup::start(&args, &binary).await?;
     let outcome = measure_all(&args, &world).await;
     // The certificates, keys and config the run wrote are of no use after it.

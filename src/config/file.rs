@@ -9,10 +9,12 @@ use std::collections::BTreeMap;
 mod mapping;
 mod mapping_rules;
 mod passthrough;
+mod shared;
 
 pub use mapping::*;
 pub use mapping_rules::*;
 pub use passthrough::*;
+pub use shared::*;
 
 /// The whole file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -36,6 +38,9 @@ pub struct ConfigFile {
     /// The audit trail of changes.
     #[serde(default)]
     pub audit: AuditFile,
+    /// State shared with other replicas through Redis; without it, each replica keeps its own.
+    #[serde(default)]
+    pub shared: Option<SharedFile>,
 }
 
 impl ConfigFile {
@@ -55,6 +60,15 @@ impl ConfigFile {
             let u = &t.upstream;
             out.extend(u.auth.as_ref().and_then(|a| a.secret.strip_prefix("file:")));
             out.extend(u.ca.as_deref());
+        }
+        if let Some(sh) = &self.shared {
+            out.extend(sh.password.as_deref().and_then(|p| p.strip_prefix("file:")));
+            out.extend(
+                [&sh.ca, &sh.client_cert, &sh.client_key]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str),
+            );
         }
         out.into_iter().map(std::path::PathBuf::from).collect()
     }

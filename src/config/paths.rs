@@ -23,6 +23,24 @@ pub fn resolve(mut file: ConfigFile, figment: &Figment) -> ConfigFile {
     if let Some(output) = file.audit.output.as_mut().filter(|o| *o != "stdout") {
         rebase(output, at("audit.output"));
     }
+    if let Some(sh) = &mut file.shared {
+        for (key, path) in [
+            ("ca", &mut sh.ca),
+            ("client_cert", &mut sh.client_cert),
+            ("client_key", &mut sh.client_key),
+        ] {
+            if let Some(path) = path {
+                rebase(path, at(&format!("shared.{key}")));
+            }
+        }
+        if let Some(password) = &mut sh.password
+            && let Some(path) = password.strip_prefix("file:")
+        {
+            let mut path = path.to_owned();
+            rebase(&mut path, at("shared.password"));
+            *password = format!("file:{path}");
+        }
+    }
     for (i, t) in file.tenants.iter_mut().enumerate() {
         if let Some(ca) = &mut t.upstream.ca {
             rebase(ca, at(&format!("tenants.{i}.upstream.ca")));

@@ -20,6 +20,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod shared;
+
 /// A validated config, ready to serve.
 #[derive(Debug)]
 pub struct Runtime {
@@ -193,6 +195,12 @@ fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -
         scans,
         settings.request_timeout,
     )?;
+    let shared = shared::shared(file.shared.as_ref(), &metrics, previous.and_then(|p| p.shared.as_ref()))?;
+    if let Some(shared) = &shared {
+        for tenant in &mut tenants {
+            tenant.rate_limit = tenant.rate_limit.clone().shared(shared, tenant.id.as_str());
+        }
+    }
     if let Some(previous) = previous {
         for tenant in &mut tenants {
             if let Some(before) = previous.tenants.iter().find(|t| t.id == tenant.id) {
@@ -201,6 +209,10 @@ fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -
         }
     }
     let tenants: Vec<Arc<Tenant>> = tenants.into_iter().map(Arc::new).collect();
+    match &shared {
+        Some(shared) => shared.register(&tenants),
+        None => tenants.iter().for_each(|t| t.cache.set_notifier(None)),
+    }
     let passthrough = match &s.passthrough {
         Some(p) => Some(passthrough(p, settings.scheme, s.trust_forwarded_headers)?),
         None => None,
@@ -221,6 +233,8 @@ fn build(file: &ConfigFile, metrics: Arc<Metrics>, previous: Option<&Gateway>) -
             AuthThrottle::continuing(&previous.auth_throttle, s.auth_failure_limit, s.auth_failure_window);
         gateway.writes = previous.writes.clone();
     }
+    gateway.auth_throttle.set_shared(shared.clone());
+    gateway.shared = shared;
     Ok(Runtime {
         listen,
         tls,

@@ -14,6 +14,8 @@ pub mod interpose;
 
 pub mod raw;
 
+pub mod redis;
+
 use scimgate::config;
 use scimgate::demo::{self, SAMPLE_MAPPING};
 use scimgate::sample::{SampleOptions, SampleProduct, Shape};
