@@ -5,10 +5,26 @@
 
 mod common;
 
+use common::idp::{self, Active, Idp, Profile, Provisioned};
 use common::product::Product;
 use common::{assert_scim_error, send};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// What the hub holds: a user is its name, a group its name and members; there is no active flag.
+fn profile() -> Profile {
+    Profile {
+        name: false,
+        display_name: false,
+        email: false,
+        external_id: false,
+        active: Active::Deletes,
+        groups: true,
+        group_rename: false,
+        users: 6,
+    }
+}
 
 fn upstream(product: &Product) -> String {
     format!(
@@ -29,6 +45,52 @@ async fn hub(product: &Product, path: &str) -> Value {
         .expect("hub answers");
     assert!(answer.status().is_success(), "{path}: {}", answer.status());
     answer.json().await.expect("JSON")
+}
+
+/// The hub holds what the IdP believes it provisioned: the users by name, the groups with their members.
+async fn check_hub(product: &Product, state: &Provisioned) {
+    let users = hub(product, "/users?limit=200").await;
+    let names: BTreeSet<&str> = users["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    for (user_name, _) in state.users.values() {
+        assert!(names.contains(user_name.as_str()), "{user_name} in {names:?}");
+    }
+    for (gid, (name, _)) in &state.groups {
+        let group = hub(product, &format!("/groups/{}", name.replace(' ', "%20"))).await;
+        let held: BTreeSet<String> = group["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .filter_map(|u| u.as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(held, state.member_names(gid), "{group}");
+    }
+}
+
+#[tokio::test]
+async fn entra_and_okta_cycles_provision_jupyterhub_and_cold_lookups_find_the_same() {
+    let product = Product::start("jupyterhub").await;
+    let up = upstream(&product);
+    let gw = product.gateway("jupyterhub", &up).await;
+    let idp = Idp::of(&gw);
+    let started = std::time::Instant::now();
+    let entra = idp::entra_cycle(&idp, &profile(), "entra").await;
+    check_hub(&product, &entra).await;
+    let okta = idp::okta_cycle(&idp, &profile(), "okta").await;
+    check_hub(&product, &okta).await;
+    eprintln!("cycles: {:?}", started.elapsed());
+
+    let token = gw.tenants[0].token.clone();
+    let process = product.process("jupyterhub", &up, &token).await;
+    let cold = Idp::of_process(&process, &token);
+    let started = std::time::Instant::now();
+    idp::cold_lookups(&cold, &entra).await;
+    idp::cold_lookups(&cold, &okta).await;
+    eprintln!("cold lookups: {:?}", started.elapsed());
 }
 
 #[tokio::test]
