@@ -109,7 +109,8 @@ pub fn filter(expr: &str) -> String {
     format!("filter={}", urlencode(expr))
 }
 
-fn urlencode(text: &str) -> String {
+/// Text percent-encoded as one URL component (RFC 3986 unreserved characters kept).
+pub fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),

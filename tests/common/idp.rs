@@ -6,7 +6,7 @@
 //! Payloads follow the fixtures of `tests/entra_cycle.rs` and `tests/okta_cycle.rs` (Entra's capitalised ops and
 //! `"False"`, Okta's path-less replace of `active`, its PUT and its Push Groups sequence).
 
-use super::cycle::{GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA, filter, from_fixture, with_id};
+use super::cycle::{GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA, filter, from_fixture, urlencode, with_id};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -120,7 +120,12 @@ impl Idp {
 
     /// A group PATCH: 200 with the group or 204 (RFC 7644 §3.5.2 allows both).
     pub async fn patch_group(&self, id: &str, body: &Value) {
-        let path = at("Groups", id);
+        self.patch_ok("Groups", id, body).await;
+    }
+
+    /// A PATCH answered 200 or 204.
+    pub async fn patch_ok(&self, endpoint: &str, id: &str, body: &Value) {
+        let path = at(endpoint, id);
         let (status, _, answer) = super::send(
             self.client
                 .patch(format!("{}{path}", self.base))
@@ -149,7 +154,7 @@ impl Idp {
         );
         assert_eq!(
             body["meta"]["location"].as_str(),
-            Some(format!("{}/{endpoint}/{}", self.base, encode(&id)).as_str()),
+            Some(format!("{}/{endpoint}/{}", self.base, urlencode(&id)).as_str()),
             "absolute meta.location: {body}"
         );
         assert_eq!(body["meta"]["resourceType"], &endpoint[..endpoint.len() - 1]);
@@ -344,15 +349,7 @@ pub async fn entra_cycle(idp: &Idp, profile: &Profile, prefix: &str) -> Provisio
     if profile.active == Active::Deletes {
         let id = ids[1].clone();
         let off = super::fixture("entra-patch-replace-active-string.json");
-        let (status, _, _) = super::send(
-            idp.client
-                .patch(format!("{}{}", idp.base, at("Users", &id)))
-                .bearer_auth(&idp.token)
-                .header("content-type", "application/scim+json")
-                .body(off.to_string()),
-        )
-        .await;
-        assert!(status == StatusCode::OK || status == StatusCode::NO_CONTENT, "{status}");
+        idp.patch_ok("Users", &id, &off).await;
         idp.call(Method::GET, &at("Users", &id), None, 404).await;
         forget_user(&mut state, &id);
     }
@@ -508,15 +505,7 @@ pub async fn okta_cycle(idp: &Idp, profile: &Profile, prefix: &str) -> Provision
             assert_eq!(patched["active"], true, "{patched}");
         }
         Active::Deletes => {
-            let (status, _, _) = super::send(
-                idp.client
-                    .patch(format!("{}{}", idp.base, at("Users", &id)))
-                    .bearer_auth(&idp.token)
-                    .header("content-type", "application/scim+json")
-                    .body(off.to_string()),
-            )
-            .await;
-            assert!(status == StatusCode::OK || status == StatusCode::NO_CONTENT, "{status}");
+            idp.patch_ok("Users", &id, &off).await;
             idp.call(Method::GET, &at("Users", &id), None, 404).await;
             // Okta re-creates a user it reactivates once the product no longer has it.
             let user_name = state.users[&id].0.clone();
@@ -625,17 +614,7 @@ async fn okta_groups(idp: &Idp, profile: &Profile, prefix: &str, state: &mut Pro
 
 /// The path of a resource.
 fn at(endpoint: &str, id: &str) -> String {
-    format!("/{endpoint}/{}", encode(id))
-}
-
-/// An id as one path segment (ids of products keyed by name hold `@`, spaces and more).
-fn encode(id: &str) -> String {
-    id.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    format!("/{endpoint}/{}", urlencode(id))
 }
 
 fn forget_user(state: &mut Provisioned, id: &str) {
